@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: ISC */
+/* service.h -- the in-memory service table: what conf.c fills, the rest reads */
+#ifndef PORTIER_SERVICE_H
+#define PORTIER_SERVICE_H
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+enum svc_protocol {
+	PROTO_TCP,
+	PROTO_UDP,
+	PROTO_UNIX,
+};
+
+/* Bits of log_on_success / log_on_failure. */
+#define LOGF_PID	0x01
+#define LOGF_HOST	0x02
+#define LOGF_DURATION	0x04
+#define LOGF_EXIT	0x08
+#define LOGF_TRAFFIC	0x10
+#define LOGF_ATTEMPT	0x20
+
+/* One rlimit attribute; is_set false means "leave the inherited value". */
+struct svc_rlimit {
+	bool is_set;
+	rlim_t value; /* RLIM_INFINITY for "unlimited" */
+};
+
+enum {
+	SVC_RLIMIT_AS,
+	SVC_RLIMIT_CPU,
+	SVC_RLIMIT_DATA,
+	SVC_RLIMIT_FILES,
+	SVC_RLIMIT_STACK,
+	SVC_RLIMIT_COUNT
+};
+
+/* An access_times window, minutes since midnight; end < start wraps. */
+struct svc_time_window {
+	int start_minute;
+	int end_minute;
+};
+
+struct listener;
+
+/*
+ * One `service NAME { }` section after defaults{} have been applied and
+ * every value has been validated.  All strings are owned by the service
+ * and freed by svc_free().  Fields below "runtime" are never touched by
+ * conf.c.
+ */
+struct service {
+	TAILQ_ENTRY(service) entry;
+
+	char *name;
+	char *file; /* where the section starts, for messages */
+	int line;
+
+	/* what it is */
+	bool is_disabled;
+	bool is_internal;     /* type = internal */
+	bool is_unlisted;     /* type = unlisted (accepted, no effect) */
+	char *internal_name;  /* internal = NAME, defaults to name */
+	bool is_wait;
+	int socket_type;      /* SOCK_STREAM or SOCK_DGRAM */
+	enum svc_protocol protocol;
+
+	/* where it listens */
+	char *port;           /* as written: number or /etc/services name */
+	uint16_t port_number; /* resolved, host order; 0 for UNIX */
+	char *bind;           /* NULL: every address (dual-stack) */
+	char *socket_path;    /* PROTO_UNIX only */
+	mode_t socket_mode;   /* default 0666 */
+	bool has_socket_owner;
+	uid_t socket_uid;
+	gid_t socket_gid;
+	int backlog;
+	int v6only;           /* -1 unset, 0 no, 1 yes */
+	bool tcp_nodelay;
+	bool keepalive;
+	bool proxy_protocol;
+
+	/* what it runs */
+	char *server;
+	char **argv;          /* NULL-terminated; argv[0] is server's basename */
+	char **env;           /* NULL-terminated "NAME=value" */
+	char **passenv;       /* NULL-terminated names */
+
+	/* credentials and resources */
+	bool has_user;
+	char *user;
+	uid_t uid;
+	bool has_group;
+	char *group;
+	gid_t gid;            /* group's gid, else the user's primary gid */
+	bool use_groups;      /* groups = yes: the user's supplementary groups */
+	gid_t *groups;        /* resolved at load for groups = yes */
+	int ngroups;
+	bool has_nice;
+	int nice;
+	int umask;            /* -1: leave as is */
+	char *chroot;
+	struct svc_rlimit rlimits[SVC_RLIMIT_COUNT];
+
+	/* access control and limits (0 or NULL: no limit / no rule) */
+	bool has_only_from;   /* only_from given, possibly empty = nobody */
+	char **only_from;
+	char **no_access;
+	struct svc_time_window *access_times;
+	int n_access_times;
+	int instances;
+	int per_source;
+	int cps_rate;
+	int cps_pause;
+	double max_load;
+	int internal_max;     /* open in-loop internal connections */
+	char *banner;
+	char *banner_success;
+	char *banner_fail;
+	char *redirect_host;
+	char *redirect_port;
+	int log_on_success;   /* LOGF_* bits */
+	int log_on_failure;
+
+	/* runtime: owned by service.c, listen.c, spawn.c */
+	TAILQ_HEAD(, listener) listeners;
+	int running;          /* live handlers */
+	bool is_paused;       /* limits or wait = yes: listeners not watched */
+	void *runtime;        /* per-module state (access tables etc.) */
+};
+
+TAILQ_HEAD(service_list, service);
+
+/* The whole parsed configuration. */
+struct config {
+	char *file;
+	char *log_level;      /* NULL: leave as is */
+	char *include_dir;
+	int max_children;     /* 0: unlimited */
+	char *log_type;       /* as written, NULL: default */
+	struct service_list services;
+};
+
+void svc_free(struct service *);
+void config_free(struct config *);
+
+#endif
