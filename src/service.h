@@ -130,7 +130,14 @@ struct service {
 	TAILQ_HEAD(, listener) listeners;
 	int running;          /* live handlers */
 	bool is_paused;       /* limits or wait = yes: listeners not watched */
-	void *runtime;        /* per-module state (access tables etc.) */
+	bool is_retired;      /* removed by a reload, children still running */
+	int stderr_read_fd;   /* handlers' stderr, read by the master */
+	int stderr_write_fd;  /* what handlers get as fd 2 */
+	char *stderr_line;    /* a partial line not yet logged */
+	size_t stderr_len;
+	long stderr_pid;      /* who wrote stderr_line */
+	void *access;         /* access.c's state */
+	void *internal;       /* internal.c's state */
 };
 
 TAILQ_HEAD(service_list, service);

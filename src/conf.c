@@ -1,0 +1,602 @@
+/* SPDX-License-Identifier: ISC */
+/* conf.c -- parse and validate portier.conf with libConfuse */
+#include <config.h>
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <grp.h>
+#include <libgen.h>
+#include <limits.h>
+#include <netdb.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <confuse.h>
+
+#include "conf.h"
+#include "conf_value.h"
+#include "internal.h"
+
+/* Where a `service NAME` section starts, found by a pre-scan of the file. */
+struct conf_section_line {
+	char *name;
+	char *file;
+	int line;
+};
+
+/* One load: the first error wins, later ones are dropped. */
+struct conf_load {
+	char *err;
+	size_t errlen;
+	bool has_error;
+	struct conf_section_line *sections;
+	size_t n_sections;
+};
+
+static struct conf_load *current_load;
+
+static void
+conf_errorf(const char *file, int line, const char *fmt, ...)
+{
+	struct conf_load *ld = current_load;
+	va_list ap;
+
+	if (ld->has_error)
+		return;
+	ld->has_error = true;
+	int n = snprintf(ld->err, ld->errlen, "%s:%d: ", file, line);
+	if (n < 0 || (size_t)n >= ld->errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(ld->err + n, ld->errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+/* libConfuse's own messages, with file:line in front. */
+static void
+conf_confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	conf_errorf(cfg->filename ? cfg->filename : "?", cfg->line, "%s", msg);
+}
+
+/* Validate callbacks report through cfg_error, which adds file:line. */
+#define CONF_CHECK(cfg, ok, ...)                                             \
+	do {                                                                 \
+		if (!(ok)) {                                                 \
+			cfg_error(cfg, __VA_ARGS__);                         \
+			return -1;                                           \
+		}                                                            \
+	} while (0)
+
+static int
+conf_valid_socket_type(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	CONF_CHECK(cfg, conf_socket_type(v) != -1,
+	    "socket_type must be stream or dgram, not '%s'", v);
+	return 0;
+}
+
+static int
+conf_valid_protocol(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	CONF_CHECK(cfg, conf_protocol(v) != -1,
+	    "protocol must be tcp, udp or unix, not '%s'", v);
+	return 0;
+}
+
+static int
+conf_valid_type(cfg_t *cfg, cfg_opt_t *opt)
+{
+	for (unsigned i = 0; i < cfg_opt_size(opt); i++) {
+		const char *v = cfg_opt_getnstr(opt, i);
+		CONF_CHECK(cfg,
+		    strcasecmp(v, "internal") == 0 ||
+			strcasecmp(v, "unlisted") == 0,
+		    "type must be internal or unlisted, not '%s'", v);
+	}
+	return 0;
+}
+
+static int
+conf_valid_internal(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	CONF_CHECK(cfg, internal_is_known(v),
+	    "unknown internal service '%s' (echo, discard, daytime, chargen, "
+	    "time)", v);
+	return 0;
+}
+
+static int
+conf_valid_port(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	CONF_CHECK(cfg, conf_port(v, NULL) != -1, "unknown or bad port '%s'",
+	    v);
+	return 0;
+}
+
+static int
+conf_valid_user(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	CONF_CHECK(cfg, getpwnam(v) != NULL, "unknown user '%s'", v);
+	return 0;
+}
+
+static int
+conf_valid_group(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	CONF_CHECK(cfg, getgrnam(v) != NULL, "unknown group '%s'", v);
+	return 0;
+}
+
+static int
+conf_valid_socket_owner(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	uid_t uid;
+	gid_t gid;
+	CONF_CHECK(cfg, conf_owner(v, &uid, &gid) == 0,
+	    "socket_owner: unknown user or group in '%s'", v);
+	return 0;
+}
+
+static int
+conf_valid_octal(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	CONF_CHECK(cfg, conf_octal(v) != -1,
+	    "%s must be an octal mode like 0644, not '%s'", cfg_opt_name(opt),
+	    v);
+	return 0;
+}
+
+static int
+conf_valid_rlimit(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	rlim_t lim;
+	CONF_CHECK(cfg, conf_rlimit(v, &lim) == 0,
+	    "%s must be a number with an optional K, M or G suffix, or "
+	    "unlimited, not '%s'", cfg_opt_name(opt), v);
+	return 0;
+}
+
+static int
+conf_valid_count(cfg_t *cfg, cfg_opt_t *opt)
+{
+	long v = cfg_opt_getnint(opt, 0);
+	CONF_CHECK(cfg, v >= 0 && v <= 1000000,
+	    "%s must be between 0 and 1000000, not %ld", cfg_opt_name(opt), v);
+	return 0;
+}
+
+static int
+conf_valid_backlog(cfg_t *cfg, cfg_opt_t *opt)
+{
+	long v = cfg_opt_getnint(opt, 0);
+	CONF_CHECK(cfg, v >= 1 && v <= 65535,
+	    "backlog must be between 1 and 65535, not %ld", v);
+	return 0;
+}
+
+static int
+conf_valid_nice(cfg_t *cfg, cfg_opt_t *opt)
+{
+	long v = cfg_opt_getnint(opt, 0);
+	CONF_CHECK(cfg, v >= -20 && v <= 19,
+	    "nice must be between -20 and 19, not %ld", v);
+	return 0;
+}
+
+static int
+conf_valid_load(cfg_t *cfg, cfg_opt_t *opt)
+{
+	double v = cfg_opt_getnfloat(opt, 0);
+	CONF_CHECK(cfg, v >= 0, "max_load must not be negative");
+	return 0;
+}
+
+static int
+conf_valid_cps(cfg_t *cfg, cfg_opt_t *opt)
+{
+	CONF_CHECK(cfg,
+	    cfg_opt_size(opt) == 2 && cfg_opt_getnint(opt, 0) > 0 &&
+		cfg_opt_getnint(opt, 1) > 0,
+	    "cps must be {RATE, SECONDS}, both positive");
+	return 0;
+}
+
+static int
+conf_valid_times(cfg_t *cfg, cfg_opt_t *opt)
+{
+	struct svc_time_window w;
+
+	for (unsigned i = 0; i < cfg_opt_size(opt); i++) {
+		const char *v = cfg_opt_getnstr(opt, i);
+		CONF_CHECK(cfg, conf_time_window(v, &w) == 0,
+		    "access_times: '%s' is not HH:MM-HH:MM", v);
+	}
+	return 0;
+}
+
+static int
+conf_valid_log_flags(cfg_t *cfg, cfg_opt_t *opt)
+{
+	for (unsigned i = 0; i < cfg_opt_size(opt); i++) {
+		const char *v = cfg_opt_getnstr(opt, i);
+		CONF_CHECK(cfg, conf_log_flag(v) != 0,
+		    "%s: unknown item '%s' (PID, HOST, DURATION, EXIT, "
+		    "TRAFFIC, ATTEMPT)", cfg_opt_name(opt), v);
+	}
+	return 0;
+}
+
+static int
+conf_valid_env(cfg_t *cfg, cfg_opt_t *opt)
+{
+	for (unsigned i = 0; i < cfg_opt_size(opt); i++) {
+		const char *v = cfg_opt_getnstr(opt, i);
+		const char *eq = strchr(v, '=');
+		CONF_CHECK(cfg, eq != NULL && eq != v,
+		    "env: '%s' is not NAME=value", v);
+	}
+	return 0;
+}
+
+static int
+conf_valid_redirect(cfg_t *cfg, cfg_opt_t *opt)
+{
+	char *host, *port;
+	CONF_CHECK(cfg, conf_redirect(opt, &host, &port) == 0,
+	    "redirect must be \"HOST PORT\"");
+	free(host);
+	free(port);
+	return 0;
+}
+
+static int
+conf_valid_server(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	CONF_CHECK(cfg, v[0] == '/', "server must be an absolute path, not '%s'",
+	    v);
+	return 0;
+}
+
+#define SERVICE_OPTIONS                                                      \
+	CFG_BOOL("disable", cfg_false, CFGF_NODEFAULT),                      \
+	CFG_STR_LIST("type", NULL, CFGF_NODEFAULT),                          \
+	CFG_STR("internal", NULL, CFGF_NODEFAULT),                           \
+	CFG_STR("socket_type", NULL, CFGF_NODEFAULT),                        \
+	CFG_STR("protocol", NULL, CFGF_NODEFAULT),                           \
+	CFG_STR("port", NULL, CFGF_NODEFAULT),                               \
+	CFG_STR("bind", NULL, CFGF_NODEFAULT),                               \
+	CFG_STR("socket", NULL, CFGF_NODEFAULT),                             \
+	CFG_STR("socket_mode", NULL, CFGF_NODEFAULT),                        \
+	CFG_STR("socket_owner", NULL, CFGF_NODEFAULT),                       \
+	CFG_BOOL("wait", cfg_false, CFGF_NODEFAULT),                         \
+	CFG_STR("user", NULL, CFGF_NODEFAULT),                               \
+	CFG_STR("group", NULL, CFGF_NODEFAULT),                              \
+	CFG_BOOL("groups", cfg_false, CFGF_NODEFAULT),                       \
+	CFG_STR("server", NULL, CFGF_NODEFAULT),                             \
+	CFG_STR_LIST("server_args", NULL, CFGF_NODEFAULT),                   \
+	CFG_STR_LIST("env", NULL, CFGF_NODEFAULT),                           \
+	CFG_STR_LIST("passenv", NULL, CFGF_NODEFAULT),                       \
+	CFG_INT("backlog", 0, CFGF_NODEFAULT),                               \
+	CFG_BOOL("v6only", cfg_false, CFGF_NODEFAULT),                       \
+	CFG_BOOL("tcp_nodelay", cfg_false, CFGF_NODEFAULT),                  \
+	CFG_BOOL("keepalive", cfg_false, CFGF_NODEFAULT),                    \
+	CFG_BOOL("proxy_protocol", cfg_false, CFGF_NODEFAULT),               \
+	CFG_INT("nice", 0, CFGF_NODEFAULT),                                  \
+	CFG_STR("umask", NULL, CFGF_NODEFAULT),                              \
+	CFG_STR("chroot", NULL, CFGF_NODEFAULT),                             \
+	CFG_STR("rlimit_as", NULL, CFGF_NODEFAULT),                          \
+	CFG_STR("rlimit_cpu", NULL, CFGF_NODEFAULT),                         \
+	CFG_STR("rlimit_data", NULL, CFGF_NODEFAULT),                        \
+	CFG_STR("rlimit_files", NULL, CFGF_NODEFAULT),                       \
+	CFG_STR("rlimit_stack", NULL, CFGF_NODEFAULT),                       \
+	CFG_STR_LIST("only_from", NULL, CFGF_NODEFAULT),                     \
+	CFG_STR_LIST("no_access", NULL, CFGF_NODEFAULT),                     \
+	CFG_STR_LIST("access_times", NULL, CFGF_NODEFAULT),                  \
+	CFG_INT("instances", 0, CFGF_NODEFAULT),                             \
+	CFG_INT("per_source", 0, CFGF_NODEFAULT),                            \
+	CFG_INT_LIST("cps", NULL, CFGF_NODEFAULT),                           \
+	CFG_FLOAT("max_load", 0, CFGF_NODEFAULT),                            \
+	CFG_INT("internal_max", 0, CFGF_NODEFAULT),                          \
+	CFG_STR("banner", NULL, CFGF_NODEFAULT),                             \
+	CFG_STR("banner_success", NULL, CFGF_NODEFAULT),                     \
+	CFG_STR("banner_fail", NULL, CFGF_NODEFAULT),                        \
+	CFG_STR_LIST("redirect", NULL, CFGF_NODEFAULT),                      \
+	CFG_STR_LIST("log_on_success", NULL, CFGF_NODEFAULT),                \
+	CFG_STR_LIST("log_on_failure", NULL, CFGF_NODEFAULT),                \
+	CFG_END()
+
+static const struct {
+	const char *option;
+	cfg_validate_callback_t fn;
+} conf_validators[] = {
+	{ "socket_type", conf_valid_socket_type },
+	{ "protocol", conf_valid_protocol },
+	{ "type", conf_valid_type },
+	{ "internal", conf_valid_internal },
+	{ "port", conf_valid_port },
+	{ "user", conf_valid_user },
+	{ "group", conf_valid_group },
+	{ "socket_owner", conf_valid_socket_owner },
+	{ "socket_mode", conf_valid_octal },
+	{ "umask", conf_valid_octal },
+	{ "rlimit_as", conf_valid_rlimit },
+	{ "rlimit_cpu", conf_valid_rlimit },
+	{ "rlimit_data", conf_valid_rlimit },
+	{ "rlimit_files", conf_valid_rlimit },
+	{ "rlimit_stack", conf_valid_rlimit },
+	{ "instances", conf_valid_count },
+	{ "per_source", conf_valid_count },
+	{ "internal_max", conf_valid_count },
+	{ "backlog", conf_valid_backlog },
+	{ "nice", conf_valid_nice },
+	{ "max_load", conf_valid_load },
+	{ "cps", conf_valid_cps },
+	{ "access_times", conf_valid_times },
+	{ "log_on_success", conf_valid_log_flags },
+	{ "log_on_failure", conf_valid_log_flags },
+	{ "env", conf_valid_env },
+	{ "redirect", conf_valid_redirect },
+	{ "server", conf_valid_server },
+};
+
+static cfg_t *
+conf_init(void)
+{
+	static cfg_opt_t service_opts[] = { SERVICE_OPTIONS };
+	static cfg_opt_t defaults_opts[] = { SERVICE_OPTIONS };
+	static cfg_opt_t opts[] = {
+		CFG_STR("log_level", NULL, CFGF_NODEFAULT),
+		CFG_STR("log_type", NULL, CFGF_NODEFAULT),
+		CFG_STR("include_dir", NULL, CFGF_NODEFAULT),
+		CFG_INT("max_children", 0, CFGF_NONE),
+		CFG_SEC("defaults", defaults_opts, CFGF_NONE),
+		CFG_SEC("service", service_opts,
+		    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+		CFG_END()
+	};
+	char path[64];
+	cfg_t *cfg = cfg_init(opts, CFGF_NONE);
+
+	if (cfg == NULL)
+		return NULL;
+	cfg_set_error_function(cfg, conf_confuse_error);
+	for (size_t i = 0; i < sizeof(conf_validators) /
+		 sizeof(conf_validators[0]); i++) {
+		snprintf(path, sizeof(path), "service|%s",
+		    conf_validators[i].option);
+		cfg_set_validate_func(cfg, path, conf_validators[i].fn);
+		snprintf(path, sizeof(path), "defaults|%s",
+		    conf_validators[i].option);
+		cfg_set_validate_func(cfg, path, conf_validators[i].fn);
+	}
+	cfg_set_validate_func(cfg, "max_children", conf_valid_count);
+	return cfg;
+}
+
+/*
+ * libConfuse gives a section the line where it ends; messages about a
+ * whole service should point where it starts, so find `service NAME`
+ * lines with a light scan of the file.
+ */
+static void
+conf_scan_sections(struct conf_load *ld, const char *file)
+{
+	FILE *fp = fopen(file, "re");
+	char line[1024];
+	int lineno = 0;
+
+	if (fp == NULL)
+		return;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		char name[256];
+		lineno++;
+		if (sscanf(line, " service %255[A-Za-z0-9_.:-]", name) != 1)
+			continue;
+		struct conf_section_line *p = reallocarray(ld->sections,
+		    ld->n_sections + 1, sizeof(*p));
+		if (p == NULL)
+			break;
+		ld->sections = p;
+		p[ld->n_sections].name = strdup(name);
+		p[ld->n_sections].file = strdup(file);
+		p[ld->n_sections].line = lineno;
+		ld->n_sections++;
+	}
+	fclose(fp);
+}
+
+/* The first `service NAME` line in FILE, or FALLBACK. */
+static int
+conf_section_start(struct conf_load *ld, const char *file, const char *name,
+    int fallback)
+{
+	for (size_t i = 0; i < ld->n_sections; i++)
+		if (ld->sections[i].name && strcmp(ld->sections[i].name, name) ==
+			0 && strcmp(ld->sections[i].file, file) == 0)
+			return ld->sections[i].line;
+	return fallback;
+}
+
+/* Two sections with one name: name the second, with its own line. */
+static int
+conf_check_duplicate_names(struct conf_load *ld)
+{
+	for (size_t i = 0; i < ld->n_sections; i++)
+		for (size_t j = 0; j < i; j++)
+			if (ld->sections[i].name && ld->sections[j].name &&
+			    strcmp(ld->sections[i].name,
+				ld->sections[j].name) == 0) {
+				conf_errorf(ld->sections[i].file,
+				    ld->sections[i].line,
+				    "service %s is already defined at %s:%d",
+				    ld->sections[i].name, ld->sections[j].file,
+				    ld->sections[j].line);
+				return -1;
+			}
+	return 0;
+}
+
+static int
+conf_name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool
+conf_is_fragment(const char *name)
+{
+	size_t len = strlen(name);
+
+	return name[0] != '.' && len > 5 && name[len - 1] != '~' &&
+	    strcmp(name + len - 5, ".conf") == 0;
+}
+
+/* Every *.conf in DIR (relative to the main file), sorted. */
+static char **
+conf_list_dir(const char *main_file, const char *dir, size_t *count)
+{
+	char base[PATH_MAX], full[PATH_MAX];
+	char **names = NULL;
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d;
+
+	if (dir[0] == '/') {
+		strlcpy(full, dir, sizeof(full));
+	} else {
+		strlcpy(base, main_file, sizeof(base));
+		snprintf(full, sizeof(full), "%s/%s", dirname(base), dir);
+	}
+	if ((d = opendir(full)) == NULL)
+		return NULL;
+	while ((de = readdir(d)) != NULL) {
+		char path[PATH_MAX + 256];
+		if (!conf_is_fragment(de->d_name))
+			continue;
+		char **p = reallocarray(names, n + 2, sizeof(*p));
+		if (p == NULL)
+			break;
+		names = p;
+		snprintf(path, sizeof(path), "%s/%s", full, de->d_name);
+		names[n++] = strdup(path);
+		names[n] = NULL;
+	}
+	closedir(d);
+	if (names != NULL)
+		qsort(names, n, sizeof(*names), conf_name_cmp);
+	*count = n;
+	return names;
+}
+
+static int
+conf_parse_file(cfg_t *cfg, struct conf_load *ld, const char *file)
+{
+	conf_scan_sections(ld, file);
+	if (conf_check_duplicate_names(ld) == -1)
+		return -1;
+	int rc = cfg_parse(cfg, file);
+	if (rc == CFG_FILE_ERROR) {
+		conf_errorf(file, 0, "cannot read: %s", strerror(errno));
+		return -1;
+	}
+	return rc == CFG_SUCCESS && !ld->has_error ? 0 : -1;
+}
+
+static int
+conf_parse_includes(cfg_t *cfg, struct conf_load *ld, const char *file)
+{
+	const char *dir = cfg_getstr(cfg, "include_dir");
+	size_t n = 0;
+	int rc = 0;
+
+	if (dir == NULL)
+		return 0;
+	char **names = conf_list_dir(file, dir, &n);
+	if (names == NULL) {
+		conf_errorf(file, 0, "include_dir %s: %s", dir,
+		    strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = conf_parse_file(cfg, ld, names[i]);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+static void
+conf_load_done(struct conf_load *ld)
+{
+	for (size_t i = 0; i < ld->n_sections; i++) {
+		free(ld->sections[i].name);
+		free(ld->sections[i].file);
+	}
+	free(ld->sections);
+}
+
+struct config *
+conf_load(const char *file, char *err, size_t errlen)
+{
+	struct conf_load ld = { .err = err, .errlen = errlen };
+	struct config *config = NULL;
+	cfg_t *cfg;
+
+	err[0] = '\0';
+	current_load = &ld;
+	cfg = conf_init();
+	if (cfg == NULL) {
+		snprintf(err, errlen, "%s: out of memory", file);
+	} else if (conf_parse_file(cfg, &ld, file) == 0 &&
+	    conf_parse_includes(cfg, &ld, file) == 0) {
+		config = conf_build(cfg, file, &ld.has_error);
+	}
+	if (cfg != NULL)
+		cfg_free(cfg);
+	conf_load_done(&ld);
+	current_load = NULL;
+	return config;
+}
+
+/* For conf_build.c: report a problem with a service at its start line. */
+void
+conf_service_error(cfg_t *sec, const char *name, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	const char *file = sec->filename ? sec->filename : "?";
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	conf_errorf(file, conf_section_start(current_load, file, name,
+			      sec->line),
+	    "service %s: %s", name, msg);
+}
+
+bool
+conf_has_error(void)
+{
+	return current_load != NULL && current_load->has_error;
+}

@@ -1,0 +1,514 @@
+/* SPDX-License-Identifier: ISC */
+/* conf_build.c -- turn libConfuse's parsed tree into struct config */
+#include <config.h>
+
+#include <sys/socket.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf_value.h"
+
+#define CONF_DEFAULT_BACKLOG 128
+#define CONF_DEFAULT_INTERNAL_MAX 256
+#define CONF_DEFAULT_SOCKET_MODE 0666
+
+static bool
+conf_is_set(cfg_t *sec, const char *name)
+{
+	cfg_opt_t *opt = cfg_getopt(sec, name);
+
+	/* An empty list (only_from = {}) is set, though it has no values. */
+	return opt != NULL &&
+	    (cfg_opt_size(opt) > 0 || (opt->flags & CFGF_MODIFIED));
+}
+
+/* The section that gives NAME: the service, else defaults{}, else NULL. */
+static cfg_t *
+conf_pick(cfg_t *sec, cfg_t *defs, const char *name)
+{
+	if (conf_is_set(sec, name))
+		return sec;
+	if (defs != NULL && conf_is_set(defs, name))
+		return defs;
+	return NULL;
+}
+
+static char *
+conf_str(cfg_t *sec, cfg_t *defs, const char *name)
+{
+	cfg_t *from = conf_pick(sec, defs, name);
+	const char *v = from ? cfg_getstr(from, name) : NULL;
+
+	return v ? strdup(v) : NULL;
+}
+
+static long
+conf_int(cfg_t *sec, cfg_t *defs, const char *name, long fallback)
+{
+	cfg_t *from = conf_pick(sec, defs, name);
+
+	return from ? cfg_getint(from, name) : fallback;
+}
+
+static int
+conf_bool(cfg_t *sec, cfg_t *defs, const char *name, int fallback)
+{
+	cfg_t *from = conf_pick(sec, defs, name);
+
+	return from ? (cfg_getbool(from, name) ? 1 : 0) : fallback;
+}
+
+/* A NULL-terminated copy of a string list, with room for EXTRA in front. */
+static char **
+conf_list(cfg_t *sec, cfg_t *defs, const char *name, size_t extra)
+{
+	cfg_t *from = conf_pick(sec, defs, name);
+	size_t n = from ? cfg_size(from, name) : 0;
+	char **v;
+
+	if (from == NULL && extra == 0)
+		return NULL;
+	v = calloc(n + extra + 1, sizeof(*v));
+	if (v == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		v[extra + i] = strdup(cfg_getnstr(from, name, (unsigned)i));
+	return v;
+}
+
+static void
+conf_free_list(char **v)
+{
+	for (size_t i = 0; v != NULL && v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void
+conf_build_kind(struct service *svc, cfg_t *sec, cfg_t *defs)
+{
+	cfg_t *from = conf_pick(sec, defs, "type");
+
+	for (unsigned i = 0; from && i < cfg_size(from, "type"); i++) {
+		const char *t = cfg_getnstr(from, "type", i);
+		if (strcasecmp(t, "internal") == 0)
+			svc->is_internal = true;
+		else
+			svc->is_unlisted = true;
+	}
+	svc->is_disabled = conf_bool(sec, defs, "disable", 0);
+	svc->internal_name = conf_str(sec, defs, "internal");
+	if (svc->is_internal && svc->internal_name == NULL)
+		svc->internal_name = strdup(svc->name);
+}
+
+/* socket_type and protocol imply each other when only one is given. */
+static int
+conf_build_socket(struct service *svc, cfg_t *sec, cfg_t *defs)
+{
+	char *type = conf_str(sec, defs, "socket_type");
+	char *proto = conf_str(sec, defs, "protocol");
+	int rc = 0;
+
+	svc->socket_path = conf_str(sec, defs, "socket");
+	svc->socket_type = type ? conf_socket_type(type) : -1;
+	if (proto != NULL)
+		svc->protocol = conf_protocol(proto);
+	else if (svc->socket_path != NULL)
+		svc->protocol = PROTO_UNIX;
+	else
+		svc->protocol = svc->socket_type == SOCK_DGRAM ? PROTO_UDP
+							       : PROTO_TCP;
+	if (svc->socket_type == -1)
+		svc->socket_type = svc->protocol == PROTO_UDP ? SOCK_DGRAM
+							      : SOCK_STREAM;
+	if (svc->protocol == PROTO_UDP && svc->socket_type != SOCK_DGRAM) {
+		conf_service_error(sec, svc->name,
+		    "protocol udp needs socket_type dgram");
+		rc = -1;
+	} else if (svc->protocol == PROTO_TCP &&
+	    svc->socket_type != SOCK_STREAM) {
+		conf_service_error(sec, svc->name,
+		    "protocol tcp needs socket_type stream");
+		rc = -1;
+	} else if (svc->protocol == PROTO_UNIX && svc->socket_path == NULL) {
+		conf_service_error(sec, svc->name,
+		    "protocol unix needs socket = \"/path\"");
+		rc = -1;
+	}
+	free(type);
+	free(proto);
+	return rc;
+}
+
+static int
+conf_build_address(struct service *svc, cfg_t *sec, cfg_t *defs)
+{
+	static const char *proto_names[] = { "tcp", "udp", "unix" };
+	const char *name;
+
+	svc->port = conf_str(sec, defs, "port");
+	svc->bind = conf_str(sec, defs, "bind");
+	svc->backlog = (int)conf_int(sec, defs, "backlog",
+	    CONF_DEFAULT_BACKLOG);
+	svc->v6only = conf_bool(sec, defs, "v6only", -1);
+	svc->tcp_nodelay = conf_bool(sec, defs, "tcp_nodelay", 0);
+	svc->keepalive = conf_bool(sec, defs, "keepalive", 0);
+	svc->proxy_protocol = conf_bool(sec, defs, "proxy_protocol", 0);
+	svc->socket_mode = CONF_DEFAULT_SOCKET_MODE;
+	char *mode = conf_str(sec, defs, "socket_mode");
+	if (mode != NULL)
+		svc->socket_mode = (mode_t)conf_octal(mode);
+	free(mode);
+	char *owner = conf_str(sec, defs, "socket_owner");
+	if (owner != NULL) {
+		svc->has_socket_owner = true;
+		conf_owner(owner, &svc->socket_uid, &svc->socket_gid);
+	}
+	free(owner);
+	if (svc->protocol == PROTO_UNIX) {
+		if (conf_is_set(sec, "port")) {
+			conf_service_error(sec, svc->name,
+			    "socket and port cannot both be set");
+			return -1;
+		}
+		return 0;
+	}
+	/* Like xinetd, the service's name is its port when none is given. */
+	name = svc->port ? svc->port : svc->name;
+	int port = conf_port(name, proto_names[svc->protocol]);
+	if (port == -1) {
+		conf_service_error(sec, svc->name, svc->port ?
+		    "port '%s' is not a %s service in /etc/services" :
+		    "no port, and '%s' is not a %s service in /etc/services",
+		    name, proto_names[svc->protocol]);
+		return -1;
+	}
+	svc->port_number = (uint16_t)port;
+	return 0;
+}
+
+static int
+conf_build_server(struct service *svc, cfg_t *sec, cfg_t *defs)
+{
+	svc->server = conf_str(sec, defs, "server");
+	svc->env = conf_list(sec, defs, "env", 0);
+	svc->passenv = conf_list(sec, defs, "passenv", 0);
+	if (svc->is_internal)
+		return 0;
+	if (svc->server == NULL) {
+		conf_service_error(sec, svc->name,
+		    "server is required unless type = internal");
+		return -1;
+	}
+	svc->argv = conf_list(sec, defs, "server_args", 1);
+	if (svc->argv == NULL)
+		return -1;
+	const char *slash = strrchr(svc->server, '/');
+	svc->argv[0] = strdup(slash ? slash + 1 : svc->server);
+	return 0;
+}
+
+static int
+conf_build_wait(struct service *svc, cfg_t *sec, cfg_t *defs)
+{
+	int wait = conf_bool(sec, defs, "wait", -1);
+
+	if (svc->socket_type == SOCK_DGRAM && wait == 0 && !svc->is_internal) {
+		conf_service_error(sec, svc->name,
+		    "wait = no is not possible with socket_type dgram");
+		return -1;
+	}
+	if (wait == -1)
+		wait = svc->socket_type == SOCK_DGRAM;
+	svc->is_wait = wait;
+	return 0;
+}
+
+static int
+conf_build_groups(struct service *svc, const struct passwd *pw)
+{
+	int n = 16;
+
+	for (;;) {
+		gid_t *g = reallocarray(svc->groups, (size_t)n, sizeof(*g));
+		if (g == NULL)
+			return -1;
+		svc->groups = g;
+		int want = n;
+		if (getgrouplist(pw->pw_name, svc->gid, g, &want) != -1) {
+			svc->ngroups = want;
+			return 0;
+		}
+		if (want <= n || want > 65536)
+			return -1;
+		n = want;
+	}
+}
+
+/* Nothing runs as root unless the configuration says so. */
+static int
+conf_build_credentials(struct service *svc, cfg_t *sec, cfg_t *defs)
+{
+	struct passwd *pw = NULL;
+
+	svc->user = conf_str(sec, defs, "user");
+	svc->group = conf_str(sec, defs, "group");
+	svc->use_groups = conf_bool(sec, defs, "groups", 0);
+	if (svc->user == NULL && geteuid() == 0 && !svc->is_internal)
+		svc->user = strdup("nobody");
+	if (svc->user != NULL) {
+		if ((pw = getpwnam(svc->user)) == NULL) {
+			conf_service_error(sec, svc->name, "unknown user '%s'",
+			    svc->user);
+			return -1;
+		}
+		svc->has_user = true;
+		svc->uid = pw->pw_uid;
+		svc->gid = pw->pw_gid;
+	}
+	if (svc->group != NULL) {
+		struct group *gr = getgrnam(svc->group);
+		if (gr == NULL) {
+			conf_service_error(sec, svc->name,
+			    "unknown group '%s'", svc->group);
+			return -1;
+		}
+		svc->has_group = true;
+		svc->gid = gr->gr_gid;
+	}
+	if (svc->use_groups && pw != NULL && conf_build_groups(svc, pw) == -1) {
+		conf_service_error(sec, svc->name,
+		    "cannot read the groups of '%s'", svc->user);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+conf_build_resources(struct service *svc, cfg_t *sec, cfg_t *defs)
+{
+	static const char *names[SVC_RLIMIT_COUNT] = {
+		[SVC_RLIMIT_AS] = "rlimit_as",
+		[SVC_RLIMIT_CPU] = "rlimit_cpu",
+		[SVC_RLIMIT_DATA] = "rlimit_data",
+		[SVC_RLIMIT_FILES] = "rlimit_files",
+		[SVC_RLIMIT_STACK] = "rlimit_stack",
+	};
+
+	svc->has_nice = conf_pick(sec, defs, "nice") != NULL;
+	svc->nice = (int)conf_int(sec, defs, "nice", 0);
+	char *mask = conf_str(sec, defs, "umask");
+	svc->umask = mask ? conf_octal(mask) : -1;
+	free(mask);
+	svc->chroot = conf_str(sec, defs, "chroot");
+	for (int i = 0; i < SVC_RLIMIT_COUNT; i++) {
+		char *v = conf_str(sec, defs, names[i]);
+		if (v != NULL && conf_rlimit(v, &svc->rlimits[i].value) == 0)
+			svc->rlimits[i].is_set = true;
+		free(v);
+	}
+}
+
+static int
+conf_log_bits(cfg_t *sec, cfg_t *defs, const char *name)
+{
+	cfg_t *from = conf_pick(sec, defs, name);
+	int bits = 0;
+
+	for (unsigned i = 0; from && i < cfg_size(from, name); i++)
+		bits |= conf_log_flag(cfg_getnstr(from, name, i));
+	return bits;
+}
+
+static int
+conf_build_access(struct service *svc, cfg_t *sec, cfg_t *defs)
+{
+	cfg_t *from;
+
+	svc->has_only_from = conf_pick(sec, defs, "only_from") != NULL;
+	svc->only_from = conf_list(sec, defs, "only_from", 0);
+	svc->no_access = conf_list(sec, defs, "no_access", 0);
+	if ((from = conf_pick(sec, defs, "access_times")) != NULL) {
+		unsigned n = cfg_size(from, "access_times");
+		svc->access_times = calloc(n ? n : 1, sizeof(*svc->access_times));
+		if (svc->access_times == NULL)
+			return -1;
+		for (unsigned i = 0; i < n; i++)
+			conf_time_window(cfg_getnstr(from, "access_times", i),
+			    &svc->access_times[i]);
+		svc->n_access_times = (int)n;
+	}
+	svc->instances = (int)conf_int(sec, defs, "instances", 0);
+	svc->per_source = (int)conf_int(sec, defs, "per_source", 0);
+	if ((from = conf_pick(sec, defs, "cps")) != NULL) {
+		svc->cps_rate = (int)cfg_getnint(from, "cps", 0);
+		svc->cps_pause = (int)cfg_getnint(from, "cps", 1);
+	}
+	from = conf_pick(sec, defs, "max_load");
+	svc->max_load = from ? cfg_getfloat(from, "max_load") : 0;
+	svc->internal_max = (int)conf_int(sec, defs, "internal_max",
+	    CONF_DEFAULT_INTERNAL_MAX);
+	svc->banner = conf_str(sec, defs, "banner");
+	svc->banner_success = conf_str(sec, defs, "banner_success");
+	svc->banner_fail = conf_str(sec, defs, "banner_fail");
+	if ((from = conf_pick(sec, defs, "redirect")) != NULL)
+		conf_redirect(cfg_getopt(from, "redirect"), &svc->redirect_host,
+		    &svc->redirect_port);
+	svc->log_on_success = conf_log_bits(sec, defs, "log_on_success");
+	svc->log_on_failure = conf_log_bits(sec, defs, "log_on_failure");
+	return 0;
+}
+
+static struct service *
+conf_build_service(cfg_t *sec, cfg_t *defs)
+{
+	struct service *svc = calloc(1, sizeof(*svc));
+
+	if (svc == NULL)
+		return NULL;
+	TAILQ_INIT(&svc->listeners);
+	svc->stderr_read_fd = svc->stderr_write_fd = -1;
+	svc->name = strdup(cfg_title(sec));
+	svc->file = strdup(sec->filename ? sec->filename : "?");
+	svc->line = sec->line;
+	conf_build_kind(svc, sec, defs);
+	if (conf_build_socket(svc, sec, defs) == -1 ||
+	    conf_build_address(svc, sec, defs) == -1 ||
+	    conf_build_wait(svc, sec, defs) == -1 ||
+	    conf_build_server(svc, sec, defs) == -1 ||
+	    conf_build_credentials(svc, sec, defs) == -1 ||
+	    conf_build_access(svc, sec, defs) == -1) {
+		svc_free(svc);
+		return NULL;
+	}
+	conf_build_resources(svc, sec, defs);
+	return svc;
+}
+
+static bool
+conf_same_address(const struct service *a, const struct service *b)
+{
+	if (a->protocol != b->protocol)
+		return false;
+	if (a->protocol == PROTO_UNIX)
+		return strcmp(a->socket_path, b->socket_path) == 0;
+	if (a->port_number != b->port_number)
+		return false;
+	/* An unset bind takes every address, so it meets any other. */
+	return a->bind == NULL || b->bind == NULL ||
+	    strcmp(a->bind, b->bind) == 0;
+}
+
+static int
+conf_check_addresses(struct config *config, cfg_t *cfg)
+{
+	struct service *a, *b;
+	unsigned i = 0;
+
+	TAILQ_FOREACH(a, &config->services, entry) {
+		cfg_t *sec = cfg_getnsec(cfg, "service", i++);
+		if (a->is_disabled)
+			continue;
+		TAILQ_FOREACH(b, &config->services, entry) {
+			if (b == a)
+				break;
+			if (!b->is_disabled && conf_same_address(a, b)) {
+				conf_service_error(sec, a->name,
+				    "same address, port and protocol as "
+				    "service %s (%s:%d)", b->name, b->file,
+				    b->line);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+struct config *
+conf_build(cfg_t *cfg, const char *file, bool *failed)
+{
+	struct config *config = calloc(1, sizeof(*config));
+	cfg_t *defs = cfg_getsec(cfg, "defaults");
+
+	if (config == NULL)
+		return NULL;
+	TAILQ_INIT(&config->services);
+	config->file = strdup(file);
+	const char *v = cfg_getstr(cfg, "log_level");
+	config->log_level = v ? strdup(v) : NULL;
+	v = cfg_getstr(cfg, "log_type");
+	config->log_type = v ? strdup(v) : NULL;
+	v = cfg_getstr(cfg, "include_dir");
+	config->include_dir = v ? strdup(v) : NULL;
+	config->max_children = (int)cfg_getint(cfg, "max_children");
+	for (unsigned i = 0; i < cfg_size(cfg, "service"); i++) {
+		cfg_t *sec = cfg_getnsec(cfg, "service", i);
+		struct service *svc = conf_build_service(sec, defs);
+		if (svc == NULL) {
+			config_free(config);
+			*failed = true;
+			return NULL;
+		}
+		/* Messages about a service point at its first line. */
+		TAILQ_INSERT_TAIL(&config->services, svc, entry);
+	}
+	if (conf_check_addresses(config, cfg) == -1) {
+		config_free(config);
+		*failed = true;
+		return NULL;
+	}
+	return config;
+}
+
+void
+svc_free(struct service *svc)
+{
+	if (svc == NULL)
+		return;
+	free(svc->name);
+	free(svc->file);
+	free(svc->internal_name);
+	free(svc->port);
+	free(svc->bind);
+	free(svc->socket_path);
+	free(svc->server);
+	conf_free_list(svc->argv);
+	conf_free_list(svc->env);
+	conf_free_list(svc->passenv);
+	free(svc->user);
+	free(svc->group);
+	free(svc->groups);
+	free(svc->chroot);
+	conf_free_list(svc->only_from);
+	conf_free_list(svc->no_access);
+	free(svc->access_times);
+	free(svc->banner);
+	free(svc->banner_success);
+	free(svc->banner_fail);
+	free(svc->redirect_host);
+	free(svc->redirect_port);
+	free(svc->stderr_line);
+	free(svc);
+}
+
+void
+config_free(struct config *config)
+{
+	struct service *svc;
+
+	if (config == NULL)
+		return;
+	while ((svc = TAILQ_FIRST(&config->services)) != NULL) {
+		TAILQ_REMOVE(&config->services, svc, entry);
+		svc_free(svc);
+	}
+	free(config->file);
+	free(config->log_level);
+	free(config->log_type);
+	free(config->include_dir);
+	free(config);
+}

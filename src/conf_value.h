@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: ISC */
+/* conf_value.h -- conf.c's helpers: single values, and building services */
+#ifndef PORTIER_CONF_VALUE_H
+#define PORTIER_CONF_VALUE_H
+
+#include <sys/resource.h>
+#include <stdbool.h>
+
+#include <confuse.h>
+
+#include "service.h"
+
+/* Each returns -1 (or 0 for conf_log_flag) for a value it refuses. */
+int conf_socket_type(const char *);
+int conf_protocol(const char *);
+/* A port number or an /etc/services name (for PROTO, or any if NULL). */
+int conf_port(const char *, const char *proto);
+int conf_owner(const char *, uid_t *, gid_t *);
+int conf_octal(const char *);
+int conf_rlimit(const char *, rlim_t *);
+int conf_time_window(const char *, struct svc_time_window *);
+int conf_log_flag(const char *);
+int conf_redirect(cfg_opt_t *, char **host, char **port);
+
+/* conf_build.c: turn the parsed tree into our own structures. */
+struct config *conf_build(cfg_t *cfg, const char *file, bool *failed);
+void conf_service_error(cfg_t *sec, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+bool conf_has_error(void);
+
+#endif

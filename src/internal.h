@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: ISC */
+/* internal.h -- classic services answered inside the master's loop */
+#ifndef PORTIER_INTERNAL_H
+#define PORTIER_INTERNAL_H
+
+#include <sys/socket.h>
+#include <stdbool.h>
+
+#include "listen.h"
+#include "service.h"
+
+/* True if NAME is an internal service portier knows. */
+bool internal_is_known(const char *name);
+/* Take over an accepted stream connection; closes CONN when done. */
+void internal_accept(struct service *, struct listener *, int conn,
+    const struct sockaddr *peer, socklen_t peerlen);
+/* Answer what is waiting on a dgram listener, without blocking. */
+void internal_datagram(struct service *, struct listener *);
+void internal_service_fini(struct service *);
+/* A reload kept the service: its open connections move to NEW. */
+void internal_adopt(struct service *old, struct service *new);
+
+#endif

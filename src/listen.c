@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: ISC */
+/* listen.c -- passive sockets: resolve, bind, listen */
+#include <config.h>
+
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "listen.h"
+
+static const int one = 1;
+
+static struct listener *
+listen_new(struct service *svc, const struct sockaddr *sa, socklen_t len)
+{
+	struct listener *l = calloc(1, sizeof(*l));
+	uint16_t port;
+
+	if (l == NULL)
+		return NULL;
+	l->svc = svc;
+	l->fd = -1;
+	memcpy(&l->addr, sa, len);
+	l->addrlen = len;
+	addr_format(sa, len, l->local_ip, &port);
+	snprintf(l->local_port, sizeof(l->local_port), "%u", port);
+	if (sa->sa_family == AF_INET6)
+		snprintf(l->text, sizeof(l->text), "[%s]:%u", l->local_ip,
+		    port);
+	else if (sa->sa_family == AF_INET)
+		snprintf(l->text, sizeof(l->text), "%s:%u", l->local_ip, port);
+	else
+		strlcpy(l->text, l->local_ip, sizeof(l->text));
+	return l;
+}
+
+static int
+listen_inet_options(struct service *svc, int fd, int family)
+{
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1)
+		return -1;
+	if (family == AF_INET6) {
+		/* Unset bind means one dual-stack socket for v4 and v6. */
+		int v6only = svc->v6only == 1;
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only,
+			sizeof(v6only)) == -1)
+			return -1;
+	}
+	if (svc->socket_type != SOCK_STREAM)
+		return 0;
+	if (svc->tcp_nodelay &&
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == -1)
+		return -1;
+	if (svc->keepalive &&
+	    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * A socket file left by a dead daemon is replaced; a live one (something
+ * accepts on it) or a file that is not a socket is refused.
+ */
+static int
+listen_unix_clear(const char *path, int type, const char **why)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+
+	if (lstat(path, &st) == -1)
+		return errno == ENOENT ? 0 : (*why = strerror(errno), -1);
+	if (!S_ISSOCK(st.st_mode)) {
+		*why = "exists and is not a socket";
+		return -1;
+	}
+	int probe = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+	if (probe == -1)
+		return (*why = strerror(errno), -1);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
+	int rc = connect(probe, (struct sockaddr *)&sun, sizeof(sun));
+	int saved = errno;
+	close(probe);
+	if (rc == 0 || saved != ECONNREFUSED) {
+		*why = "in use by a live socket";
+		return -1;
+	}
+	return unlink(path) == -1 ? (*why = strerror(errno), -1) : 0;
+}
+
+static int
+listen_bind_one(struct listener *l, const char **why)
+{
+	struct service *svc = l->svc;
+	int family = l->addr.ss_family;
+
+	l->fd = socket(family, svc->socket_type | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (l->fd == -1)
+		return (*why = strerror(errno), -1);
+	if (family != AF_UNIX && listen_inet_options(svc, l->fd, family) == -1)
+		return (*why = strerror(errno), -1);
+	if (family == AF_UNIX &&
+	    listen_unix_clear(svc->socket_path, svc->socket_type, why) == -1)
+		return -1;
+	if (bind(l->fd, (struct sockaddr *)&l->addr, l->addrlen) == -1)
+		return (*why = strerror(errno), -1);
+	if (family == AF_UNIX) {
+		if (chmod(svc->socket_path, svc->socket_mode) == -1 ||
+		    (svc->has_socket_owner &&
+			chown(svc->socket_path, svc->socket_uid,
+			    svc->socket_gid) == -1))
+			return (*why = strerror(errno), -1);
+	}
+	if (svc->socket_type == SOCK_STREAM &&
+	    listen(l->fd, svc->backlog) == -1)
+		return (*why = strerror(errno), -1);
+	return 0;
+}
+
+static int
+listen_add(struct service *svc, const struct sockaddr *sa, socklen_t len,
+    char *err, size_t errlen)
+{
+	const char *why = NULL;
+	struct listener *l = listen_new(svc, sa, len);
+
+	if (l == NULL) {
+		snprintf(err, errlen, "service %s: out of memory", svc->name);
+		return -1;
+	}
+	TAILQ_INSERT_TAIL(&svc->listeners, l, entry);
+	if (listen_bind_one(l, &why) == -1) {
+		snprintf(err, errlen, "service %s: %s: %s", svc->name, l->text,
+		    why);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+listen_open_unix(struct service *svc, char *err, size_t errlen)
+{
+	struct sockaddr_un sun;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, svc->socket_path, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "service %s: socket path too long",
+		    svc->name);
+		return -1;
+	}
+	return listen_add(svc, (struct sockaddr *)&sun, sizeof(sun), err,
+	    errlen);
+}
+
+static int
+listen_open_any(struct service *svc, char *err, size_t errlen)
+{
+	struct sockaddr_in6 sin6;
+	struct sockaddr_in sin;
+	int probe = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (probe != -1) {
+		close(probe);
+		memset(&sin6, 0, sizeof(sin6));
+		sin6.sin6_family = AF_INET6;
+		sin6.sin6_addr = in6addr_any;
+		sin6.sin6_port = htons(svc->port_number);
+		return listen_add(svc, (struct sockaddr *)&sin6, sizeof(sin6),
+		    err, errlen);
+	}
+	/* No IPv6 on this host: fall back to IPv4 only. */
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_ANY);
+	sin.sin_port = htons(svc->port_number);
+	return listen_add(svc, (struct sockaddr *)&sin, sizeof(sin), err,
+	    errlen);
+}
+
+static int
+listen_open_host(struct service *svc, char *err, size_t errlen)
+{
+	struct addrinfo hints, *res, *ai;
+	char port[8];
+	int rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = svc->socket_type;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	snprintf(port, sizeof(port), "%u", svc->port_number);
+	rc = getaddrinfo(svc->bind, port, &hints, &res);
+	if (rc != 0) {
+		snprintf(err, errlen, "service %s: bind %s: %s", svc->name,
+		    svc->bind, gai_strerror(rc));
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if (ai->ai_family == AF_INET6 && svc->v6only == -1)
+			svc->v6only = 1; /* a named v6 address means v6 only */
+		if (listen_add(svc, ai->ai_addr, ai->ai_addrlen, err,
+			errlen) == -1)
+			break;
+	}
+	freeaddrinfo(res);
+	return ai == NULL ? 0 : -1;
+}
+
+int
+listen_open(struct service *svc, char *err, size_t errlen)
+{
+	int rc;
+
+	if (svc->protocol == PROTO_UNIX)
+		rc = listen_open_unix(svc, err, errlen);
+	else if (svc->bind == NULL)
+		rc = listen_open_any(svc, err, errlen);
+	else
+		rc = listen_open_host(svc, err, errlen);
+	if (rc == -1)
+		listen_close_all(svc);
+	return rc;
+}
+
+void
+listen_close(struct listener *l)
+{
+	if (l->fd != -1)
+		close(l->fd);
+	free(l);
+}
+
+void
+listen_close_all(struct service *svc)
+{
+	struct listener *l;
+
+	while ((l = TAILQ_FIRST(&svc->listeners)) != NULL) {
+		TAILQ_REMOVE(&svc->listeners, l, entry);
+		listen_close(l);
+	}
+}

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: ISC */
+/* log.c -- daemon messages to stderr (foreground) or syslog */
+#include <config.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+
+#include "log.h"
+
+static bool log_to_syslog;
+static enum log_level log_threshold = LOG_LEVEL_INFO;
+
+static const struct {
+	const char *name;
+	enum log_level level;
+	int priority;
+} log_levels[] = {
+	{ "error", LOG_LEVEL_ERROR, LOG_ERR },
+	{ "warning", LOG_LEVEL_WARNING, LOG_WARNING },
+	{ "notice", LOG_LEVEL_NOTICE, LOG_NOTICE },
+	{ "info", LOG_LEVEL_INFO, LOG_INFO },
+	{ "debug", LOG_LEVEL_DEBUG, LOG_DEBUG },
+};
+
+void
+log_init(bool to_syslog)
+{
+	log_to_syslog = to_syslog;
+	if (to_syslog)
+		openlog("portierd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+int
+log_set_level(const char *name)
+{
+	for (size_t i = 0; i < sizeof(log_levels) / sizeof(log_levels[0]);
+	     i++) {
+		if (strcasecmp(name, log_levels[i].name) == 0) {
+			log_threshold = log_levels[i].level;
+			return 0;
+		}
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+static void
+log_vemit(enum log_level level, const char *fmt, va_list ap,
+    const char *suffix)
+{
+	char msg[1024];
+
+	if (level > log_threshold)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (log_to_syslog) {
+		syslog(log_levels[level].priority, "%s%s%s", msg,
+		    suffix ? ": " : "", suffix ? suffix : "");
+		return;
+	}
+	fprintf(stderr, "portierd: %s%s%s\n", msg, suffix ? ": " : "",
+	    suffix ? suffix : "");
+}
+
+#define LOG_FUNCTION(fn, level)                                              \
+	void fn(const char *fmt, ...)                                        \
+	{                                                                    \
+		va_list ap;                                                  \
+		va_start(ap, fmt);                                           \
+		log_vemit(level, fmt, ap, NULL);                             \
+		va_end(ap);                                                  \
+	}
+
+LOG_FUNCTION(log_debug, LOG_LEVEL_DEBUG)
+LOG_FUNCTION(log_info, LOG_LEVEL_INFO)
+LOG_FUNCTION(log_notice, LOG_LEVEL_NOTICE)
+LOG_FUNCTION(log_warnx, LOG_LEVEL_WARNING)
+
+void
+log_warn(const char *fmt, ...)
+{
+	va_list ap;
+	int saved = errno;
+
+	va_start(ap, fmt);
+	log_vemit(LOG_LEVEL_WARNING, fmt, ap, strerror(saved));
+	va_end(ap);
+	errno = saved;
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list ap;
+	int saved = errno;
+
+	va_start(ap, fmt);
+	log_vemit(LOG_LEVEL_ERROR, fmt, ap, strerror(saved));
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vemit(LOG_LEVEL_ERROR, fmt, ap, NULL);
+	va_end(ap);
+	exit(1);
+}
+
+void
+log_handler_line(const char *service, long pid, const char *line, size_t len)
+{
+	char clean[1024];
+	size_t o = 0;
+
+	for (size_t i = 0; i < len && o + 5 < sizeof(clean); i++) {
+		unsigned char c = (unsigned char)line[i];
+		if (c >= 0x20 && c != 0x7f) {
+			clean[o++] = (char)c;
+		} else {
+			snprintf(clean + o, sizeof(clean) - o, "\\x%02x", c);
+			o += 4;
+		}
+	}
+	clean[o] = '\0';
+	if (log_to_syslog)
+		syslog(LOG_INFO, "%s[%ld]: %s", service, pid, clean);
+	else
+		fprintf(stderr, "%s[%ld]: %s\n", service, pid, clean);
+}

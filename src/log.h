@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: ISC */
+/* log.h -- daemon messages to stderr (foreground) or syslog */
+#ifndef PORTIER_LOG_H
+#define PORTIER_LOG_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+enum log_level {
+	LOG_LEVEL_ERROR,
+	LOG_LEVEL_WARNING,
+	LOG_LEVEL_NOTICE,
+	LOG_LEVEL_INFO,
+	LOG_LEVEL_DEBUG,
+};
+
+void log_init(bool to_syslog);
+int log_set_level(const char *name);
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* log_warn appends strerror(errno); log_warnx does not. */
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void fatal(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+void fatalx(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+
+/*
+ * Log one line a handler wrote to its stderr as "SERVICE[PID]: line",
+ * with control characters escaped so a handler cannot forge log lines.
+ */
+void log_handler_line(const char *service, long pid, const char *line,
+    size_t len);
+
+#endif

@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: ISC */
+/* loop.c -- the select(2) loop: descriptor callbacks, timers, signals */
+#include <config.h>
+
+#include <sys/select.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "loop.h"
+
+struct loop_watch {
+	loop_fd_fn *read_fn;
+	void *read_arg;
+	loop_fd_fn *write_fn;
+	void *write_arg;
+};
+
+static struct loop_watch watches[FD_SETSIZE];
+static fd_set read_set, write_set;
+static int max_fd = -1;
+static bool is_stopping;
+
+static int signal_pipe[2] = { -1, -1 };
+static loop_signal_fn *signal_fns[NSIG];
+
+RB_HEAD(timer_tree, loop_timer);
+static struct timer_tree timers = RB_INITIALIZER(&timers);
+static uint64_t timer_seq;
+
+static int
+timer_cmp(struct loop_timer *a, struct loop_timer *b)
+{
+	if (a->due_ms != b->due_ms)
+		return a->due_ms < b->due_ms ? -1 : 1;
+	if (a->seq != b->seq)
+		return a->seq < b->seq ? -1 : 1;
+	return 0;
+}
+
+RB_GENERATE_STATIC(timer_tree, loop_timer, node, timer_cmp)
+
+uint64_t
+loop_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+loop_signal_handler(int signo)
+{
+	unsigned char c = (unsigned char)signo;
+	int saved = errno;
+
+	/* Async-signal-safe: one byte to the self-pipe, nothing else. */
+	(void)write(signal_pipe[1], &c, 1);
+	errno = saved;
+}
+
+static void
+loop_signal_read(int fd, void *arg)
+{
+	unsigned char buf[64];
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (ssize_t i = 0; i < n; i++)
+			if (buf[i] < NSIG && signal_fns[buf[i]])
+				signal_fns[buf[i]](buf[i]);
+	}
+}
+
+int
+loop_init(void)
+{
+	if (pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) == -1)
+		return -1;
+	return loop_watch_read(signal_pipe[0], loop_signal_read, NULL);
+}
+
+void
+loop_close_in_child(void)
+{
+	close(signal_pipe[0]);
+	close(signal_pipe[1]);
+}
+
+int
+loop_on_signal(int signo, loop_signal_fn *fn)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = loop_signal_handler;
+	sa.sa_flags = SA_RESTART;
+	sigfillset(&sa.sa_mask);
+	signal_fns[signo] = fn;
+	return sigaction(signo, &sa, NULL);
+}
+
+static int
+loop_check_fd(int fd)
+{
+	if (fd < 0 || fd >= FD_SETSIZE) {
+		errno = EMFILE;
+		return -1;
+	}
+	if (fd > max_fd)
+		max_fd = fd;
+	return 0;
+}
+
+int
+loop_watch_read(int fd, loop_fd_fn *fn, void *arg)
+{
+	if (loop_check_fd(fd) == -1)
+		return -1;
+	watches[fd].read_fn = fn;
+	watches[fd].read_arg = arg;
+	FD_SET(fd, &read_set);
+	return 0;
+}
+
+int
+loop_watch_write(int fd, loop_fd_fn *fn, void *arg)
+{
+	if (loop_check_fd(fd) == -1)
+		return -1;
+	watches[fd].write_fn = fn;
+	watches[fd].write_arg = arg;
+	FD_SET(fd, &write_set);
+	return 0;
+}
+
+static void
+loop_shrink_max(void)
+{
+	while (max_fd >= 0 && !watches[max_fd].read_fn &&
+	    !watches[max_fd].write_fn)
+		max_fd--;
+}
+
+void
+loop_unwatch_read(int fd)
+{
+	if (fd < 0 || fd >= FD_SETSIZE)
+		return;
+	watches[fd].read_fn = NULL;
+	FD_CLR(fd, &read_set);
+	if (fd == max_fd)
+		loop_shrink_max();
+}
+
+void
+loop_unwatch_write(int fd)
+{
+	if (fd < 0 || fd >= FD_SETSIZE)
+		return;
+	watches[fd].write_fn = NULL;
+	FD_CLR(fd, &write_set);
+	if (fd == max_fd)
+		loop_shrink_max();
+}
+
+bool
+loop_is_watched(int fd)
+{
+	return fd >= 0 && fd < FD_SETSIZE &&
+	    (watches[fd].read_fn || watches[fd].write_fn);
+}
+
+void
+loop_timer_set(struct loop_timer *t, uint64_t delay_ms, loop_timer_fn *fn,
+    void *arg)
+{
+	loop_timer_cancel(t);
+	t->due_ms = loop_now_ms() + delay_ms;
+	t->seq = ++timer_seq;
+	t->fn = fn;
+	t->arg = arg;
+	t->is_armed = true;
+	RB_INSERT(timer_tree, &timers, t);
+}
+
+void
+loop_timer_cancel(struct loop_timer *t)
+{
+	if (!t->is_armed)
+		return;
+	RB_REMOVE(timer_tree, &timers, t);
+	t->is_armed = false;
+}
+
+/* Run due timers; return the wait until the next one, -1 for none. */
+static long
+loop_run_timers(void)
+{
+	struct loop_timer *t;
+	uint64_t now = loop_now_ms();
+
+	while ((t = RB_MIN(timer_tree, &timers)) != NULL) {
+		if (t->due_ms > now)
+			return (long)(t->due_ms - now);
+		loop_timer_cancel(t);
+		t->fn(t->arg);
+		now = loop_now_ms();
+	}
+	return -1;
+}
+
+static void
+loop_dispatch(fd_set *readable, fd_set *writable, int nfds)
+{
+	for (int fd = 0; fd < nfds; fd++) {
+		/* A callback may unwatch any fd: re-check before each call. */
+		if (FD_ISSET(fd, readable) && watches[fd].read_fn)
+			watches[fd].read_fn(fd, watches[fd].read_arg);
+		if (FD_ISSET(fd, writable) && watches[fd].write_fn)
+			watches[fd].write_fn(fd, watches[fd].write_arg);
+	}
+}
+
+int
+loop_run(void)
+{
+	fd_set readable, writable;
+	struct timeval tv;
+
+	is_stopping = false;
+	while (!is_stopping) {
+		long wait_ms = loop_run_timers();
+		if (is_stopping)
+			break;
+		int nfds = max_fd + 1;
+		readable = read_set;
+		writable = write_set;
+		if (wait_ms >= 0) {
+			tv.tv_sec = wait_ms / 1000;
+			tv.tv_usec = (wait_ms % 1000) * 1000;
+		}
+		int n = select(nfds, &readable, &writable, NULL,
+		    wait_ms >= 0 ? &tv : NULL);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			log_warn("select");
+			return -1;
+		}
+		if (n > 0)
+			loop_dispatch(&readable, &writable, nfds);
+	}
+	return 0;
+}
+
+void
+loop_stop(void)
+{
+	is_stopping = true;
+}

@@ -1,0 +1,639 @@
+/* SPDX-License-Identifier: ISC */
+/* spawn.c -- the one path from a connection to an exec'd handler */
+#include <config.h>
+
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "access.h"
+#include "internal.h"
+#include "log.h"
+#include "loop.h"
+#include "spawn.h"
+#include "svc.h"
+
+/* Accepts per wakeup: enough to drain a burst, bounded to stay fair. */
+#define SPAWN_ACCEPT_BURST 32
+#define SPAWN_STDERR_MAX 1024
+
+RB_HEAD(child_tree, child);
+static struct child_tree children = RB_INITIALIZER(&children);
+static int child_count;
+static struct child *child_free_list; /* reused, no malloc per connection */
+
+static int
+child_cmp(struct child *a, struct child *b)
+{
+	return a->pid < b->pid ? -1 : a->pid > b->pid;
+}
+
+RB_GENERATE_STATIC(child_tree, child, node, child_cmp)
+
+static const int spawn_rlimit_resource[SVC_RLIMIT_COUNT] = {
+	[SVC_RLIMIT_AS] = RLIMIT_AS,
+	[SVC_RLIMIT_CPU] = RLIMIT_CPU,
+	[SVC_RLIMIT_DATA] = RLIMIT_DATA,
+	[SVC_RLIMIT_FILES] = RLIMIT_NOFILE,
+	[SVC_RLIMIT_STACK] = RLIMIT_STACK,
+};
+
+/*
+ * The environment is built in the master before vfork, into storage that
+ * grows once and is then reused: no allocation per connection.
+ */
+static char **env_list;
+static size_t env_cap;
+static char env_text[2048];
+static char env_listen_pid[32];
+
+static void
+env_reserve(size_t n)
+{
+	if (n <= env_cap)
+		return;
+	char **p = reallocarray(env_list, n, sizeof(*p));
+	if (p == NULL)
+		fatal("environment");
+	env_list = p;
+	env_cap = n;
+}
+
+static size_t
+count_strings(char **v)
+{
+	size_t n = 0;
+
+	while (v != NULL && v[n] != NULL)
+		n++;
+	return n;
+}
+
+/* Append "NAME=value" into env_text; returns the string or NULL if full. */
+static char *
+env_put(size_t *used, const char *name, const char *value)
+{
+	char *at = env_text + *used;
+	int n = snprintf(at, sizeof(env_text) - *used, "%s=%s", name, value);
+
+	if (n < 0 || (size_t)n >= sizeof(env_text) - *used)
+		return NULL;
+	*used += (size_t)n + 1;
+	return at;
+}
+
+static const char *
+spawn_proto_name(const struct service *svc, int family)
+{
+	if (svc->protocol == PROTO_UNIX)
+		return "UNIX";
+	if (svc->protocol == PROTO_UDP)
+		return family == AF_INET6 ? "UDP6" : "UDP";
+	return family == AF_INET6 ? "TCP6" : "TCP";
+}
+
+/*
+ * Fill env_list for one handler.  PEER is NULL for wait = yes.  CONN is
+ * the accepted socket whose local address we report, or -1.
+ */
+char **
+spawn_build_env(struct service *svc, struct listener *l, int conn,
+    const struct sockaddr *peer, socklen_t peerlen)
+{
+	char remote_ip[ADDR_TEXT_MAX], local_ip[ADDR_TEXT_MAX], port[8];
+	struct sockaddr_storage local;
+	socklen_t locallen = sizeof(local);
+	uint16_t remote_port = 0, local_port = 0;
+	size_t used = 0, n = 0;
+	int family = l->addr.ss_family;
+
+	env_reserve(count_strings(svc->env) + count_strings(svc->passenv) + 12);
+	strlcpy(local_ip, l->local_ip, sizeof(local_ip));
+	local_port = svc->port_number;
+	if (conn != -1 &&
+	    getsockname(conn, (struct sockaddr *)&local, &locallen) == 0)
+		addr_format((struct sockaddr *)&local, locallen, local_ip,
+		    &local_port);
+	if (peer != NULL) {
+		addr_format(peer, peerlen, remote_ip, &remote_port);
+		/* A v4-mapped peer on a dual-stack socket is plain IPv4. */
+		if (peer->sa_family == AF_INET6 && strchr(remote_ip, ':') == NULL)
+			family = AF_INET;
+		else
+			family = peer->sa_family;
+	}
+	/* A value that does not fit in env_text is left out, and logged. */
+#define ENV_ADD(str)                                                         \
+	do {                                                                 \
+		char *s_ = (str);                                            \
+		if (s_ != NULL)                                              \
+			env_list[n++] = s_;                                  \
+		else                                                         \
+			log_warnx("service %s: environment too large",       \
+			    svc->name);                                      \
+	} while (0)
+	ENV_ADD(env_put(&used, "PROTO", spawn_proto_name(svc, family)));
+	ENV_ADD(env_put(&used, "PORTIER_SERVICE", svc->name));
+	if (svc->protocol != PROTO_UNIX) {
+		ENV_ADD(env_put(&used, "TCPLOCALIP", local_ip));
+		snprintf(port, sizeof(port), "%u", local_port);
+		ENV_ADD(env_put(&used, "TCPLOCALPORT", port));
+	}
+	if (peer != NULL && svc->protocol != PROTO_UNIX) {
+		ENV_ADD(env_put(&used, "TCPREMOTEIP", remote_ip));
+		snprintf(port, sizeof(port), "%u", remote_port);
+		ENV_ADD(env_put(&used, "TCPREMOTEPORT", port));
+		ENV_ADD(env_put(&used, "REMOTE_HOST", remote_ip));
+	}
+	if (svc->is_wait) {
+		ENV_ADD(env_put(&used, "LISTEN_FDS", "1"));
+		ENV_ADD(env_listen_pid); /* filled in by the child */
+	}
+	for (size_t i = 0; svc->passenv && svc->passenv[i]; i++) {
+		const char *v = getenv(svc->passenv[i]);
+		if (v != NULL)
+			ENV_ADD(env_put(&used, svc->passenv[i], v));
+	}
+	for (size_t i = 0; svc->env && svc->env[i]; i++)
+		ENV_ADD(svc->env[i]);
+	env_list[n] = NULL;
+#undef ENV_ADD
+	return env_list;
+}
+
+/* Async-signal-safe: a decimal number into BUF. */
+static void
+child_format_pid(char *buf, size_t size, const char *prefix, long pid)
+{
+	char digits[24];
+	int d = 0;
+	size_t o = strlcpy(buf, prefix, size);
+
+	do {
+		digits[d++] = (char)('0' + pid % 10);
+		pid /= 10;
+	} while (pid > 0);
+	while (d > 0 && o + 1 < size)
+		buf[o++] = digits[--d];
+	buf[o] = '\0';
+}
+
+static void
+child_fail(const char *what, const char *arg, int err)
+{
+	const char *desc = strerrordesc_np(err);
+
+	/* fd 2 is the log socket: the master logs this line. */
+	(void)!write(2, what, strlen(what));
+	(void)!write(2, " ", 1);
+	(void)!write(2, arg, strlen(arg));
+	(void)!write(2, ": ", 2);
+	(void)!write(2, desc ? desc : "error", strlen(desc ? desc : "error"));
+	(void)!write(2, "\n", 1);
+	_exit(111);
+}
+
+/* Credentials, priority, limits and root: in the child, before exec. */
+static void
+child_apply_limits(const struct service *svc)
+{
+	if (svc->chroot != NULL &&
+	    (chroot(svc->chroot) == -1 || chdir("/") == -1))
+		child_fail("chroot", svc->chroot, errno);
+	if (geteuid() == 0 && (svc->has_user || svc->has_group)) {
+		/* Raw syscalls: glibc's wrappers may signal other threads. */
+		int ng = svc->use_groups ? svc->ngroups : 0;
+		if (syscall(SYS_setgroups, ng, svc->groups) == -1)
+			child_fail("setgroups", svc->name, errno);
+		if (syscall(SYS_setresgid, svc->gid, svc->gid, svc->gid) == -1)
+			child_fail("setgid", svc->name, errno);
+		if (svc->has_user && syscall(SYS_setresuid, svc->uid, svc->uid,
+					 svc->uid) == -1)
+			child_fail("setuid", svc->name, errno);
+	}
+	if (svc->has_nice && setpriority(PRIO_PROCESS, 0, svc->nice) == -1)
+		child_fail("nice", svc->name, errno);
+	if (svc->umask >= 0)
+		umask((mode_t)svc->umask);
+	for (int i = 0; i < SVC_RLIMIT_COUNT; i++) {
+		struct rlimit rl;
+		if (!svc->rlimits[i].is_set)
+			continue;
+		rl.rlim_cur = rl.rlim_max = svc->rlimits[i].value;
+		if (setrlimit(spawn_rlimit_resource[i], &rl) == -1)
+			child_fail("setrlimit", svc->name, errno);
+	}
+}
+
+static void
+child_close_rest(int first)
+{
+	if (syscall(SYS_close_range, first, ~0U, 0) == 0)
+		return;
+	/* Old kernel: close what a sane descriptor table can hold. */
+	for (int fd = first; fd < 65536; fd++)
+		close(fd);
+}
+
+/*
+ * The child side, run between vfork and exec: only system calls, no
+ * allocation, no stdio, since it shares the master's memory.
+ */
+static void
+child_run(struct service *svc, int conn, char **envp, const sigset_t *mask)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (int sig = 1; sig < NSIG; sig++)
+		(void)sigaction(sig, &sa, NULL);
+	setsid();
+	if (dup2(svc->stderr_write_fd, 2) == -1 || dup2(conn, 0) == -1 ||
+	    dup2(conn, 1) == -1)
+		_exit(111);
+	if (svc->is_wait && dup2(conn, 3) == -1) /* SD_LISTEN_FDS_START */
+		_exit(111);
+	child_close_rest(svc->is_wait ? 4 : 3);
+	child_apply_limits(svc);
+	if (svc->is_wait)
+		child_format_pid(env_listen_pid, sizeof(env_listen_pid),
+		    "LISTEN_PID=", (long)getpid());
+	sigset_t empty;
+	sigemptyset(&empty);
+	sigprocmask(SIG_SETMASK, &empty, NULL);
+	(void)mask;
+	execve(svc->server, svc->argv, envp);
+	child_fail("exec", svc->server, errno);
+}
+
+static struct child *
+child_new(void)
+{
+	struct child *c = child_free_list;
+
+	if (c != NULL) {
+		child_free_list = *(struct child **)c;
+		memset(c, 0, sizeof(*c));
+		return c;
+	}
+	return calloc(1, sizeof(*c));
+}
+
+static void
+child_release(struct child *c)
+{
+	*(struct child **)c = child_free_list;
+	child_free_list = c;
+}
+
+/*
+ * vfork: the child borrows the master's memory until it execs, so the
+ * master's size does not matter (fork copies page tables: slower as the
+ * master grows).  Kept apart so no caller's locals live across vfork.
+ */
+static pid_t __attribute__((noinline))
+spawn_vfork(struct service *svc, int conn, char **envp)
+{
+	sigset_t all, old;
+	pid_t pid;
+	int saved;
+
+	/* No signal handler may run in the child while it shares memory. */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid = vfork();
+	if (pid == 0)
+		child_run(svc, conn, envp, &old);
+	saved = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	errno = saved;
+	return pid;
+}
+
+/* Spawn SVC's handler on CONN; the master keeps no copy of CONN. */
+static pid_t
+spawn_exec(struct service *svc, struct listener *l, int conn,
+    const struct sockaddr *peer, socklen_t peerlen)
+{
+	struct child *c = child_new();
+	char **envp;
+	pid_t pid;
+
+	if (c == NULL) {
+		log_warn("service %s: spawn", svc->name);
+		return -1;
+	}
+	envp = spawn_build_env(svc, l, svc->is_wait ? -1 : conn, peer, peerlen);
+	pid = spawn_vfork(svc, conn, envp);
+	if (pid == -1) {
+		log_warn("service %s: fork", svc->name);
+		child_release(c);
+		return -1;
+	}
+	c->pid = pid;
+	c->svc = svc;
+	c->start_ms = loop_now_ms();
+	if (peer != NULL && peerlen <= sizeof(c->peer)) {
+		memcpy(&c->peer, peer, peerlen);
+		c->peerlen = peerlen;
+	}
+	RB_INSERT(child_tree, &children, c);
+	child_count++;
+	svc->running++;
+	access_on_start(svc, c);
+	return pid;
+}
+
+static bool
+spawn_at_limit(const struct service *svc)
+{
+	return svc->instances > 0 && svc->running >= svc->instances;
+}
+
+static void
+spawn_connection(struct service *svc, struct listener *l, int conn,
+    const struct sockaddr *peer, socklen_t peerlen)
+{
+	const char *reason = NULL;
+
+	if (access_check(svc, peer, peerlen, &reason) == -1) {
+		access_refuse(svc, conn, peer, peerlen, reason);
+		close(conn);
+		return;
+	}
+	if (svc->is_internal) {
+		internal_accept(svc, l, conn, peer, peerlen);
+		return;
+	}
+	spawn_exec(svc, l, conn, peer, peerlen);
+	close(conn);
+	if (spawn_at_limit(svc) || access_must_pause(svc))
+		spawn_pause(svc);
+}
+
+static void
+spawn_on_accept(int fd, void *arg)
+{
+	struct listener *l = arg;
+	struct service *svc = l->svc;
+
+	for (int i = 0; i < SPAWN_ACCEPT_BURST && !svc->is_paused; i++) {
+		struct sockaddr_storage peer;
+		socklen_t len = sizeof(peer);
+		int conn = accept4(fd, (struct sockaddr *)&peer, &len,
+		    SOCK_CLOEXEC);
+		if (conn == -1) {
+			if (errno == EMFILE || errno == ENFILE)
+				log_warn("service %s: accept", svc->name);
+			else if (errno != EAGAIN && errno != EINTR &&
+			    errno != ECONNABORTED)
+				log_warn("service %s: accept", svc->name);
+			return;
+		}
+		spawn_connection(svc, l, conn, (struct sockaddr *)&peer, len);
+	}
+}
+
+/* wait = yes, and every dgram service: the handler gets the socket. */
+static void
+spawn_on_ready(int fd, void *arg)
+{
+	struct listener *l = arg;
+	struct service *svc = l->svc;
+
+	if (svc->is_internal) {
+		internal_datagram(svc, l);
+		return;
+	}
+	spawn_pause(svc);
+	if (spawn_exec(svc, l, fd, NULL, 0) == -1)
+		spawn_resume(svc);
+}
+
+void
+spawn_resume(struct service *svc)
+{
+	struct listener *l;
+
+	svc->is_paused = false;
+	TAILQ_FOREACH(l, &svc->listeners, entry) {
+		if (l->is_watched)
+			continue;
+		bool accepts = svc->socket_type == SOCK_STREAM && !svc->is_wait;
+		if (loop_watch_read(l->fd, accepts ? spawn_on_accept
+						   : spawn_on_ready, l) == -1) {
+			log_warn("service %s: %s", svc->name, l->text);
+			continue;
+		}
+		l->is_watched = true;
+	}
+}
+
+void
+spawn_pause(struct service *svc)
+{
+	struct listener *l;
+
+	svc->is_paused = true;
+	TAILQ_FOREACH(l, &svc->listeners, entry) {
+		if (l->is_watched)
+			loop_unwatch_read(l->fd);
+		l->is_watched = false;
+	}
+}
+
+static void
+spawn_log_exit(struct child *c, int status)
+{
+	struct service *svc = c->svc;
+
+	if (WIFSIGNALED(status))
+		log_warnx("service %s: handler %ld killed by signal %d%s",
+		    svc->name, (long)c->pid, WTERMSIG(status),
+		    WCOREDUMP(status) ? " (core dumped)" : "");
+	else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		log_info("service %s: handler %ld exited with status %d",
+		    svc->name, (long)c->pid, WEXITSTATUS(status));
+}
+
+static void spawn_stderr_read(int fd, void *arg);
+
+void
+spawn_reap(int signo)
+{
+	struct child key, *c;
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		key.pid = pid;
+		c = RB_FIND(child_tree, &children, &key);
+		if (c == NULL)
+			continue;
+		RB_REMOVE(child_tree, &children, c);
+		child_count--;
+		struct service *svc = c->svc;
+		svc->running--;
+		/* Log what the handler said before it exited. */
+		spawn_stderr_read(svc->stderr_read_fd, svc);
+		spawn_log_exit(c, status);
+		access_on_exit(svc, c, status);
+		child_release(c);
+		if (svc->is_retired) {
+			if (svc->running == 0)
+				svc_retired_done(svc);
+		} else if (svc->is_paused && !spawn_at_limit(svc) &&
+		    !access_must_pause(svc)) {
+			spawn_resume(svc);
+		}
+	}
+}
+
+void
+spawn_adopt(struct service *old, struct service *new)
+{
+	struct child *c;
+
+	RB_FOREACH(c, child_tree, &children) {
+		if (c->svc == old)
+			c->svc = new;
+	}
+	new->running = old->running;
+	old->running = 0;
+}
+
+int
+spawn_signal_all(int sig)
+{
+	struct child *c;
+
+	RB_FOREACH(c, child_tree, &children)
+		kill(c->pid, sig);
+	return child_count;
+}
+
+int
+spawn_count(void)
+{
+	return child_count;
+}
+
+void
+spawn_dump(void)
+{
+	struct child *c;
+	uint64_t now = loop_now_ms();
+
+	RB_FOREACH(c, child_tree, &children)
+		log_info("handler %ld: service %s, running %.1fs", (long)c->pid,
+		    c->svc->name, (double)(now - c->start_ms) / 1000.0);
+}
+
+/* Log complete lines; keep a partial one until its writer says more. */
+static void
+spawn_stderr_consume(struct service *svc, long pid, const char *buf,
+    size_t len)
+{
+	if (svc->stderr_len > 0 && svc->stderr_pid != pid) {
+		log_handler_line(svc->name, svc->stderr_pid, svc->stderr_line,
+		    svc->stderr_len);
+		svc->stderr_len = 0;
+	}
+	svc->stderr_pid = pid;
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i] == '\n' || svc->stderr_len == SPAWN_STDERR_MAX) {
+			log_handler_line(svc->name, pid, svc->stderr_line,
+			    svc->stderr_len);
+			svc->stderr_len = 0;
+			if (buf[i] == '\n')
+				continue;
+		}
+		svc->stderr_line[svc->stderr_len++] = buf[i];
+	}
+}
+
+/*
+ * Handlers' stderr is one AF_UNIX stream socket per service with
+ * SO_PASSCRED: each read carries the writer's PID (the kernel never joins
+ * data from different senders' credentials in one read), so one
+ * descriptor serves every handler of the service and lines still name
+ * their PID.
+ */
+static void
+spawn_stderr_read(int fd, void *arg)
+{
+	struct service *svc = arg;
+	char buf[4096];
+	char cbuf[CMSG_SPACE(sizeof(struct ucred))];
+	struct iovec iov = { buf, sizeof(buf) };
+
+	for (int round = 0; round < 16; round++) {
+		struct msghdr msg = { 0 };
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		msg.msg_control = cbuf;
+		msg.msg_controllen = sizeof(cbuf);
+		ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT);
+		if (n <= 0)
+			return;
+		long pid = 0;
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+		if (cm != NULL && cm->cmsg_type == SCM_CREDENTIALS) {
+			struct ucred cred;
+			memcpy(&cred, CMSG_DATA(cm), sizeof(cred));
+			pid = cred.pid;
+		}
+		spawn_stderr_consume(svc, pid, buf, (size_t)n);
+	}
+}
+
+int
+spawn_service_init(struct service *svc)
+{
+	int sv[2];
+	const int on = 1;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
+		return -1;
+	if (setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) ==
+	    -1 || (svc->stderr_line = malloc(SPAWN_STDERR_MAX)) == NULL) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	shutdown(sv[0], SHUT_WR);
+	shutdown(sv[1], SHUT_RD);
+	svc->stderr_read_fd = sv[0];
+	svc->stderr_write_fd = sv[1];
+	return loop_watch_read(sv[0], spawn_stderr_read, svc);
+}
+
+void
+spawn_service_rewatch(struct service *svc)
+{
+	if (loop_watch_read(svc->stderr_read_fd, spawn_stderr_read, svc) == -1)
+		log_warn("service %s: stderr", svc->name);
+}
+
+void
+spawn_service_fini(struct service *svc)
+{
+	if (svc->stderr_read_fd > 0) {
+		loop_unwatch_read(svc->stderr_read_fd);
+		close(svc->stderr_read_fd);
+		close(svc->stderr_write_fd);
+	}
+	svc->stderr_read_fd = svc->stderr_write_fd = -1;
+	free(svc->stderr_line);
+	svc->stderr_line = NULL;
+}

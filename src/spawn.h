@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: ISC */
+/* spawn.h -- the one path from a connection to an exec'd handler */
+#ifndef PORTIER_SPAWN_H
+#define PORTIER_SPAWN_H
+
+#include <sys/socket.h>
+#include <sys/tree.h>
+#include <stdint.h>
+
+#include "listen.h"
+#include "service.h"
+
+/* A running handler. */
+struct child {
+	RB_ENTRY(child) node;
+	pid_t pid;
+	struct service *svc;
+	uint64_t start_ms;
+	struct sockaddr_storage peer; /* ss_family 0 when there is none */
+	socklen_t peerlen;
+};
+
+/* Fill the handler environment (exposed for the unit tests). */
+char **spawn_build_env(struct service *, struct listener *, int conn,
+    const struct sockaddr *peer, socklen_t peerlen);
+
+/* Open the service's stderr socket; called once per service at start. */
+int spawn_service_init(struct service *);
+void spawn_service_fini(struct service *);
+/* Watch the stderr socket again after it moved to another service. */
+void spawn_service_rewatch(struct service *);
+
+/* Start watching a service's listeners, or stop (limits, wait = yes). */
+void spawn_resume(struct service *);
+void spawn_pause(struct service *);
+
+/* SIGCHLD: reap every exited handler. */
+void spawn_reap(int signo);
+
+/* Move running handlers from OLD to NEW after a reload merge. */
+void spawn_adopt(struct service *old, struct service *new);
+
+/* Send SIG to every handler; return how many there are. */
+int spawn_signal_all(int sig);
+int spawn_count(void);
+void spawn_dump(void);
+
+#endif
