@@ -36,6 +36,7 @@ struct conf_load {
 	char *err;
 	size_t errlen;
 	bool has_error;
+	const char *current_file; /* sections have no filename while parsed */
 	struct conf_section_line *sections;
 	size_t n_sections;
 };
@@ -66,7 +67,7 @@ conf_confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
 	char msg[512];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	conf_errorf(cfg->filename ? cfg->filename : "?", cfg->line, "%s", msg);
+	conf_errorf(current_load->current_file, cfg->line, "%s", msg);
 }
 
 /* Validate callbacks report through cfg_error, which adds file:line. */
@@ -214,9 +215,9 @@ conf_valid_load(cfg_t *cfg, cfg_opt_t *opt)
 static int
 conf_valid_cps(cfg_t *cfg, cfg_opt_t *opt)
 {
-	CONF_CHECK(cfg,
-	    cfg_opt_size(opt) == 2 && cfg_opt_getnint(opt, 0) > 0 &&
-		cfg_opt_getnint(opt, 1) > 0,
+	/* Called as each value arrives; the count is checked after. */
+	unsigned n = cfg_opt_size(opt);
+	CONF_CHECK(cfg, n <= 2 && cfg_opt_getnint(opt, n - 1) > 0,
 	    "cps must be {RATE, SECONDS}, both positive");
 	return 0;
 }
@@ -255,17 +256,6 @@ conf_valid_env(cfg_t *cfg, cfg_opt_t *opt)
 		CONF_CHECK(cfg, eq != NULL && eq != v,
 		    "env: '%s' is not NAME=value", v);
 	}
-	return 0;
-}
-
-static int
-conf_valid_redirect(cfg_t *cfg, cfg_opt_t *opt)
-{
-	char *host, *port;
-	CONF_CHECK(cfg, conf_redirect(opt, &host, &port) == 0,
-	    "redirect must be \"HOST PORT\"");
-	free(host);
-	free(port);
 	return 0;
 }
 
@@ -356,7 +346,6 @@ static const struct {
 	{ "log_on_success", conf_valid_log_flags },
 	{ "log_on_failure", conf_valid_log_flags },
 	{ "env", conf_valid_env },
-	{ "redirect", conf_valid_redirect },
 	{ "server", conf_valid_server },
 };
 
@@ -512,6 +501,7 @@ conf_list_dir(const char *main_file, const char *dir, size_t *count)
 static int
 conf_parse_file(cfg_t *cfg, struct conf_load *ld, const char *file)
 {
+	ld->current_file = file;
 	conf_scan_sections(ld, file);
 	if (conf_check_duplicate_names(ld) == -1)
 		return -1;

@@ -345,6 +345,11 @@ conf_build_access(struct service *svc, cfg_t *sec, cfg_t *defs)
 	svc->instances = (int)conf_int(sec, defs, "instances", 0);
 	svc->per_source = (int)conf_int(sec, defs, "per_source", 0);
 	if ((from = conf_pick(sec, defs, "cps")) != NULL) {
+		if (cfg_size(from, "cps") != 2) {
+			conf_service_error(sec, svc->name,
+			    "cps must be {RATE, SECONDS}, both positive");
+			return -1;
+		}
 		svc->cps_rate = (int)cfg_getnint(from, "cps", 0);
 		svc->cps_pause = (int)cfg_getnint(from, "cps", 1);
 	}
@@ -355,9 +360,13 @@ conf_build_access(struct service *svc, cfg_t *sec, cfg_t *defs)
 	svc->banner = conf_str(sec, defs, "banner");
 	svc->banner_success = conf_str(sec, defs, "banner_success");
 	svc->banner_fail = conf_str(sec, defs, "banner_fail");
-	if ((from = conf_pick(sec, defs, "redirect")) != NULL)
-		conf_redirect(cfg_getopt(from, "redirect"), &svc->redirect_host,
-		    &svc->redirect_port);
+	if ((from = conf_pick(sec, defs, "redirect")) != NULL &&
+	    conf_redirect(cfg_getopt(from, "redirect"), &svc->redirect_host,
+		&svc->redirect_port) == -1) {
+		conf_service_error(sec, svc->name,
+		    "redirect must be \"HOST PORT\"");
+		return -1;
+	}
 	svc->log_on_success = conf_log_bits(sec, defs, "log_on_success");
 	svc->log_on_failure = conf_log_bits(sec, defs, "log_on_failure");
 	return 0;

@@ -1,0 +1,510 @@
+/* SPDX-License-Identifier: ISC */
+/* harness.c -- start the real portierd on loopback and talk to it */
+#include <config.h>
+
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "harness.h"
+
+#define H_START_TIMEOUT_MS 10000
+#define H_STOP_TIMEOUT_MS 10000
+
+static pid_t started[16];
+static int n_started;
+
+static long
+h_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* Poll in 5 ms steps: the bounded wait every helper here uses. */
+static void
+h_pause(void)
+{
+	poll(NULL, 0, 5);
+}
+
+static uint16_t
+h_bound_port(int type, uint16_t want)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+	uint16_t port = 0;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons(want);
+	if (fd != -1 && bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == 0)
+		port = ntohs(sin.sin_port);
+	if (fd != -1)
+		close(fd);
+	return port;
+}
+
+uint16_t
+h_free_port(void)
+{
+	for (int i = 0; i < 100; i++) {
+		uint16_t port = h_bound_port(SOCK_STREAM, 0);
+		if (port != 0 && h_bound_port(SOCK_DGRAM, port) == port)
+			return port;
+	}
+	cr_assert_fail("no free port");
+	return 0;
+}
+
+void
+h_mkdir(struct h_daemon *d)
+{
+	if (d->dir[0] != '\0')
+		return;
+	strlcpy(d->dir, "/tmp/portier-test.XXXXXX", sizeof(d->dir));
+	cr_assert_not_null(mkdtemp(d->dir), "mkdtemp: %s", strerror(errno));
+	/* Handlers run as nobody by default: let them in. */
+	chmod(d->dir, 0755);
+	snprintf(d->conf, sizeof(d->conf), "%s/portier.conf", d->dir);
+	snprintf(d->log, sizeof(d->log), "%s/portierd.log", d->dir);
+}
+
+const char *
+h_write_file(struct h_daemon *d, const char *name, const char *text,
+    int mode)
+{
+	static char path[PATH_MAX];
+	char tmp[PATH_MAX + 8];
+
+	h_mkdir(d);
+	snprintf(path, sizeof(path), "%s/%s", d->dir, name);
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	FILE *fp = fopen(tmp, "w");
+	cr_assert_not_null(fp, "%s: %s", tmp, strerror(errno));
+	fputs(text, fp);
+	fclose(fp);
+	chmod(tmp, (mode_t)mode);
+	/* rename: a reload never reads a half-written file */
+	cr_assert_eq(rename(tmp, path), 0);
+	return path;
+}
+
+static void
+h_exec_daemon(struct h_daemon *d)
+{
+	char bin[PATH_MAX];
+	int fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	snprintf(bin, sizeof(bin), "%s/src/portierd", TOP_BUILDDIR);
+	execl(bin, "portierd", "-n", "-l", "debug", "-f", d->conf,
+	    (char *)NULL);
+	_exit(127);
+}
+
+bool
+h_try_start(struct h_daemon *d, const char *conf_text)
+{
+	h_write_file(d, "portier.conf", conf_text, 0644);
+	unlink(d->log);
+	d->pid = fork();
+	cr_assert_neq(d->pid, -1);
+	if (d->pid == 0)
+		h_exec_daemon(d);
+	if (n_started < 16)
+		started[n_started++] = d->pid;
+	long deadline = h_now_ms() + H_START_TIMEOUT_MS;
+	while (h_now_ms() < deadline) {
+		int status;
+		if (h_log_contains(d, "portierd: ready"))
+			return true;
+		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+			d->pid = 0;
+			return false;
+		}
+		h_pause();
+	}
+	return false;
+}
+
+void
+h_start(struct h_daemon *d, const char *conf_text)
+{
+	if (!h_try_start(d, conf_text)) {
+		char *log = h_log_read(d);
+		cr_assert_fail("portierd did not start:\n%s", log ? log : "");
+	}
+}
+
+int
+h_count_children(pid_t pid)
+{
+	char path[64], buf[512];
+	struct dirent *de;
+	int n = 0;
+	DIR *dir = opendir("/proc");
+
+	if (dir == NULL)
+		return -1;
+	while ((de = readdir(dir)) != NULL) {
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		FILE *fp = fopen(path, "r");
+		if (fp == NULL)
+			continue;
+		if (fgets(buf, sizeof(buf), fp) != NULL) {
+			/* pid (comm) state ppid: comm may hold spaces */
+			char *rp = strrchr(buf, ')');
+			int ppid = 0;
+			if (rp && sscanf(rp + 2, "%*c %d", &ppid) == 1 &&
+			    ppid == pid)
+				n++;
+		}
+		fclose(fp);
+	}
+	closedir(dir);
+	return n;
+}
+
+int
+h_count_fds(pid_t pid)
+{
+	char path[64];
+	struct dirent *de;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/fd", (long)pid);
+	DIR *dir = opendir(path);
+	if (dir == NULL)
+		return -1;
+	while ((de = readdir(dir)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(dir);
+	return n;
+}
+
+void
+h_stop(struct h_daemon *d)
+{
+	int status = 0;
+
+	if (d->pid <= 0)
+		return;
+	cr_assert_eq(kill(d->pid, SIGTERM), 0);
+	long deadline = h_now_ms() + H_STOP_TIMEOUT_MS;
+	pid_t got = 0;
+	while (h_now_ms() < deadline &&
+	    (got = waitpid(d->pid, &status, WNOHANG)) == 0)
+		h_pause();
+	if (got == 0) {
+		kill(d->pid, SIGKILL);
+		waitpid(d->pid, &status, 0);
+		cr_assert_fail("portierd did not stop on SIGTERM");
+	}
+	d->pid = 0;
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "portierd exit status %d", status);
+}
+
+/* Criterion .fini: never leave a daemon behind, even after a failure. */
+void h_cleanup(void);
+void
+h_cleanup(void)
+{
+	for (int i = 0; i < n_started; i++) {
+		if (kill(started[i], SIGTERM) == 0) {
+			long deadline = h_now_ms() + 3000;
+			while (h_now_ms() < deadline &&
+			    waitpid(started[i], NULL, WNOHANG) == 0)
+				h_pause();
+			kill(started[i], SIGKILL);
+			waitpid(started[i], NULL, WNOHANG);
+		}
+	}
+	n_started = 0;
+}
+
+char *
+h_log_read(struct h_daemon *d)
+{
+	FILE *fp = fopen(d->log, "r");
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (fp == NULL)
+		return NULL;
+	FILE *mem = open_memstream(&buf, &len);
+	char chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		fwrite(chunk, 1, n, mem);
+	fclose(fp);
+	fclose(mem);
+	return buf;
+}
+
+bool
+h_log_contains(struct h_daemon *d, const char *needle)
+{
+	return h_log_count(d, needle) > 0;
+}
+
+int
+h_log_count(struct h_daemon *d, const char *needle)
+{
+	char *log = h_log_read(d);
+	int n = 0;
+
+	for (char *p = log; p && (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	free(log);
+	return n;
+}
+
+bool
+h_log_wait(struct h_daemon *d, const char *needle, int timeout_ms)
+{
+	long deadline = h_now_ms() + timeout_ms;
+
+	while (h_now_ms() < deadline) {
+		if (h_log_contains(d, needle))
+			return true;
+		h_pause();
+	}
+	return h_log_contains(d, needle);
+}
+
+void
+h_reload(struct h_daemon *d, const char *conf_text, const char *expect)
+{
+	int before = h_log_count(d, expect);
+
+	h_write_file(d, "portier.conf", conf_text, 0644);
+	cr_assert_eq(kill(d->pid, SIGHUP), 0);
+	long deadline = h_now_ms() + 10000;
+	while (h_now_ms() < deadline && h_log_count(d, expect) <= before)
+		h_pause();
+	cr_assert_gt(h_log_count(d, expect), before, "no '%s' after SIGHUP",
+	    expect);
+}
+
+static int
+h_connect_addr(int family, const struct sockaddr *sa, socklen_t len,
+    const struct sockaddr *src, socklen_t srclen)
+{
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	int err = 0;
+	socklen_t errlen = sizeof(err);
+
+	if (fd == -1)
+		return -1;
+	if (src != NULL && bind(fd, src, srclen) == -1)
+		goto fail;
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	if (connect(fd, sa, len) == -1 && errno != EINPROGRESS)
+		goto fail;
+	if (poll(&pfd, 1, 5000) != 1 ||
+	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &errlen) == -1 || err)
+		goto fail;
+	fcntl(fd, F_SETFL, 0);
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+static socklen_t
+h_sockaddr(const char *host, uint16_t port, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *sin = (void *)ss;
+	struct sockaddr_in6 *sin6 = (void *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		return sizeof(*sin);
+	}
+	if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		return sizeof(*sin6);
+	}
+	return 0;
+}
+
+int
+h_connect(const char *host, uint16_t port)
+{
+	return h_connect_from(NULL, host, port);
+}
+
+int
+h_connect_from(const char *src, const char *host, uint16_t port)
+{
+	struct sockaddr_storage ss, from;
+	socklen_t len = h_sockaddr(host, port, &ss), fromlen = 0;
+
+	if (len == 0)
+		return -1;
+	if (src != NULL && (fromlen = h_sockaddr(src, 0, &from)) == 0)
+		return -1;
+	return h_connect_addr(ss.ss_family, (struct sockaddr *)&ss, len,
+	    src ? (struct sockaddr *)&from : NULL, fromlen);
+}
+
+int
+h_connect_unix(const char *path, int type)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+
+	strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
+	if (fd == -1 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) ==
+	    -1) {
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+ssize_t
+h_udp_exchange(const char *host, uint16_t port, const void *msg, size_t len,
+    void *reply, size_t replylen, int timeout_ms)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = h_sockaddr(host, port, &ss);
+	int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	ssize_t n = -1;
+
+	if (fd == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&ss, sslen) == 0 &&
+	    send(fd, msg, len, 0) == (ssize_t)len &&
+	    poll(&pfd, 1, timeout_ms) == 1)
+		n = recv(fd, reply, replylen, 0);
+	close(fd);
+	return n;
+}
+
+int
+h_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+ssize_t
+h_read_all(int fd, void *buf, size_t len, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	long deadline = h_now_ms() + timeout_ms;
+	size_t got = 0;
+
+	while (got < len) {
+		long left = deadline - h_now_ms();
+		if (left <= 0 || poll(&pfd, 1, (int)left) != 1)
+			break;
+		ssize_t n = read(fd, (char *)buf + got, len - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+char *
+h_roundtrip(const char *host, uint16_t port, const void *in, size_t inlen,
+    size_t *outlen)
+{
+	size_t cap = inlen + 65536;
+	char *out = malloc(cap + 1);
+	int fd = h_connect(host, port);
+
+	cr_assert_neq(fd, -1, "connect %s port %u: %s", host, port,
+	    strerror(errno));
+	/* Write and read together so a large echo cannot deadlock. */
+	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLOUT };
+	size_t sent = 0, got = 0;
+	long deadline = h_now_ms() + 20000;
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	if (inlen == 0)
+		shutdown(fd, SHUT_WR);
+	while (h_now_ms() < deadline) {
+		pfd.events = POLLIN | (sent < inlen ? POLLOUT : 0);
+		if (poll(&pfd, 1, 1000) <= 0)
+			continue;
+		if ((pfd.revents & POLLOUT) && sent < inlen) {
+			ssize_t n = write(fd, (const char *)in + sent,
+			    inlen - sent);
+			if (n > 0 && (sent += (size_t)n) == inlen)
+				shutdown(fd, SHUT_WR);
+		}
+		if (pfd.revents & (POLLIN | POLLHUP)) {
+			ssize_t n = read(fd, out + got, cap - got);
+			if (n == 0 || (n < 0 && errno != EAGAIN))
+				break;
+			if (n > 0 && (got += (size_t)n) == cap)
+				break;
+		}
+	}
+	close(fd);
+	out[got] = '\0';
+	*outlen = got;
+	return out;
+}
+
+char *
+h_run(const char *cmd, int *status)
+{
+	FILE *fp = popen(cmd, "r");
+	char *buf = NULL;
+	size_t len = 0;
+	char chunk[4096];
+	size_t n;
+
+	cr_assert_not_null(fp);
+	FILE *mem = open_memstream(&buf, &len);
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		fwrite(chunk, 1, n, mem);
+	fclose(mem);
+	int st = pclose(fp);
+	*status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return buf;
+}

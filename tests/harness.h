@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: ISC */
+/* harness.h -- start the real portierd on loopback and talk to it */
+#ifndef PORTIER_HARNESS_H
+#define PORTIER_HARNESS_H
+
+#include <sys/types.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct h_daemon {
+	pid_t pid;
+	char dir[PATH_MAX]; /* private temp dir: config, log, sockets */
+	char conf[PATH_MAX];
+	char log[PATH_MAX];
+};
+
+/* A port free on 127.0.0.1 for both TCP and UDP right now. */
+uint16_t h_free_port(void);
+
+/* Make the temp dir (once) and write NAME there; returns its path. */
+const char *h_write_file(struct h_daemon *, const char *name,
+    const char *text, int mode);
+void h_mkdir(struct h_daemon *);
+
+/*
+ * Write CONF_TEXT as the config and start portierd -n -f on it, then
+ * wait (bounded) for its "ready" line.  Fails the test on any problem.
+ */
+void h_start(struct h_daemon *, const char *conf_text);
+/* Like h_start, but return false instead of failing if it exits early. */
+bool h_try_start(struct h_daemon *, const char *conf_text);
+/* SIGTERM by PID; assert exit 0 and that no handler was left behind. */
+void h_stop(struct h_daemon *);
+/* Children of the daemon right now (from /proc). */
+int h_count_children(pid_t);
+int h_count_fds(pid_t);
+
+bool h_log_wait(struct h_daemon *, const char *needle, int timeout_ms);
+bool h_log_contains(struct h_daemon *, const char *needle);
+int h_log_count(struct h_daemon *, const char *needle);
+/* The whole log, malloc'd. */
+char *h_log_read(struct h_daemon *);
+/* Rewrite the config and send SIGHUP; wait for "reloaded" number N. */
+void h_reload(struct h_daemon *, const char *conf_text, const char *expect);
+
+/* TCP connect with a 5 s cap; -1 on failure.  HOST is numeric. */
+int h_connect(const char *host, uint16_t port);
+int h_connect_from(const char *src, const char *host, uint16_t port);
+int h_connect_unix(const char *path, int type);
+/* Send and wait up to TIMEOUT_MS for one reply datagram. */
+ssize_t h_udp_exchange(const char *host, uint16_t port, const void *msg,
+    size_t len, void *reply, size_t replylen, int timeout_ms);
+int h_write_all(int fd, const void *buf, size_t len);
+/* Read until EOF, LEN bytes, or the timeout; returns bytes read. */
+ssize_t h_read_all(int fd, void *buf, size_t len, int timeout_ms);
+/* Send IN, half-close, read everything back (malloc'd, NUL-added). */
+char *h_roundtrip(const char *host, uint16_t port, const void *in,
+    size_t inlen, size_t *outlen);
+
+/* Run a shell command; its stdout (malloc'd) and exit status. */
+char *h_run(const char *cmd, int *status);
+
+#endif
