@@ -2,41 +2,357 @@
 /* internal.c -- classic services answered inside the master's loop */
 #include <config.h>
 
+#include <sys/socket.h>
+#include <sys/queue.h>
+#include <netinet/in.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "classic.h"
 #include "internal.h"
+#include "log.h"
+#include "loop.h"
+#include "spawn.h"
+
+/* A connection that sees no progress for this long is closed. */
+#define INTERNAL_IDLE_MS 60000
+#define INTERNAL_BUF 4096
+/* Datagrams answered per wakeup, so one busy port cannot starve others. */
+#define INTERNAL_DGRAM_BURST 16
+
+enum internal_kind {
+	KIND_ECHO,
+	KIND_DISCARD,
+	KIND_DAYTIME,
+	KIND_CHARGEN,
+	KIND_TIME,
+};
+
+static const char *kind_names[] = {
+	[KIND_ECHO] = "echo",
+	[KIND_DISCARD] = "discard",
+	[KIND_DAYTIME] = "daytime",
+	[KIND_CHARGEN] = "chargen",
+	[KIND_TIME] = "time",
+};
+
+struct internal_conn;
+
+/* Per service: its kind and its open connections. */
+struct internal_state {
+	struct service *svc;
+	enum internal_kind kind;
+	int open;
+	LIST_HEAD(, internal_conn) conns;
+	time_t last_guard_log;
+};
+
+/* One in-loop TCP connection (echo, discard, chargen). */
+struct internal_conn {
+	LIST_ENTRY(internal_conn) entry;
+	struct internal_state *st;
+	int fd;
+	struct loop_timer idle;
+	struct chargen_state chargen;
+	size_t len; /* bytes in buf waiting to be written */
+	size_t off;
+	char buf[INTERNAL_BUF];
+};
+
+/* The UDP ports internal services answer on: never reply to them. */
+static uint16_t guarded_ports[64];
+static int n_guarded_ports;
+
+static int
+internal_kind(const char *name)
+{
+	for (size_t i = 0; i < sizeof(kind_names) / sizeof(kind_names[0]);
+	     i++)
+		if (strcmp(name, kind_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
 
 bool
 internal_is_known(const char *name)
 {
-	static const char *names[] = { "echo", "discard", "daytime",
-		"chargen", "time" };
+	return internal_kind(name) != -1;
+}
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(name, names[i]) == 0)
-			return true;
-	return false;
+static struct internal_state *
+internal_state(struct service *svc)
+{
+	struct internal_state *st = svc->internal;
+
+	if (st != NULL)
+		return st;
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return NULL;
+	st->svc = svc;
+	st->kind = (enum internal_kind)internal_kind(svc->internal_name);
+	LIST_INIT(&st->conns);
+	svc->internal = st;
+	if (svc->protocol == PROTO_UDP && n_guarded_ports < 64)
+		guarded_ports[n_guarded_ports++] = svc->port_number;
+	return st;
+}
+
+static void
+internal_close(struct internal_conn *c)
+{
+	struct internal_state *st = c->st;
+
+	loop_unwatch_read(c->fd);
+	loop_unwatch_write(c->fd);
+	loop_timer_cancel(&c->idle);
+	close(c->fd);
+	LIST_REMOVE(c, entry);
+	free(c);
+	/* Below the bound again: let the backlog in. */
+	if (st->open-- == st->svc->internal_max && st->svc->is_paused &&
+	    !st->svc->is_retired)
+		spawn_resume(st->svc);
+}
+
+static void
+internal_on_idle(void *arg)
+{
+	internal_close(arg);
+}
+
+static void
+internal_touch(struct internal_conn *c)
+{
+	loop_timer_set(&c->idle, INTERNAL_IDLE_MS, internal_on_idle, c);
+}
+
+static void internal_on_read(int fd, void *arg);
+
+static void
+internal_on_write(int fd, void *arg)
+{
+	struct internal_conn *c = arg;
+
+	if (c->st->kind == KIND_CHARGEN && c->off == c->len) {
+		classic_chargen_fill(&c->chargen, c->buf, sizeof(c->buf));
+		c->off = 0;
+		c->len = sizeof(c->buf);
+	}
+	ssize_t n = send(fd, c->buf + c->off, c->len - c->off,
+	    MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			internal_close(c);
+		return;
+	}
+	c->off += (size_t)n;
+	internal_touch(c);
+	if (c->st->kind == KIND_ECHO && c->off == c->len) {
+		/* All echoed: read more, stop asking to write. */
+		c->off = c->len = 0;
+		loop_unwatch_write(fd);
+		loop_watch_read(fd, internal_on_read, c);
+	}
+}
+
+static void
+internal_on_read(int fd, void *arg)
+{
+	struct internal_conn *c = arg;
+	char sink[INTERNAL_BUF];
+	/* Echo reads into its buffer; the others read into a sink, since
+	 * chargen's buffer may hold bytes still being written. */
+	char *at = c->st->kind == KIND_ECHO ? c->buf : sink;
+	ssize_t n = recv(fd, at, INTERNAL_BUF, MSG_DONTWAIT);
+
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		internal_close(c);
+		return;
+	}
+	if (n < 0)
+		return;
+	internal_touch(c);
+	if (c->st->kind != KIND_ECHO)
+		return; /* discard and chargen drop what they read */
+	/* Echo: stop reading until this much is written back. */
+	c->len = (size_t)n;
+	c->off = 0;
+	loop_unwatch_read(fd);
+	loop_watch_write(fd, internal_on_write, c);
+}
+
+/* daytime and time: the answer fits any socket buffer; then close. */
+static void
+internal_answer_once(struct internal_state *st, int conn)
+{
+	char buf[128];
+	size_t n;
+
+	if (st->kind == KIND_TIME) {
+		classic_time((uint8_t *)buf, time(NULL));
+		n = 4;
+	} else {
+		n = classic_daytime(buf, sizeof(buf), time(NULL));
+	}
+	(void)send(conn, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	close(conn);
 }
 
 void
 internal_accept(struct service *svc, struct listener *l, int conn,
     const struct sockaddr *peer, socklen_t peerlen)
 {
-	close(conn);
+	struct internal_state *st = internal_state(svc);
+	struct internal_conn *c;
+
+	if (st == NULL) {
+		close(conn);
+		return;
+	}
+	if (st->kind == KIND_DAYTIME || st->kind == KIND_TIME) {
+		internal_answer_once(st, conn);
+		return;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		close(conn);
+		return;
+	}
+	c->st = st;
+	c->fd = conn;
+	fcntl(conn, F_SETFL, O_NONBLOCK);
+	bool writes_first = st->kind == KIND_CHARGEN;
+	int rc = writes_first ? loop_watch_write(conn, internal_on_write, c)
+			      : loop_watch_read(conn, internal_on_read, c);
+	/* chargen also reads, to see the client leave and drop its input. */
+	if (rc == 0 && writes_first)
+		rc = loop_watch_read(conn, internal_on_read, c);
+	if (rc == -1) {
+		log_warn("service %s: connection", svc->name);
+		loop_unwatch_write(conn);
+		close(conn);
+		free(c);
+		return;
+	}
+	LIST_INSERT_HEAD(&st->conns, c, entry);
+	internal_touch(c);
+	/* At the bound, new clients wait in the kernel's backlog. */
+	if (++st->open >= svc->internal_max && svc->internal_max > 0)
+		spawn_pause(svc);
+}
+
+/*
+ * Never answer a datagram from a privileged port or from another
+ * internal service's port: two inetds (or one, spoofed) would otherwise
+ * bounce echo or chargen between themselves forever.
+ */
+static bool
+internal_is_loop_prone(const struct sockaddr_storage *peer)
+{
+	uint16_t port = 0;
+
+	if (peer->ss_family == AF_INET)
+		port = ntohs(((const struct sockaddr_in *)peer)->sin_port);
+	else if (peer->ss_family == AF_INET6)
+		port = ntohs(((const struct sockaddr_in6 *)peer)->sin6_port);
+	if (port < 1024)
+		return true;
+	for (int i = 0; i < n_guarded_ports; i++)
+		if (guarded_ports[i] == port)
+			return true;
+	return false;
+}
+
+static size_t
+internal_dgram_reply(struct internal_state *st, const char *in, size_t inlen,
+    char *out, size_t outsize)
+{
+	switch (st->kind) {
+	case KIND_ECHO:
+		memcpy(out, in, inlen);
+		return inlen;
+	case KIND_DAYTIME:
+		return classic_daytime(out, outsize, time(NULL));
+	case KIND_TIME:
+		classic_time((uint8_t *)out, time(NULL));
+		return 4;
+	case KIND_CHARGEN: {
+		size_t len = arc4random_uniform(CHARGEN_DGRAM_MAX + 1);
+		classic_chargen_dgram(arc4random_uniform(CHARGEN_PRINTABLE),
+		    out, len);
+		return len;
+	}
+	default:
+		return 0;
+	}
 }
 
 void
 internal_datagram(struct service *svc, struct listener *l)
 {
+	struct internal_state *st = internal_state(svc);
+	static char in[65536], out[65536];
+
+	for (int i = 0; st != NULL && i < INTERNAL_DGRAM_BURST; i++) {
+		struct sockaddr_storage peer;
+		socklen_t len = sizeof(peer);
+		ssize_t n = recvfrom(l->fd, in, sizeof(in), MSG_DONTWAIT,
+		    (struct sockaddr *)&peer, &len);
+		if (n < 0)
+			return;
+		if (st->kind == KIND_DISCARD)
+			continue;
+		if (internal_is_loop_prone(&peer)) {
+			time_t now = time(NULL);
+			if (now != st->last_guard_log)
+				log_warnx("service %s: datagram from a "
+				    "loop-prone port dropped", svc->name);
+			st->last_guard_log = now;
+			continue;
+		}
+		size_t put = internal_dgram_reply(st, in, (size_t)n, out,
+		    sizeof(out));
+		(void)sendto(l->fd, out, put, MSG_DONTWAIT, (struct sockaddr *)&peer,
+		    len);
+	}
+}
+
+int
+internal_service_init(struct service *svc)
+{
+	return svc->is_internal && internal_state(svc) == NULL ? -1 : 0;
 }
 
 void
 internal_service_fini(struct service *svc)
 {
+	struct internal_state *st = svc->internal;
+
+	if (st == NULL)
+		return;
+	while (!LIST_EMPTY(&st->conns))
+		internal_close(LIST_FIRST(&st->conns));
+	for (int i = 0; i < n_guarded_ports; i++)
+		if (svc->protocol == PROTO_UDP &&
+		    guarded_ports[i] == svc->port_number) {
+			guarded_ports[i] = guarded_ports[--n_guarded_ports];
+			break;
+		}
+	free(st);
+	svc->internal = NULL;
 }
 
 void
 internal_adopt(struct service *old, struct service *new)
 {
+	struct internal_state *st = old->internal;
+
+	if (st == NULL)
+		return;
+	st->svc = new;
+	new->internal = st;
+	old->internal = NULL;
 }

@@ -44,6 +44,7 @@ svc_open(struct service *svc, char *err, size_t errlen)
 		return -1;
 	}
 	if (access_service_init(svc, err, errlen) == -1 ||
+	    internal_service_init(svc) == -1 ||
 	    listen_open(svc, err, errlen) == -1) {
 		svc_shutdown(svc);
 		return -1;
