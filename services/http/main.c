@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: ISC */
+/* main.c -- httpd: one HTTP/1.1 connection on stdin/stdout, keep-alive */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "httpd.h"
+
+#define EXIT_USAGE 100
+#define EXIT_TEMPORARY 111
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: httpd -r docroot [-i index.html,index.htm] "
+	    "[-c '*.cgi'] [-m mime.types] [-t idle-seconds] [-n servername] "
+	    "[-b body-max-bytes] [-T cgi-seconds]\n");
+	exit(EXIT_USAGE);
+}
+
+static char **
+split_commas(const char *list)
+{
+	char *copy = strdup(list), *save = NULL;
+	char **v = calloc(strlen(list) / 2 + 2, sizeof(*v));
+	size_t n = 0;
+
+	if (copy == NULL || v == NULL)
+		exit(EXIT_TEMPORARY);
+	for (char *t = strtok_r(copy, ",", &save); t;
+	     t = strtok_r(NULL, ",", &save))
+		if (*t != '\0' && strchr(t, '/') == NULL)
+			v[n++] = t;
+	return v;
+}
+
+static long
+number(const char *s, long max)
+{
+	const char *errstr = NULL;
+	long v = (long)strtonum(s, 1, max, &errstr);
+
+	if (errstr != NULL)
+		usage();
+	return v;
+}
+
+static void
+options(struct httpd *h, int argc, char **argv)
+{
+	const char *root = NULL;
+	int ch;
+
+	h->index_names = split_commas("index.html,index.htm");
+	h->cgi_pattern = "*.cgi";
+	h->mime_file = "/etc/mime.types";
+	h->idle_timeout = 15;
+	h->header_timeout = 20;
+	h->cgi_timeout = 30;
+	h->write_timeout = 60;
+	h->body_max = 10L << 20;
+	while ((ch = getopt(argc, argv, "b:c:i:m:n:r:t:T:")) != -1) {
+		switch (ch) {
+		case 'b': h->body_max = number(optarg, LONG_MAX); break;
+		case 'c': h->cgi_pattern = optarg; break;
+		case 'i': h->index_names = split_commas(optarg); break;
+		case 'm': h->mime_file = optarg; break;
+		case 'n': h->server_name = optarg; break;
+		case 'r': root = optarg; break;
+		case 't': h->idle_timeout = (int)number(optarg, 3600); break;
+		case 'T': h->cgi_timeout = (int)number(optarg, 3600); break;
+		default: usage();
+		}
+	}
+	if (root == NULL || optind != argc)
+		usage();
+	if (realpath(root, h->root) == NULL) {
+		fprintf(stderr, "httpd: %s: %s\n", root, strerror(errno));
+		exit(EXIT_USAGE);
+	}
+	if (strcmp(h->root, "/") == 0)
+		h->root[0] = '\0'; /* so root + "/path" stays one slash */
+	h->remote_ip = getenv("TCPREMOTEIP");
+	h->remote_port = getenv("TCPREMOTEPORT");
+	h->local_ip = getenv("TCPLOCALIP");
+	h->local_port = getenv("TCPLOCALPORT");
+}
+
+/* The request line, for the log, even when the request was refused. */
+static void
+first_line(const struct httpd *h, char *out, size_t size)
+{
+	size_t n = 0;
+
+	while (n < h->in_len && n + 1 < size && h->in[n] != '\n' &&
+	    h->in[n] != '\r')
+		n++;
+	memcpy(out, h->in, n);
+	out[n] = '\0';
+}
+
+/*
+ * Wait for a whole request head: up to idle_timeout for its first byte,
+ * then header_timeout in all (a slowloris cannot hold us longer).
+ * Returns 0 with EX->req parsed, 1 to close quietly, or a status to send.
+ */
+static int
+read_request(struct httpd *h, struct exchange *ex)
+{
+	long deadline = httpd_now_ms() + h->idle_timeout * 1000L;
+	bool started = h->in_len > 0;
+
+	if (started)
+		deadline = httpd_now_ms() + h->header_timeout * 1000L;
+	for (;;) {
+		int rc = h->in_len > 0 ? http_parse_request(h->in, h->in_len,
+		    &ex->req) : 1;
+		if (rc != 1)
+			return rc;
+		int got = httpd_fill(h, deadline);
+		if (got == 1 && !started) {
+			started = true;
+			deadline = httpd_now_ms() + h->header_timeout * 1000L;
+		}
+		if (got == 1)
+			continue;
+		if (got == 0 || h->in_len == 0)
+			return 1;
+		return errno == EAGAIN || errno == 0 ? 408 : 1;
+	}
+}
+
+static bool
+wants_keep_alive(const struct http_request *req)
+{
+	if (http_header_has_token(req, "Connection", "close"))
+		return false;
+	if (req->minor >= 1)
+		return true;
+	return http_header_has_token(req, "Connection", "keep-alive");
+}
+
+static int
+handle(struct httpd *h, struct exchange *ex)
+{
+	struct http_request *req = &ex->req;
+	const char *cl = http_header(req, "Content-Length");
+
+	ex->wants_keep_alive = ex->keep_alive = wants_keep_alive(req);
+	ex->is_head = strcmp(req->method, "HEAD") == 0;
+	if (req->minor >= 1 && http_header(req, "Host") == NULL)
+		return httpd_send_error(h, ex, 400, NULL);
+	/*
+	 * A body nobody reads would be parsed as the next request: close
+	 * after answering, unless a CGI script takes all of it.
+	 */
+	if ((cl != NULL && strcmp(cl, "0") != 0) ||
+	    http_header(req, "Transfer-Encoding") != NULL)
+		ex->keep_alive = false;
+	return httpd_serve_path(h, ex, req->method, req->target, 0);
+}
+
+static void
+serve(struct httpd *h)
+{
+	for (;;) {
+		struct exchange ex;
+		char line[HTTP_MAX_REQUEST_LINE + 1];
+		memset(&ex, 0, sizeof(ex));
+		errno = 0;
+		int rc = read_request(h, &ex);
+		if (rc == 1)
+			return;
+		first_line(h, line, sizeof(line));
+		if (rc != 0) {
+			httpd_send_error(h, &ex, rc, NULL);
+			httpd_log(h, &ex, line);
+			return;
+		}
+		httpd_consume(h, ex.req.head_len);
+		rc = handle(h, &ex);
+		httpd_log(h, &ex, line);
+		http_request_free(&ex.req);
+		if (rc == -1 || !ex.keep_alive)
+			return;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct httpd h;
+
+	memset(&h, 0, sizeof(h));
+	signal(SIGPIPE, SIG_IGN);
+	options(&h, argc, argv);
+	httpd_current = &h;
+	/* Timeouts are ours: never block on the client. */
+	fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
+	fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK);
+	serve(&h);
+	return 0;
+}

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: ISC */
+/* path.c -- decode once, normalise, then confine a request path to the root */
+#include <config.h>
+
+#include <sys/stat.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+
+static int
+hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/*
+ * Percent-decode [P, END) into OUT exactly once: "%252e" becomes "%2e",
+ * never ".".  Returns the decoded length or an HTTP status as negative.
+ */
+static long
+path_decode(const char *p, const char *end, char *out, size_t outsize)
+{
+	size_t o = 0;
+
+	for (; p < end; p++) {
+		int c = (unsigned char)*p;
+		if (c == '%') {
+			if (end - p < 3 || hex_value(p[1]) < 0 ||
+			    hex_value(p[2]) < 0)
+				return -400;
+			c = hex_value(p[1]) * 16 + hex_value(p[2]);
+			p += 2;
+			/* An encoded '/' would smuggle a separator past us. */
+			if (c == '/')
+				return -400;
+		}
+		if (c == 0 || c == '\\' || c < 0x20 || c == 0x7f)
+			return -400;
+		if (o + 1 >= outsize)
+			return -414;
+		out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return (long)o;
+}
+
+/* Absolute-form targets (RFC 9112 3.2.2): keep only the path. */
+static const char *
+path_skip_authority(const char *target)
+{
+	if (strncasecmp(target, "http://", 7) == 0 ||
+	    strncasecmp(target, "https://", 8) == 0) {
+		const char *p = strstr(target, "://") + 3;
+		p += strcspn(p, "/?");
+		return *p == '/' ? p : NULL;
+	}
+	return target;
+}
+
+/* Remove ".", "..", and empty segments from DECODED (in place in OUT). */
+static int
+path_remove_dots(const char *decoded, char *out, size_t outsize)
+{
+	size_t o = 0;
+	const char *p = decoded;
+
+	out[o++] = '/';
+	while (*p) {
+		while (*p == '/')
+			p++;
+		size_t n = strcspn(p, "/");
+		if (n == 0)
+			break;
+		if (n == 1 && p[0] == '.') {
+			/* nothing */
+		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
+			if (o == 1)
+				return 400; /* above the root */
+			o--; /* drop the trailing '/' */
+			while (o > 0 && out[o - 1] != '/')
+				o--;
+		} else {
+			if (p[0] == '.')
+				return 404; /* dotfiles are never served */
+			if (o + n + 2 > outsize)
+				return 414;
+			memcpy(out + o, p, n);
+			o += n;
+			out[o++] = '/';
+		}
+		p += n;
+	}
+	if (o > 1)
+		o--; /* no trailing '/' in the normal form */
+	out[o] = '\0';
+	return 0;
+}
+
+int
+http_path_normalize(const char *target, char *out, size_t outsize,
+    const char **query, bool *trailing_slash)
+{
+	char decoded[HTTP_MAX_REQUEST_LINE + 1];
+	const char *path = path_skip_authority(target);
+
+	*query = NULL;
+	if (path == NULL || path[0] != '/')
+		return 400;
+	const char *q = strchr(path, '?');
+	const char *end = q ? q : path + strlen(path);
+	if (q != NULL)
+		*query = q + 1;
+	const char *hash = memchr(path, '#', (size_t)(end - path));
+	if (hash != NULL)
+		end = hash;
+	long n = path_decode(path, end, decoded, sizeof(decoded));
+	if (n < 0)
+		return (int)-n;
+	*trailing_slash = n > 0 && decoded[n - 1] == '/';
+	return path_remove_dots(decoded, out, outsize);
+}
+
+static bool
+path_is_inside(const char *root, const char *real)
+{
+	size_t n = strlen(root);
+
+	if (strcmp(root, "/") == 0)
+		return true;
+	return strncmp(real, root, n) == 0 &&
+	    (real[n] == '\0' || real[n] == '/');
+}
+
+/* Check PREFIX (ROOT + first segments of PATH); 1 = keep walking. */
+static int
+path_check_prefix(const char *root, const char *candidate,
+    struct http_resolved *r)
+{
+	char real[PATH_MAX];
+
+	if (realpath(candidate, real) == NULL)
+		return errno == EACCES ? 403 : 404;
+	if (!path_is_inside(root, real))
+		return 403;
+	if (stat(real, &r->st) == -1)
+		return 404;
+	strlcpy(r->file, real, sizeof(r->file));
+	return S_ISDIR(r->st.st_mode) ? 1 : 0;
+}
+
+int
+http_resolve(const char *root, const char *path,
+    bool (*is_cgi)(const char *file), struct http_resolved *r)
+{
+	char candidate[PATH_MAX];
+	size_t at = 0;
+
+	memset(r, 0, sizeof(*r));
+	strlcpy(r->script_name, path, sizeof(r->script_name));
+	/* Walk segment by segment: a CGI script may be followed by
+	 * PATH_INFO, and every step is confined to ROOT. */
+	for (;;) {
+		size_t next = at + 1 + strcspn(path + at + 1, "/");
+		if (strcmp(path, "/") == 0)
+			next = 1;
+		snprintf(candidate, sizeof(candidate), "%s%.*s", root,
+		    (int)next, path);
+		int rc = path_check_prefix(root, candidate, r);
+		if (rc > 1)
+			return rc;
+		if (path[next] == '\0')
+			return 0;
+		if (rc == 0) {
+			/* A file with more path after it: only a script. */
+			if (!S_ISREG(r->st.st_mode) || is_cgi == NULL ||
+			    !is_cgi(r->file))
+				return 404;
+			snprintf(r->script_name, sizeof(r->script_name), "%.*s",
+			    (int)next, path);
+			strlcpy(r->path_info, path + next, sizeof(r->path_info));
+			return 0;
+		}
+		at = next;
+	}
+}

@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: ISC */
+/* response.c -- build responses: status lines, headers, escaped HTML, logs */
+#include <config.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "httpd.h"
+
+#define HTTPD_SOFTWARE "portier-httpd/" PACKAGE_VERSION
+
+void
+resp_init(struct response *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+static bool
+resp_reserve(struct response *r, size_t more)
+{
+	if (r->failed)
+		return false;
+	if (r->len + more + 1 <= r->cap)
+		return true;
+	size_t cap = r->cap ? r->cap : 1024;
+	while (cap < r->len + more + 1)
+		cap *= 2;
+	char *p = realloc(r->buf, cap);
+	if (p == NULL) {
+		r->failed = true;
+		return false;
+	}
+	r->buf = p;
+	r->cap = cap;
+	return true;
+}
+
+void
+resp_add(struct response *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !resp_reserve(r, (size_t)n))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->buf + r->len, r->cap - r->len, fmt, ap);
+	va_end(ap);
+	r->len += (size_t)n;
+}
+
+/* Text into HTML: every markup character escaped. */
+void
+resp_add_html(struct response *r, const char *text)
+{
+	for (const char *p = text; *p; p++) {
+		switch (*p) {
+		case '<': resp_add(r, "&lt;"); break;
+		case '>': resp_add(r, "&gt;"); break;
+		case '&': resp_add(r, "&amp;"); break;
+		case '"': resp_add(r, "&quot;"); break;
+		case '\'': resp_add(r, "&#39;"); break;
+		default: resp_add(r, "%c", *p);
+		}
+	}
+}
+
+/* A path segment into a URL: everything but unreserved bytes encoded. */
+void
+resp_add_url(struct response *r, const char *text)
+{
+	for (const unsigned char *p = (const void *)text; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~", *p))
+			resp_add(r, "%c", *p);
+		else
+			resp_add(r, "%%%02X", *p);
+	}
+}
+
+void
+resp_free(struct response *r)
+{
+	free(r->buf);
+	resp_init(r);
+}
+
+const char *
+http_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 204: return "No Content";
+	case 206: return "Partial Content";
+	case 301: return "Moved Permanently";
+	case 302: return "Found";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
+	case 411: return "Length Required";
+	case 413: return "Content Too Large";
+	case 414: return "URI Too Long";
+	case 416: return "Range Not Satisfiable";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	case 505: return "HTTP Version Not Supported";
+	default: return "Unknown";
+	}
+}
+
+void
+http_format_date(char *buf, size_t size, time_t t)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+bool
+http_parse_date(const char *value, time_t *t)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	const char *end = strptime(value, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	if (end == NULL || *end != '\0')
+		return false;
+	*t = timegm(&tm);
+	return true;
+}
+
+void
+resp_start(struct response *r, struct exchange *ex, int status)
+{
+	resp_start_reason(r, ex, status, NULL);
+}
+
+void
+resp_start_reason(struct response *r, struct exchange *ex, int status,
+    const char *reason)
+{
+	char date[64];
+
+	ex->status = status;
+	http_format_date(date, sizeof(date), time(NULL));
+	resp_add(r, "HTTP/1.1 %d %s\r\nDate: %s\r\nServer: %s\r\n", status,
+	    reason ? reason : http_reason(status), date, HTTPD_SOFTWARE);
+	if (!ex->keep_alive)
+		resp_add(r, "Connection: close\r\n");
+}
+
+int
+httpd_send_head_and_body(struct httpd *h, struct exchange *ex,
+    struct response *head, const char *body, size_t len)
+{
+	int rc = 0;
+
+	if (head->failed)
+		rc = -1;
+	else if (httpd_write(h, head->buf, head->len) == -1)
+		rc = -1;
+	else if (!ex->is_head && len > 0 && httpd_write(h, body, len) == -1)
+		rc = -1;
+	else if (!ex->is_head)
+		ex->bytes += (long long)len;
+	resp_free(head);
+	return rc;
+}
+
+int
+httpd_send_error(struct httpd *h, struct exchange *ex, int status,
+    const char *extra_header)
+{
+	struct response head, body;
+
+	/* After a malformed request the stream cannot be trusted. */
+	if (status == 400 || status == 408 || status == 413 || status == 414 ||
+	    status == 431 || status == 505 || status == 411)
+		ex->keep_alive = false;
+	resp_init(&body);
+	resp_add(&body, "<!DOCTYPE html>\n<html><head><title>%d %s</title>"
+	    "</head>\n<body><h1>%d %s</h1></body></html>\n", status,
+	    http_reason(status), status, http_reason(status));
+	resp_init(&head);
+	resp_start(&head, ex, status);
+	if (extra_header != NULL)
+		resp_add(&head, "%s\r\n", extra_header);
+	resp_add(&head, "Content-Type: text/html; charset=utf-8\r\n"
+	    "Content-Length: %zu\r\n\r\n", body.len);
+	int rc = httpd_send_head_and_body(h, ex, &head, body.buf, body.len);
+	resp_free(&body);
+	return rc;
+}
+
+/* Common Log Format on stderr, nothing raw from the request in it. */
+void
+httpd_log(struct httpd *h, struct exchange *ex, const char *line)
+{
+	char when[64], clean[600];
+	size_t o = 0;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
+	for (const unsigned char *p = (const void *)line; *p && o + 5 <
+	     sizeof(clean); p++) {
+		if (*p < 0x20 || *p >= 0x7f || *p == '"' || *p == '\\')
+			o += (size_t)snprintf(clean + o, sizeof(clean) - o,
+			    "\\x%02x", *p);
+		else
+			clean[o++] = (char)*p;
+	}
+	clean[o] = '\0';
+	fprintf(stderr, "%s - - [%s] \"%s\" %d %lld\n",
+	    h->remote_ip ? h->remote_ip : "-", when, clean, ex->status,
+	    ex->bytes);
+}
