@@ -21,7 +21,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: httpd -r docroot [-i index.html,index.htm] "
 	    "[-c '*.cgi'] [-m mime.types] [-t idle-seconds] [-n servername] "
-	    "[-b body-max-bytes] [-T cgi-seconds]\n");
+	    "[-b body-max-bytes] [-T cgi-seconds] [-H header-seconds]\n");
 	exit(EXIT_USAGE);
 }
 
@@ -66,10 +66,11 @@ options(struct httpd *h, int argc, char **argv)
 	h->cgi_timeout = 30;
 	h->write_timeout = 60;
 	h->body_max = 10L << 20;
-	while ((ch = getopt(argc, argv, "b:c:i:m:n:r:t:T:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:c:H:i:m:n:r:t:T:")) != -1) {
 		switch (ch) {
 		case 'b': h->body_max = number(optarg, LONG_MAX); break;
 		case 'c': h->cgi_pattern = optarg; break;
+		case 'H': h->header_timeout = (int)number(optarg, 3600); break;
 		case 'i': h->index_names = split_commas(optarg); break;
 		case 'm': h->mime_file = optarg; break;
 		case 'n': h->server_name = optarg; break;

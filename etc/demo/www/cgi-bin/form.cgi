@@ -1,0 +1,24 @@
+#!/bin/sh
+# form.cgi -- show a form; on POST, read exactly CONTENT_LENGTH bytes and
+# print the fields back, HTML-escaped.
+escape() {
+	sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' -e 's/"/\&quot;/g'
+}
+printf 'Content-Type: text/html; charset=utf-8\r\n\r\n'
+printf '<!DOCTYPE html>\n<html><head><title>form</title></head><body>\n'
+if [ "$REQUEST_METHOD" = POST ]; then
+	body=$(head -c "${CONTENT_LENGTH:-0}")
+	printf '<h1>You sent</h1>\n<ul id="fields">\n'
+	printf '%s\n' "$body" | tr '&' '\n' | while IFS='=' read -r k v; do
+		v=$(printf '%s' "$v" | tr '+' ' ')
+		printf '<li>%s = %s</li>\n' "$(printf '%s' "$k" | escape)" \
+		    "$(printf '%s' "$v" | escape)"
+	done
+	printf '</ul>\n'
+else
+	printf '<h1>Say something</h1>\n'
+	printf '<form method="post"><input name="name" value="portier">\n'
+	printf '<input name="words" value="hello there">\n'
+	printf '<button type="submit">send</button></form>\n'
+fi
+printf '</body></html>\n'
