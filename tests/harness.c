@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,10 +28,13 @@
 #define H_START_TIMEOUT_MS 10000
 #define H_STOP_TIMEOUT_MS 10000
 
-static pid_t started[16];
+#define H_MAX_STARTED 16
+
+static pid_t started[H_MAX_STARTED];
+static void h_untrack(pid_t);
 static int n_started;
 
-static long
+long
 h_now_ms(void)
 {
 	struct timespec ts;
@@ -49,7 +53,7 @@ h_pause(void)
 static uint16_t
 h_bound_port(int type, uint16_t want)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct sockaddr_in sin = {.sin_family = AF_INET};
 	socklen_t len = sizeof(sin);
 	int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
 	uint16_t port = 0;
@@ -90,8 +94,7 @@ h_mkdir(struct h_daemon *d)
 }
 
 const char *
-h_write_file(struct h_daemon *d, const char *name, const char *text,
-    int mode)
+h_write_file(struct h_daemon *d, const char *name, const char *text, int mode)
 {
 	static char path[PATH_MAX];
 	char tmp[PATH_MAX + 8];
@@ -120,7 +123,7 @@ h_exec_daemon(struct h_daemon *d)
 	dup2(fd, 2);
 	snprintf(bin, sizeof(bin), "%s/src/portierd", TOP_BUILDDIR);
 	execl(bin, "portierd", "-n", "-l", "debug", "-f", d->conf,
-	    (char *)NULL);
+	      (char *)NULL);
 	_exit(127);
 }
 
@@ -133,14 +136,14 @@ h_try_start(struct h_daemon *d, const char *conf_text)
 	cr_assert_neq(d->pid, -1);
 	if (d->pid == 0)
 		h_exec_daemon(d);
-	if (n_started < 16)
-		started[n_started++] = d->pid;
+	h_track(d->pid);
 	long deadline = h_now_ms() + H_START_TIMEOUT_MS;
 	while (h_now_ms() < deadline) {
 		int status;
 		if (h_log_contains(d, "portierd: ready"))
 			return true;
 		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+			h_untrack(d->pid);
 			d->pid = 0;
 			return false;
 		}
@@ -158,33 +161,59 @@ h_start(struct h_daemon *d, const char *conf_text)
 	}
 }
 
-int
-h_count_children(pid_t pid)
+/* The ppid and state fields of /proc/PID/stat; -1 when it is gone. */
+static int
+h_proc_stat(const char *pid, char *state)
 {
 	char path[64], buf[512];
+	int ppid = -1;
+
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	FILE *fp = fopen(path, "r");
+	if (fp == NULL)
+		return -1;
+	if (fgets(buf, sizeof(buf), fp) != NULL) {
+		/* pid (comm) state ppid: comm may hold spaces */
+		char *rp = strrchr(buf, ')');
+		if (rp == NULL || sscanf(rp + 2, "%c %d", state, &ppid) != 2)
+			ppid = -1;
+	}
+	fclose(fp);
+	return ppid;
+}
+
+int
+h_children(pid_t pid, pid_t *pids, int max)
+{
 	struct dirent *de;
 	int n = 0;
+	char state;
 	DIR *dir = opendir("/proc");
 
 	if (dir == NULL)
 		return -1;
-	while ((de = readdir(dir)) != NULL) {
-		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-		FILE *fp = fopen(path, "r");
-		if (fp == NULL)
-			continue;
-		if (fgets(buf, sizeof(buf), fp) != NULL) {
-			/* pid (comm) state ppid: comm may hold spaces */
-			char *rp = strrchr(buf, ')');
-			int ppid = 0;
-			if (rp && sscanf(rp + 2, "%*c %d", &ppid) == 1 &&
-			    ppid == pid)
-				n++;
-		}
-		fclose(fp);
-	}
+	while ((de = readdir(dir)) != NULL)
+		if (h_proc_stat(de->d_name, &state) == pid && n < max)
+			pids[n++] = (pid_t)strtol(de->d_name, NULL, 10);
 	closedir(dir);
 	return n;
+}
+
+int
+h_count_children(pid_t pid)
+{
+	pid_t pids[256];
+
+	return h_children(pid, pids, 256);
+}
+
+bool
+h_alive(pid_t pid)
+{
+	char name[24], state = 0;
+
+	snprintf(name, sizeof(name), "%ld", (long)pid);
+	return h_proc_stat(name, &state) != -1 && state != 'Z' && state != 'X';
 }
 
 int
@@ -208,39 +237,79 @@ h_count_fds(pid_t pid)
 void
 h_stop(struct h_daemon *d)
 {
-	int status = 0;
+	pid_t kids[256];
+	int status = 0, nkids;
 
 	if (d->pid <= 0)
 		return;
+	/* Handlers are the daemon's children: note them before it goes. */
+	nkids = h_children(d->pid, kids, 256);
 	cr_assert_eq(kill(d->pid, SIGTERM), 0);
 	long deadline = h_now_ms() + H_STOP_TIMEOUT_MS;
 	pid_t got = 0;
 	while (h_now_ms() < deadline &&
-	    (got = waitpid(d->pid, &status, WNOHANG)) == 0)
+	       (got = waitpid(d->pid, &status, WNOHANG)) == 0)
 		h_pause();
 	if (got == 0) {
 		kill(d->pid, SIGKILL);
 		waitpid(d->pid, &status, 0);
-		cr_assert_fail("portierd did not stop on SIGTERM");
 	}
+	h_untrack(d->pid);
 	d->pid = 0;
+	cr_assert_neq(got, 0, "portierd did not stop on SIGTERM");
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	    "portierd exit status %d", status);
+	          "portierd exit status %d", status);
+	for (int i = 0; i < nkids; i++)
+		cr_assert_not(h_alive(kids[i]), "handler %ld outlived portierd",
+		              (long)kids[i]);
+}
+
+/* A reaped PID may be reused at once: never signal it again. */
+static void
+h_untrack(pid_t pid)
+{
+	for (int i = 0; i < n_started; i++)
+		if (started[i] == pid)
+			started[i] = started[--n_started];
+}
+
+void
+h_track(pid_t pid)
+{
+	if (n_started < H_MAX_STARTED)
+		started[n_started++] = pid;
+}
+
+bool
+h_have_ipv6(void)
+{
+	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6};
+	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool ok;
+
+	if (fd == -1)
+		return false;
+	sin6.sin6_addr = in6addr_loopback;
+	ok = bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) == 0;
+	close(fd);
+	return ok;
 }
 
 /* Criterion .fini: never leave a daemon behind, even after a failure. */
-void h_cleanup(void);
 void
 h_cleanup(void)
 {
 	for (int i = 0; i < n_started; i++) {
-		if (kill(started[i], SIGTERM) == 0) {
+		pid_t pid = started[i];
+		if (kill(pid, SIGTERM) == 0) {
+			/* Not always our child (-p daemonizes): poll /proc. */
 			long deadline = h_now_ms() + 3000;
-			while (h_now_ms() < deadline &&
-			    waitpid(started[i], NULL, WNOHANG) == 0)
+			while (waitpid(pid, NULL, WNOHANG) != pid &&
+			       h_alive(pid) && h_now_ms() < deadline)
 				h_pause();
-			kill(started[i], SIGKILL);
-			waitpid(started[i], NULL, WNOHANG);
+			if (h_alive(pid))
+				kill(pid, SIGKILL);
+			waitpid(pid, NULL, WNOHANG);
 		}
 	}
 	n_started = 0;
@@ -307,15 +376,15 @@ h_reload(struct h_daemon *d, const char *conf_text, const char *expect)
 	while (h_now_ms() < deadline && h_log_count(d, expect) <= before)
 		h_pause();
 	cr_assert_gt(h_log_count(d, expect), before, "no '%s' after SIGHUP",
-	    expect);
+	             expect);
 }
 
 static int
 h_connect_addr(int family, const struct sockaddr *sa, socklen_t len,
-    const struct sockaddr *src, socklen_t srclen)
+               const struct sockaddr *src, socklen_t srclen)
 {
 	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	struct pollfd pfd = {.fd = fd, .events = POLLOUT};
 	int err = 0;
 	socklen_t errlen = sizeof(err);
 
@@ -373,18 +442,18 @@ h_connect_from(const char *src, const char *host, uint16_t port)
 	if (src != NULL && (fromlen = h_sockaddr(src, 0, &from)) == 0)
 		return -1;
 	return h_connect_addr(ss.ss_family, (struct sockaddr *)&ss, len,
-	    src ? (struct sockaddr *)&from : NULL, fromlen);
+	                      src ? (struct sockaddr *)&from : NULL, fromlen);
 }
 
 int
 h_connect_unix(const char *path, int type)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
 
 	strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
-	if (fd == -1 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) ==
-	    -1) {
+	if (fd == -1 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
 		if (fd != -1)
 			close(fd);
 		return -1;
@@ -394,12 +463,12 @@ h_connect_unix(const char *path, int type)
 
 ssize_t
 h_udp_exchange(const char *host, uint16_t port, const void *msg, size_t len,
-    void *reply, size_t replylen, int timeout_ms)
+               void *reply, size_t replylen, int timeout_ms)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen = h_sockaddr(host, port, &ss);
 	int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 	ssize_t n = -1;
 
 	if (fd == -1)
@@ -433,7 +502,7 @@ h_write_all(int fd, const void *buf, size_t len)
 ssize_t
 h_read_all(int fd, void *buf, size_t len, int timeout_ms)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 	long deadline = h_now_ms() + timeout_ms;
 	size_t got = 0;
 
@@ -451,16 +520,16 @@ h_read_all(int fd, void *buf, size_t len, int timeout_ms)
 
 char *
 h_roundtrip(const char *host, uint16_t port, const void *in, size_t inlen,
-    size_t *outlen)
+            size_t *outlen)
 {
 	size_t cap = inlen + 65536;
 	char *out = malloc(cap + 1);
 	int fd = h_connect(host, port);
 
 	cr_assert_neq(fd, -1, "connect %s port %u: %s", host, port,
-	    strerror(errno));
+	              strerror(errno));
 	/* Write and read together so a large echo cannot deadlock. */
-	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLOUT };
+	struct pollfd pfd = {.fd = fd, .events = POLLIN | POLLOUT};
 	size_t sent = 0, got = 0;
 	long deadline = h_now_ms() + 20000;
 	fcntl(fd, F_SETFL, O_NONBLOCK);
@@ -471,8 +540,8 @@ h_roundtrip(const char *host, uint16_t port, const void *in, size_t inlen,
 		if (poll(&pfd, 1, 1000) <= 0)
 			continue;
 		if ((pfd.revents & POLLOUT) && sent < inlen) {
-			ssize_t n = write(fd, (const char *)in + sent,
-			    inlen - sent);
+			ssize_t n =
+			    write(fd, (const char *)in + sent, inlen - sent);
 			if (n > 0 && (sent += (size_t)n) == inlen)
 				shutdown(fd, SHUT_WR);
 		}
@@ -507,4 +576,63 @@ h_run(const char *cmd, int *status)
 	int st = pclose(fp);
 	*status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 	return buf;
+}
+
+const char *
+h_conf(const char *fmt, ...)
+{
+	static char text[16384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	int n = vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	cr_assert(n > 0 && (size_t)n < sizeof(text), "config too long");
+	return text;
+}
+
+unsigned long
+h_listen_inode(uint16_t port)
+{
+	char line[512], want[32];
+	unsigned long inode = 0;
+	FILE *fp = fopen("/proc/net/tcp", "r");
+
+	cr_assert_not_null(fp);
+	/* local_address is hex in network order as the kernel prints it */
+	snprintf(want, sizeof(want), "0100007F:%04X", port);
+	while (inode == 0 && fgets(line, sizeof(line), fp) != NULL) {
+		char local[64], st[8];
+		unsigned long ino;
+		if (sscanf(line, " %*s %63s %*s %7s %*s %*s %*s %*s %*s %lu",
+		           local, st, &ino) == 3 &&
+		    strcmp(local, want) == 0 && strcmp(st, "0A") == 0)
+			inode = ino;
+	}
+	fclose(fp);
+	return inode;
+}
+
+bool
+h_wait_gone(pid_t pid, int timeout_ms)
+{
+	long deadline = h_now_ms() + timeout_ms;
+
+	while (h_alive(pid) && h_now_ms() < deadline)
+		h_pause();
+	return !h_alive(pid);
+}
+
+const char *
+h_conf_cat(uint16_t port)
+{
+	return h_conf(H_DEFAULTS "service cat {\n"
+	                         "	socket_type = stream\n"
+	                         "	protocol = tcp\n"
+	                         "	port = %u\n"
+	                         "	bind = \"127.0.0.1\"\n"
+	                         "	wait = no\n"
+	                         "	server = \"/bin/cat\"\n"
+	                         "}\n",
+	              port);
 }
