@@ -20,6 +20,8 @@ void access_service_fini(struct service *);
  */
 int access_check(struct service *, const struct sockaddr *peer,
     socklen_t peerlen, const char **reason);
+/* banner, then banner_success or banner_fail, without blocking. */
+void access_greet(struct service *, int conn, bool granted);
 /* Log a refusal and send banner_fail; the caller closes CONN. */
 void access_refuse(struct service *, int conn, const struct sockaddr *peer,
     socklen_t peerlen, const char *reason);

@@ -113,9 +113,9 @@ internal_close(struct internal_conn *c)
 	LIST_REMOVE(c, entry);
 	free(c);
 	/* Below the bound again: let the backlog in. */
-	if (st->open-- == st->svc->internal_max && st->svc->is_paused &&
-	    !st->svc->is_retired)
-		spawn_resume(st->svc);
+	st->open--;
+	if (st->svc->is_paused)
+		spawn_update(st->svc);
 }
 
 static void
@@ -240,8 +240,8 @@ internal_accept(struct service *svc, struct listener *l, int conn,
 	LIST_INSERT_HEAD(&st->conns, c, entry);
 	internal_touch(c);
 	/* At the bound, new clients wait in the kernel's backlog. */
-	if (++st->open >= svc->internal_max && svc->internal_max > 0)
-		spawn_pause(svc);
+	st->open++;
+	spawn_update(svc);
 }
 
 /*
@@ -318,6 +318,15 @@ internal_datagram(struct service *svc, struct listener *l)
 		(void)sendto(l->fd, out, put, MSG_DONTWAIT, (struct sockaddr *)&peer,
 		    len);
 	}
+}
+
+bool
+internal_is_full(const struct service *svc)
+{
+	const struct internal_state *st = svc->internal;
+
+	return st != NULL && svc->internal_max > 0 &&
+	    st->open >= svc->internal_max;
 }
 
 int

@@ -17,6 +17,8 @@ void internal_accept(struct service *, struct listener *, int conn,
 /* Answer what is waiting on a dgram listener, without blocking. */
 void internal_datagram(struct service *, struct listener *);
 int internal_service_init(struct service *);
+/* At internal_max open connections. */
+bool internal_is_full(const struct service *);
 void internal_service_fini(struct service *);
 /* A reload kept the service: its open connections move to NEW. */
 void internal_adopt(struct service *old, struct service *new);

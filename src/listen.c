@@ -43,13 +43,18 @@ listen_new(struct service *svc, const struct sockaddr *sa, socklen_t len)
 }
 
 static int
-listen_inet_options(struct service *svc, int fd, int family)
+listen_inet_options(struct service *svc, int fd, const struct listener *l)
 {
+	int family = l->addr.ss_family;
+
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1)
 		return -1;
 	if (family == AF_INET6) {
-		/* Unset bind means one dual-stack socket for v4 and v6. */
-		int v6only = svc->v6only == 1;
+		/* "::" (or no bind) is one dual-stack socket for v4 and v6
+		 * unless v6only says so; a specific v6 address is v6 only. */
+		const struct sockaddr_in6 *sin6 = (const void *)&l->addr;
+		int v6only = svc->v6only == 1 || (svc->v6only == -1 &&
+		    !IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr));
 		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only,
 			sizeof(v6only)) == -1)
 			return -1;
@@ -107,7 +112,7 @@ listen_bind_one(struct listener *l, const char **why)
 	    0);
 	if (l->fd == -1)
 		return (*why = strerror(errno), -1);
-	if (family != AF_UNIX && listen_inet_options(svc, l->fd, family) == -1)
+	if (family != AF_UNIX && listen_inet_options(svc, l->fd, l) == -1)
 		return (*why = strerror(errno), -1);
 	if (family == AF_UNIX &&
 	    listen_unix_clear(svc->socket_path, svc->socket_type, why) == -1)
@@ -208,8 +213,6 @@ listen_open_host(struct service *svc, char *err, size_t errlen)
 		return -1;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		if (ai->ai_family == AF_INET6 && svc->v6only == -1)
-			svc->v6only = 1; /* a named v6 address means v6 only */
 		if (listen_add(svc, ai->ai_addr, ai->ai_addrlen, err,
 			errlen) == -1)
 			break;

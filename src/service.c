@@ -49,8 +49,20 @@ svc_open(struct service *svc, char *err, size_t errlen)
 		svc_shutdown(svc);
 		return -1;
 	}
-	spawn_resume(svc);
+	spawn_update(svc);
 	return 0;
+}
+
+void
+svc_foreach(void (*fn)(struct service *))
+{
+	struct service *svc;
+
+	if (running_config == NULL)
+		return;
+	TAILQ_FOREACH(svc, &running_config->services, entry)
+		if (!svc->is_disabled)
+			fn(svc);
 }
 
 int
@@ -58,6 +70,7 @@ svc_start(struct config *cfg, char *err, size_t errlen)
 {
 	struct service *svc;
 
+	spawn_set_max_children(cfg->max_children);
 	TAILQ_FOREACH(svc, &cfg->services, entry) {
 		if (svc->is_disabled)
 			continue;
@@ -106,7 +119,6 @@ static void
 svc_adopt(struct service *old, struct service *new)
 {
 	struct listener *l;
-	bool was_paused = old->is_paused;
 
 	spawn_pause(old);
 	while ((l = TAILQ_FIRST(&old->listeners)) != NULL) {
@@ -126,12 +138,8 @@ svc_adopt(struct service *old, struct service *new)
 	spawn_adopt(old, new);
 	internal_adopt(old, new);
 	access_service_fini(old);
-	/* wait = yes stays paused until its handler exits. */
-	if (was_paused && (new->is_wait || (new->instances > 0 &&
-					       new->running >= new->instances)))
-		new->is_paused = true;
-	else
-		spawn_resume(new);
+	/* wait = yes stays paused until its handler exits, and so on. */
+	spawn_update(new);
 }
 
 /* Retire or release what the new configuration no longer has. */
@@ -177,6 +185,7 @@ svc_reload(const char *file)
 			svc_adopt(old, svc);
 		}
 	}
+	spawn_set_max_children(cfg->max_children);
 	if (running_config != NULL) {
 		svc_drop_old(running_config);
 		config_free(running_config);

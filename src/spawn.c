@@ -354,10 +354,45 @@ spawn_exec(struct service *svc, struct listener *l, int conn,
 	return pid;
 }
 
-static bool
-spawn_at_limit(const struct service *svc)
+static int max_children; /* 0: no global cap */
+
+void
+spawn_set_max_children(int n)
 {
-	return svc->instances > 0 && svc->running >= svc->instances;
+	max_children = n;
+}
+
+static bool
+spawn_is_full(void)
+{
+	return max_children > 0 && child_count >= max_children;
+}
+
+/*
+ * Every reason a service's listeners go unwatched, in one place: new
+ * clients then wait in the kernel's backlog (a pause, never a refusal).
+ */
+static bool
+spawn_must_pause(const struct service *svc)
+{
+	if (svc->is_retired || spawn_is_full())
+		return true;
+	if (svc->is_wait && !svc->is_internal && svc->running > 0)
+		return true;
+	if (svc->instances > 0 && svc->running >= svc->instances)
+		return true;
+	if (svc->is_internal && internal_is_full(svc))
+		return true;
+	return access_must_pause(svc);
+}
+
+void
+spawn_update(struct service *svc)
+{
+	if (spawn_must_pause(svc))
+		spawn_pause(svc);
+	else
+		spawn_resume(svc);
 }
 
 static void
@@ -371,14 +406,18 @@ spawn_connection(struct service *svc, struct listener *l, int conn,
 		close(conn);
 		return;
 	}
+	access_greet(svc, conn, true);
 	if (svc->is_internal) {
 		internal_accept(svc, l, conn, peer, peerlen);
 		return;
 	}
+	bool was_full = spawn_is_full();
 	spawn_exec(svc, l, conn, peer, peerlen);
 	close(conn);
-	if (spawn_at_limit(svc) || access_must_pause(svc))
-		spawn_pause(svc);
+	if (!was_full && spawn_is_full())
+		svc_foreach(spawn_update); /* max_children: everyone waits */
+	else
+		spawn_update(svc);
 }
 
 static void
@@ -416,8 +455,8 @@ spawn_on_ready(int fd, void *arg)
 		return;
 	}
 	spawn_pause(svc);
-	if (spawn_exec(svc, l, fd, NULL, 0) == -1)
-		spawn_resume(svc);
+	spawn_exec(svc, l, fd, NULL, 0);
+	spawn_update(svc);
 }
 
 void
@@ -475,6 +514,8 @@ spawn_reap(int signo)
 	int status;
 	pid_t pid;
 
+	bool was_full = spawn_is_full();
+
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		key.pid = pid;
 		c = RB_FIND(child_tree, &children, &key);
@@ -492,11 +533,12 @@ spawn_reap(int signo)
 		if (svc->is_retired) {
 			if (svc->running == 0)
 				svc_retired_done(svc);
-		} else if (svc->is_paused && !spawn_at_limit(svc) &&
-		    !access_must_pause(svc)) {
-			spawn_resume(svc);
+		} else {
+			spawn_update(svc);
 		}
 	}
+	if (was_full && !spawn_is_full())
+		svc_foreach(spawn_update);
 }
 
 void

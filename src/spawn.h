@@ -33,6 +33,10 @@ void spawn_service_rewatch(struct service *);
 /* Start watching a service's listeners, or stop (limits, wait = yes). */
 void spawn_resume(struct service *);
 void spawn_pause(struct service *);
+/* Watch or unwatch as the limits (instances, max_children, wait = yes,
+ * internal_max, cps) say now. */
+void spawn_update(struct service *);
+void spawn_set_max_children(int);
 
 /* SIGCHLD: reap every exited handler. */
 void spawn_reap(int signo);

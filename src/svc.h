@@ -16,6 +16,8 @@ void svc_close_listeners(void);
 /* A retired service's last handler exited. */
 void svc_retired_done(struct service *);
 void svc_dump(void);
+/* FN for every enabled service of the running configuration. */
+void svc_foreach(void (*fn)(struct service *));
 void svc_counts(int *services, int *listeners);
 
 #endif

@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: ISC */
+/* test_access.c -- only_from, no_access, limits that pause, credentials, logs */
+#include <config.h>
+
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "harness.h"
+
+void h_cleanup(void);
+TestSuite(access, .fini = h_cleanup, .timeout = 120);
+
+static char conf[8192];
+
+/* /bin/cat holds each connection open until the client closes it. */
+static const char *
+conf_cat(uint16_t port, const char *extra)
+{
+	snprintf(conf, sizeof(conf),
+	    "service cat {\n port = %u\n user = \"root\"\n"
+	    " server = \"/bin/cat\"\n log_on_success = {PID, HOST, EXIT, "
+	    "DURATION}\n%s\n}\n", port, extra);
+	return conf;
+}
+
+/* True if a connection from SRC gets an echo of a probe. */
+static bool
+served_from(const char *src, const char *host, uint16_t port)
+{
+	char buf[16];
+	int fd = h_connect_from(src, host, port);
+
+	if (fd == -1)
+		return false;
+	h_write_all(fd, "probe", 5);
+	shutdown(fd, SHUT_WR);
+	ssize_t n = h_read_all(fd, buf, sizeof(buf), 5000);
+	close(fd);
+	return n == 5 && memcmp(buf, "probe", 5) == 0;
+}
+
+/* An open connection that has been echoed once (so a handler runs). */
+static int
+open_held(const char *src, uint16_t port)
+{
+	char buf[8];
+	int fd = h_connect_from(src, "127.0.0.1", port);
+
+	cr_assert_neq(fd, -1);
+	h_write_all(fd, "held", 4);
+	cr_assert_eq(h_read_all(fd, buf, 4, 5000), 4, "not served");
+	return fd;
+}
+
+static bool
+gets_nothing_for_a_moment(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, 300) == 0;
+}
+
+Test(access, only_from_and_no_access_most_specific_wins)
+{
+	struct h_daemon d = { 0 };
+	uint16_t port = h_free_port();
+
+	h_start(&d, conf_cat(port,
+	    " only_from = {\"127.0.0.0/8\", \"127.0.0.5\", \"::1\"}\n"
+	    " no_access = {\"127.0.0.0/24\", \"127.0.1.0/24\"}\n"
+	    " bind = \"::\""));
+	/* /8 allows, /24 denies (more specific), /32 allows again. */
+	cr_assert_not(served_from("127.0.0.2", "127.0.0.1", port));
+	cr_assert(h_log_wait(&d, "cat: FAIL reason=no_access host=127.0.0.2",
+	    5000));
+	cr_assert(served_from("127.0.0.5", "127.0.0.1", port));
+	cr_assert(served_from("127.0.2.1", "127.0.0.1", port));
+	cr_assert_not(served_from("127.0.1.9", "127.0.0.1", port));
+	cr_assert(served_from("::1", "::1", port));
+	h_stop(&d);
+}
+
+Test(access, only_from_names_and_empty_list)
+{
+	struct h_daemon d = { 0 };
+	uint16_t p1 = h_free_port(), p2 = h_free_port();
+	char both[8192];
+
+	snprintf(both, sizeof(both),
+	    "service named {\n port = %u\n bind = \"127.0.0.1\"\n user = root\n"
+	    " server = \"/bin/cat\"\n only_from = {\"localhost\"}\n}\n"
+	    "service nobody {\n port = %u\n bind = \"127.0.0.1\"\n user = root\n"
+	    " server = \"/bin/cat\"\n only_from = {}\n}\n", p1, p2);
+	h_start(&d, both);
+	cr_assert(served_from("127.0.0.1", "127.0.0.1", p1));
+	cr_assert_not(served_from("127.0.0.3", "127.0.0.1", p1));
+	cr_assert(h_log_wait(&d, "named: FAIL reason=only_from host=127.0.0.3",
+	    5000));
+	cr_assert_not(served_from("127.0.0.1", "127.0.0.1", p2));
+	cr_assert(h_log_wait(&d, "nobody: FAIL reason=only_from", 5000));
+	h_stop(&d);
+}
+
+Test(access, per_source_refuses_the_third_from_one_address)
+{
+	struct h_daemon d = { 0 };
+	uint16_t port = h_free_port();
+
+	h_start(&d, conf_cat(port, " per_source = 2"));
+	int a = open_held("127.0.0.2", port);
+	int b = open_held("127.0.0.2", port);
+	cr_assert_not(served_from("127.0.0.2", "127.0.0.1", port));
+	cr_assert(h_log_wait(&d, "cat: FAIL reason=per_source host=127.0.0.2",
+	    5000));
+	cr_assert(served_from("127.0.0.3", "127.0.0.1", port));
+	/* One handler fewer (its EXIT logged): welcome again. */
+	cr_assert(h_log_wait(&d, "cat: EXIT", 5000));
+	int exits = h_log_count(&d, "cat: EXIT");
+	close(a);
+	for (int i = 0; i < 1000 && h_log_count(&d, "cat: EXIT") == exits; i++)
+		poll(NULL, 0, 5);
+	cr_assert(served_from("127.0.0.2", "127.0.0.1", port));
+	close(b);
+	h_stop(&d);
+}
+
+Test(access, instances_defer_in_the_backlog)
+{
+	struct h_daemon d = { 0 };
+	uint16_t port = h_free_port();
+	char buf[8];
+
+	h_start(&d, conf_cat(port, " instances = 2"));
+	int a = open_held("127.0.0.2", port);
+	int b = open_held("127.0.0.3", port);
+	int c = h_connect("127.0.0.1", port); /* accepted by the kernel */
+	cr_assert_neq(c, -1);
+	h_write_all(c, "third", 5);
+	cr_assert(gets_nothing_for_a_moment(c), "served past instances");
+	close(a);
+	cr_assert_eq(h_read_all(c, buf, 5, 5000), 5, "never served");
+	cr_assert_arr_eq(buf, "third", 5);
+	close(b);
+	close(c);
+	cr_assert_not(h_log_contains(&d, "FAIL"), "instances refused someone");
+	h_stop(&d);
+}
+
+Test(access, max_children_holds_every_service)
+{
+	struct h_daemon d = { 0 };
+	uint16_t p1 = h_free_port(), p2 = h_free_port();
+	char both[8192], buf[8];
+
+	snprintf(both, sizeof(both), "max_children = 1\n"
+	    "service one {\n port = %u\n bind = \"127.0.0.1\"\n user = root\n"
+	    " server = \"/bin/cat\"\n}\n"
+	    "service two {\n port = %u\n bind = \"127.0.0.1\"\n user = root\n"
+	    " server = \"/bin/cat\"\n}\n", p1, p2);
+	h_start(&d, both);
+	int a = open_held("127.0.0.1", p1);
+	int b = h_connect("127.0.0.1", p2);
+	h_write_all(b, "wait", 4);
+	cr_assert(gets_nothing_for_a_moment(b));
+	close(a);
+	cr_assert_eq(h_read_all(b, buf, 4, 5000), 4);
+	close(b);
+	h_stop(&d);
+}
+
+Test(access, cps_pauses_then_resumes_by_itself)
+{
+	struct h_daemon d = { 0 };
+	uint16_t port = h_free_port();
+
+	h_start(&d, conf_cat(port, " cps = {3, 1}"));
+	int refused = 0;
+	for (int i = 0; i < 6; i++)
+		refused += !served_from("127.0.0.1", "127.0.0.1", port);
+	cr_assert(h_log_wait(&d, "pausing for 1 s", 5000));
+	cr_assert(h_log_contains(&d, "cat: FAIL reason=cps"));
+	cr_assert_geq(refused, 1);
+	cr_assert(h_log_wait(&d, "cps pause over", 5000));
+	cr_assert(served_from("127.0.0.1", "127.0.0.1", port));
+	h_stop(&d);
+}
+
+Test(access, access_times_outside_the_window)
+{
+	struct h_daemon d = { 0 };
+	uint16_t port = h_free_port();
+	char window[64];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	/* A window two to three hours from now never holds "now". */
+	snprintf(window, sizeof(window), " access_times = {\"%02d:%02d-%02d:"
+	    "%02d\"}", (tm.tm_hour + 2) % 24, tm.tm_min, (tm.tm_hour + 3) % 24,
+	    tm.tm_min);
+	h_start(&d, conf_cat(port, window));
+	cr_assert_not(served_from("127.0.0.1", "127.0.0.1", port));
+	cr_assert(h_log_wait(&d, "cat: FAIL reason=access_times", 5000));
+	h_stop(&d);
+}
+
+Test(access, max_load_refuses_when_loaded)
+{
+	struct h_daemon d = { 0 };
+	uint16_t port = h_free_port();
+
+	h_start(&d, conf_cat(port, " max_load = 0.000001"));
+	double load;
+	getloadavg(&load, 1);
+	if (load < 0.000001)
+		cr_skip_test("the machine is perfectly idle");
+	cr_assert_not(served_from("127.0.0.1", "127.0.0.1", port));
+	cr_assert(h_log_wait(&d, "cat: FAIL reason=max_load", 5000));
+	h_stop(&d);
+}
+
+Test(access, banners)
+{
+	struct h_daemon d = { 0 };
+	uint16_t port = h_free_port();
+	char extra[PATH_MAX * 3], buf[256];
+
+	h_mkdir(&d);
+	h_write_file(&d, "hello.txt", "welcome\n", 0644);
+	h_write_file(&d, "ok.txt", "granted\n", 0644);
+	h_write_file(&d, "no.txt", "go away\n", 0644);
+	snprintf(extra, sizeof(extra), " banner = \"%s/hello.txt\"\n"
+	    " banner_success = \"%s/ok.txt\"\n banner_fail = \"%s/no.txt\"\n"
+	    " no_access = {\"127.0.0.9\"}", d.dir, d.dir, d.dir);
+	h_start(&d, conf_cat(port, extra));
+	int fd = h_connect_from("127.0.0.1", "127.0.0.1", port);
+	ssize_t n = h_read_all(fd, buf, 16, 5000);
+	cr_assert_eq(n, 16);
+	cr_assert_arr_eq(buf, "welcome\ngranted\n", 16);
+	close(fd);
+	fd = h_connect_from("127.0.0.9", "127.0.0.1", port);
+	n = h_read_all(fd, buf, sizeof(buf), 5000);
+	cr_assert_eq(n, 16);
+	cr_assert_arr_eq(buf, "welcome\ngo away\n", 16);
+	close(fd);
+	h_stop(&d);
+}
+
+Test(access, credentials_and_resources_reach_the_handler)
+{
+	struct h_daemon d = { 0 };
+	uint16_t port = h_free_port();
+	size_t n;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root");
+	snprintf(conf, sizeof(conf),
+	    "service creds {\n port = %u\n bind = \"127.0.0.1\"\n"
+	    " user = nobody\n group = nogroup\n groups = no\n nice = 7\n"
+	    " umask = \"027\"\n rlimit_files = 77\n rlimit_as = 512M\n"
+	    " server = \"/bin/sh\"\n server_args = {\"-c\", \"id -u; id -G; "
+	    "ulimit -n; umask; cut -d' ' -f19 /proc/self/stat; ulimit -v\"}\n"
+	    "}\n", port);
+	h_start(&d, conf);
+	char *out = h_roundtrip("127.0.0.1", port, "", 0, &n);
+	cr_assert_str_eq(out, "65534\n65534\n77\n0027\n7\n524288\n");
+	free(out);
+	h_stop(&d);
+}
+
+Test(access, start_exit_and_fail_log_lines)
+{
+	struct h_daemon d = { 0 };
+	uint16_t port = h_free_port();
+
+	h_start(&d, conf_cat(port, " no_access = {\"127.0.0.7\"}"));
+	cr_assert(served_from("127.0.0.4", "127.0.0.1", port));
+	cr_assert(h_log_wait(&d, "cat: EXIT pid=", 5000));
+	char *log = h_log_read(&d);
+	char *start = strstr(log, "cat: START pid=");
+	cr_assert_not_null(start, "%s", log);
+	cr_assert(strstr(start, " host=127.0.0.4 port="), "%s", log);
+	char *exit_line = strstr(log, "cat: EXIT pid=");
+	cr_assert(strstr(exit_line, " status=0 duration="), "%s", log);
+	free(log);
+	cr_assert_not(served_from("127.0.0.7", "127.0.0.1", port));
+	cr_assert(h_log_wait(&d, "cat: FAIL reason=no_access host=127.0.0.7",
+	    5000));
+	h_stop(&d);
+}
+
+/* 2,000 connections, 64 at once, instances = 8: all served, nothing leaks. */
+Test(access, flood_against_instances)
+{
+	struct h_daemon d = { 0 };
+	uint16_t port = h_free_port();
+	pid_t workers[64];
+
+	snprintf(conf, sizeof(conf),
+	    "service flood {\n port = %u\n bind = \"127.0.0.1\"\n user = root\n"
+	    " server = \"/bin/echo\"\n server_args = {\"ok\"}\n"
+	    " instances = 8\n backlog = 1024\n}\n", port);
+	h_start(&d, conf);
+	int fds_before = h_count_fds(d.pid);
+	for (int w = 0; w < 64; w++) {
+		if ((workers[w] = fork()) == 0) {
+			int bad = 0;
+			for (int i = 0; i < 2000 / 64 + 1; i++) {
+				char buf[8];
+				int fd = h_connect("127.0.0.1", port);
+				if (fd == -1 || h_read_all(fd, buf, sizeof(buf),
+						    20000) != 3)
+					bad++;
+				if (fd != -1)
+					close(fd);
+			}
+			_exit(bad > 200 ? 200 : bad);
+		}
+	}
+	int failed = 0;
+	for (int w = 0; w < 64; w++) {
+		int status;
+		waitpid(workers[w], &status, 0);
+		failed += WIFEXITED(status) ? WEXITSTATUS(status) : 100;
+	}
+	cr_assert_eq(failed, 0, "%d connections not served", failed);
+	/* Handlers finish on their own; poll until the master has reaped. */
+	for (int i = 0; i < 400 && h_count_children(d.pid) > 0; i++)
+		poll(NULL, 0, 10);
+	cr_assert_eq(h_count_children(d.pid), 0, "zombies or stragglers");
+	cr_assert_eq(h_count_fds(d.pid), fds_before, "descriptor leak");
+	cr_assert_eq(kill(d.pid, 0), 0, "master died");
+	h_stop(&d);
+}
