@@ -2,6 +2,7 @@
 /* harness.c -- start the real portierd on loopback and talk to it */
 #include <config.h>
 
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -68,12 +69,49 @@ h_bound_port(int type, uint16_t want)
 	return port;
 }
 
+/*
+ * Ports come from below the kernel's ephemeral range (32768-60999 on
+ * Linux by default), so no client's source port can take one between the
+ * test picking it and the daemon binding it.  Tests run in parallel
+ * (criterion workers, make -j): a port is reserved with a lock file held
+ * until this test process exits, so no two tests ever share one.
+ */
+#define H_PORT_LOW 20000
+#define H_PORT_HIGH 32000
+#define H_PORT_LOCKS "/tmp/portier-test-ports"
+
+static bool
+h_port_reserve(uint16_t port)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "%s/%u", H_PORT_LOCKS, port);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+	if (fd == -1)
+		return false;
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		close(fd);
+		return false;
+	}
+	return true; /* fd stays open: the lock lasts as long as we do */
+}
+
 uint16_t
 h_free_port(void)
 {
-	for (int i = 0; i < 100; i++) {
-		uint16_t port = h_bound_port(SOCK_STREAM, 0);
-		if (port != 0 && h_bound_port(SOCK_DGRAM, port) == port)
+	static unsigned int seed;
+
+	if (seed == 0)
+		seed = (unsigned int)getpid() ^ (unsigned int)h_now_ms();
+	mkdir(H_PORT_LOCKS, 01777);
+	chmod(H_PORT_LOCKS, 01777);
+	for (int i = 0; i < 1000; i++) {
+		uint16_t port =
+		    (uint16_t)(H_PORT_LOW +
+		               rand_r(&seed) % (H_PORT_HIGH - H_PORT_LOW));
+		if (h_bound_port(SOCK_STREAM, port) == port &&
+		    h_bound_port(SOCK_DGRAM, port) == port &&
+		    h_port_reserve(port))
 			return port;
 	}
 	cr_assert_fail("no free port");
