@@ -308,7 +308,13 @@ Test(daemon, check_flag_on_good_and_bad_files)
 	check_refused(&d,
 	              "service x {\n port = 7000\n server = \"/bin/cat\"\n}\n"
 	              "service x {\n port = 7001\n server = \"/bin/cat\"\n}\n",
-	              4, "x");
+	              5, "already defined");
+	/* Comments of every kind before the error do not shift its line. */
+	check_refused(&d,
+	              "/* header\n * lines\n */\nservice x { # open\n"
+	              " server = \"/bin/cat\" // c\n env = {\"A=#b\"}\n"
+	              " port = 7000\n frobnicate = 1\n}\n",
+	              8, "frobnicate");
 	check_refused(&d,
 	              "service x {\n port = no-such-service-name\n"
 	              " server = \"/bin/cat\"\n}\n",
