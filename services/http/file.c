@@ -2,7 +2,10 @@
 /* file.c -- serve a request path: files, directory listings, or a CGI */
 #include <config.h>
 
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -98,12 +101,16 @@ file_send(struct httpd *h, struct exchange *ex, const char *path)
 		resp_add(&head, "Content-Range: bytes %jd-%jd/%jd\r\n",
 		    (intmax_t)first, (intmax_t)last, (intmax_t)st.st_size);
 	resp_add(&head, "\r\n");
+	/* Cork: the head and the file's first bytes leave in one segment. */
+	int on = 1, off = 0;
+	(void)setsockopt(1, IPPROTO_TCP, TCP_CORK, &on, sizeof(on));
 	int rc = httpd_send_head_and_body(h, ex, &head, NULL, 0);
 	if (rc == 0 && !ex->is_head && count > 0) {
 		rc = httpd_sendfile(h, fd, first, count);
 		if (rc == 0)
 			ex->bytes += count;
 	}
+	(void)setsockopt(1, IPPROTO_TCP, TCP_CORK, &off, sizeof(off));
 	close(fd);
 	return rc;
 }

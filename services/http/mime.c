@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "http.h"
 
@@ -79,12 +80,49 @@ mime_load(const char *file)
 	qsort(table, table_len, sizeof(*table), mime_cmp);
 }
 
+/*
+ * One process usually serves a few files: scan mime.types only up to the
+ * first line naming the extension (the whole file is ~1,800 lines), and
+ * only load and sort it all once a connection has asked often.
+ */
+#define MIME_SCANS_BEFORE_LOAD 4
+
+static const char *
+mime_scan(const char *file, const char *ext)
+{
+	static char found[128];
+	char line[1024];
+	FILE *fp = fopen(file, "re");
+	const char *type = NULL;
+
+	while (fp != NULL && type == NULL && fgets(line, sizeof(line), fp)) {
+		char *save = NULL, *t = strtok_r(line, " \t\r\n", &save);
+		if (t == NULL || t[0] == '#')
+			continue;
+		for (char *e; (e = strtok_r(NULL, " \t\r\n", &save));)
+			if (strcasecmp(e, ext) == 0) {
+				strlcpy(found, t, sizeof(found));
+				type = found;
+				break;
+			}
+	}
+	if (fp != NULL)
+		fclose(fp);
+	return type;
+}
+
 const char *
 mime_type(const char *path, const char *mime_file)
 {
+	static int scans;
 	const char *slash = strrchr(path, '/');
 	const char *dot = strrchr(slash ? slash : path, '.');
 
+	if (!is_loaded && dot != NULL && dot[1] != '\0' && mime_file &&
+	    scans++ < MIME_SCANS_BEFORE_LOAD && access(mime_file, R_OK) == 0) {
+		const char *t = mime_scan(mime_file, dot + 1);
+		return t ? t : "application/octet-stream";
+	}
 	if (!is_loaded)
 		mime_load(mime_file);
 	if (dot == NULL || dot[1] == '\0')
