@@ -554,13 +554,19 @@ spawn_adopt(struct service *old, struct service *new)
 	old->running = 0;
 }
 
+/*
+ * Each handler leads its own session and process group (setsid in
+ * child_run), so signal the group: a shell script's background jobs and
+ * pipelines go with it instead of outliving the daemon.
+ */
 int
 spawn_signal_all(int sig)
 {
 	struct child *c;
 
 	RB_FOREACH(c, child_tree, &children)
-		kill(c->pid, sig);
+		if (kill(-c->pid, sig) == -1)
+			kill(c->pid, sig);
 	return child_count;
 }
 
