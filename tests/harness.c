@@ -391,16 +391,23 @@ h_log_count(struct h_daemon *d, const char *needle)
 }
 
 bool
-h_log_wait(struct h_daemon *d, const char *needle, int timeout_ms)
+h_log_wait_count(struct h_daemon *d, const char *needle, int count,
+                 int timeout_ms)
 {
 	long deadline = h_now_ms() + timeout_ms;
 
 	while (h_now_ms() < deadline) {
-		if (h_log_contains(d, needle))
+		if (h_log_count(d, needle) >= count)
 			return true;
 		h_pause();
 	}
-	return h_log_contains(d, needle);
+	return h_log_count(d, needle) >= count;
+}
+
+bool
+h_log_wait(struct h_daemon *d, const char *needle, int timeout_ms)
+{
+	return h_log_wait_count(d, needle, 1, timeout_ms);
 }
 
 void

@@ -48,6 +48,9 @@ int h_count_fds(pid_t);
 bool h_have_ipv6(void);
 
 bool h_log_wait(struct h_daemon *, const char *needle, int timeout_ms);
+/* Wait until NEEDLE occurs COUNT times or more. */
+bool h_log_wait_count(struct h_daemon *, const char *needle, int count,
+                      int timeout_ms);
 bool h_log_contains(struct h_daemon *, const char *needle);
 int h_log_count(struct h_daemon *, const char *needle);
 /* The whole log, malloc'd. */

@@ -605,8 +605,8 @@ Test(core, missing_handler_is_logged_and_next_connection_works)
 	out = h_roundtrip("127.0.0.1", bad, "x", 1, &n);
 	cr_assert_eq(n, 0);
 	free(out);
-	cr_assert(h_log_wait(&d, "exited with status 111", 5000));
-	cr_assert_geq(h_log_count(&d, "exec /nonexistent/handler"), 2);
+	cr_assert(h_log_wait_count(&d, "exited with status 111", 2, 5000));
+	cr_assert(h_log_wait_count(&d, "exec /nonexistent/handler", 2, 5000));
 	h_stop(&d);
 }
 

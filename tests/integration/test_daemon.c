@@ -53,6 +53,48 @@ Test(daemon, sigterm_leaves_no_child)
 	}
 }
 
+/*
+ * A handler's own children go with it: a shell script that started a
+ * background job, or one that ignores SIGTERM (then SIGKILL after the
+ * grace period), leaves nothing running once portierd has exited.
+ */
+static void
+stop_kills_grandchild(const char *script)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port();
+	char buf[32];
+
+	h_start(&d, h_conf(H_DEFAULTS "service sh {\n port = %u\n"
+	                              " bind = \"127.0.0.1\"\n"
+	                              " server = \"/bin/sh\"\n"
+	                              " server_args = {\"-c\", \"%s\"}\n}\n",
+	                   port, script));
+	int fd = h_connect("127.0.0.1", port);
+	cr_assert_neq(fd, -1);
+	ssize_t n = h_read_all(fd, buf, sizeof(buf) - 1, 5000);
+	cr_assert_gt(n, 0);
+	buf[n] = '\0';
+	pid_t grandchild = (pid_t)strtol(buf, NULL, 10);
+	cr_assert_gt(grandchild, 1);
+	h_track(grandchild); /* killed by h_cleanup if the daemon fails */
+	h_stop(&d);
+	close(fd);
+	cr_assert(h_wait_gone(grandchild, 2000),
+	          "the handler's child %ld outlived portierd",
+	          (long)grandchild);
+}
+
+Test(daemon, sigterm_takes_down_a_handlers_children)
+{
+	stop_kills_grandchild("sleep 60 & echo $!; wait");
+}
+
+Test(daemon, sigterm_then_sigkill_for_a_handler_ignoring_it)
+{
+	stop_kills_grandchild("trap '' TERM; sleep 60 & echo $!; wait; wait");
+}
+
 /* "stay" on P1 always; "extra" on P2 when WITH_SECOND. */
 static const char *
 conf_two(uint16_t p1, uint16_t p2, bool with_second)
