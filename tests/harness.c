@@ -4,6 +4,7 @@
 
 #include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -13,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -159,6 +161,16 @@ h_exec_daemon(struct h_daemon *d)
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	dup2(fd, 1);
 	dup2(fd, 2);
+	if (d->inherit_fds > 0) {
+		/* Push the daemon's own descriptors up (FD_SETSIZE tests). */
+		struct rlimit rl;
+		getrlimit(RLIMIT_NOFILE, &rl);
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		for (int i = 3; i < d->inherit_fds; i++)
+			if (i != fd)
+				dup2(1, i);
+	}
 	snprintf(bin, sizeof(bin), "%s/src/portierd", TOP_BUILDDIR);
 	execl(bin, "portierd", "-n", "-l", "debug", "-f", d->conf,
 	      (char *)NULL);
@@ -297,6 +309,7 @@ h_stop(struct h_daemon *d)
 	cr_assert_neq(got, 0, "portierd did not stop on SIGTERM");
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	          "portierd exit status %d", status);
+	h_remove_dir(d); /* a failed test above keeps it, for a look */
 	for (int i = 0; i < nkids; i++)
 		cr_assert_not(h_alive(kids[i]), "handler %ld outlived portierd",
 		              (long)kids[i]);
@@ -309,6 +322,22 @@ h_untrack(pid_t pid)
 	for (int i = 0; i < n_started; i++)
 		if (started[i] == pid)
 			started[i] = started[--n_started];
+}
+
+static int
+h_remove_entry(const char *path, const struct stat *st, int flag,
+               struct FTW *ftw)
+{
+	return remove(path) == -1 && errno != ENOENT ? -1 : 0;
+}
+
+void
+h_remove_dir(struct h_daemon *d)
+{
+	if (d->dir[0] == '\0')
+		return;
+	nftw(d->dir, h_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	d->dir[0] = '\0';
 }
 
 void

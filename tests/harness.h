@@ -14,6 +14,7 @@ struct h_daemon {
 	char dir[64]; /* private temp dir (/tmp/portier-test.XXXXXX) */
 	char conf[PATH_MAX];
 	char log[PATH_MAX];
+	int inherit_fds; /* if set, start it with fds 3 .. inherit_fds-1 open */
 };
 
 /* A port free on 127.0.0.1 for both TCP and UDP right now. */
@@ -33,6 +34,8 @@ void h_start(struct h_daemon *, const char *conf_text);
 bool h_try_start(struct h_daemon *, const char *conf_text);
 /* SIGTERM by PID; assert exit 0 and that no handler was left behind. */
 void h_stop(struct h_daemon *);
+/* Remove the daemon's temp dir (h_stop does, once all went well). */
+void h_remove_dir(struct h_daemon *);
 /* Criterion .fini: kill every daemon this test started, by PID. */
 void h_cleanup(void);
 /* Also kill PID in h_cleanup (a daemon that forked itself away). */

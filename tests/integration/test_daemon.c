@@ -292,6 +292,30 @@ Test(daemon, port_in_use_names_service_and_address)
 	h_stop(&first);
 }
 
+Test(daemon, listener_past_fd_setsize_is_a_clear_error)
+{
+	struct h_daemon d = {.inherit_fds = 1016};
+	char *text = NULL;
+	size_t len = 0;
+	FILE *conf = open_memstream(&text, &len);
+
+	/* select(2) cannot watch fd 1024 or above: refuse, do not corrupt. */
+	fputs(H_DEFAULTS, conf);
+	for (int i = 0; i < 12; i++)
+		fprintf(conf,
+		        "service s%d {\n port = %u\n bind = \"127.0.0.1\"\n"
+		        " server = \"/bin/cat\"\n}\n",
+		        i, h_free_port());
+	fclose(conf);
+	cr_assert_not(h_try_start(&d, text), "started with fds past 1023");
+	free(text);
+	char *log = h_log_read(&d);
+	cr_assert(strstr(log, "portierd: service s") &&
+	              strstr(log, "Too many open files"),
+	          "%s", log);
+	free(log);
+}
+
 /* portierd ARGS with stderr folded into the output. */
 static char *
 run_portierd(const char *args, int *status)
