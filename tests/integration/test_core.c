@@ -448,8 +448,13 @@ Test(core, ipv6_loopback_and_its_environment)
 	                          " bind = \"::1\"\n server = \"/bin/cat\"\n"
 	                          "}\n"
 	                          "service env6 {\n port = %u\n"
-	                          " bind = \"::1\"\n server = \"%s\"\n}\n",
-	               port, eport, H_HELPER("envdump")));
+	                          " bind = \"::1\"\n server = \"%s\"\n}\n"
+	                          "service udp6 {\n port = %u\n"
+	                          " bind = \"::1\"\n protocol = udp\n"
+	                          " socket_type = dgram\n wait = yes\n"
+	                          " server = \"%s\"\n}\n",
+	               port, eport, H_HELPER("envdump"), eport,
+	               H_HELPER("envdump")));
 	char *out = h_roundtrip("::1", port, "six\n", 4, &n);
 	cr_assert_str_eq(out, "six\n");
 	free(out);
@@ -462,6 +467,15 @@ Test(core, ipv6_loopback_and_its_environment)
 	snprintf(want, sizeof(want), "\nenv TCPREMOTEPORT=%u\n", cport);
 	assert_has(out, want);
 	free(out);
+	/* The same port number over UDP is another service. */
+	char buf[4096];
+	ssize_t got =
+	    h_udp_exchange("::1", eport, "?", 1, buf, sizeof(buf) - 1, 5000);
+	cr_assert_gt(got, 0, "no reply datagram over ::1");
+	buf[got] = '\0';
+	assert_has(buf, "env PROTO=UDP6\n");
+	assert_has(buf, "\nenv PORTIER_SERVICE=udp6\n");
+	assert_has(buf, "\nenv TCPLOCALIP=::1\n");
 	h_stop(&d);
 }
 
