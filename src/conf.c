@@ -537,6 +537,9 @@ conf_parse_file(cfg_t *cfg, struct conf_load *ld, const char *file)
 		conf_errorf(file, 0, "cannot read: %s", strerror(errno));
 		return -1;
 	}
+	/* libConfuse fails on some input (a NUL byte) without a message. */
+	if (rc != CFG_SUCCESS)
+		conf_errorf(file, cfg->line, "syntax error");
 	return rc == CFG_SUCCESS && !ld->has_error ? 0 : -1;
 }
 

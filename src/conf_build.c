@@ -380,7 +380,6 @@ conf_build_service(cfg_t *sec, cfg_t *defs)
 	if (svc == NULL)
 		return NULL;
 	TAILQ_INIT(&svc->listeners);
-	svc->stderr_read_fd = svc->stderr_write_fd = -1;
 	svc->name = strdup(cfg_title(sec));
 	svc->file = strdup(sec->filename ? sec->filename : "?");
 	svc->line = sec->line;
@@ -500,7 +499,6 @@ svc_free(struct service *svc)
 	free(svc->banner_fail);
 	free(svc->redirect_host);
 	free(svc->redirect_port);
-	free(svc->stderr_line);
 	free(svc);
 }
 

@@ -2,6 +2,7 @@
 /* listen.c -- passive sockets: resolve, bind, listen */
 #include <config.h>
 
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <netinet/in.h>
@@ -112,6 +113,10 @@ listen_bind_one(struct listener *l, const char **why)
 	    0);
 	if (l->fd == -1)
 		return (*why = strerror(errno), -1);
+	/* select(2) cannot hold it: refuse now, never FD_SET past the end. */
+	if (l->fd >= FD_SETSIZE)
+		return (*why = "descriptor past select()'s FD_SETSIZE (1024): "
+				"too many services", -1);
 	if (family != AF_UNIX && listen_inet_options(svc, l->fd, l) == -1)
 		return (*why = strerror(errno), -1);
 	if (family == AF_UNIX &&

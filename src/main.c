@@ -178,7 +178,7 @@ main(int argc, char *argv[], char *envp[])
 		if (pfh == NULL)
 			err(1, "pidfile %s", pidfile);
 	}
-	if (loop_init() == -1)
+	if (loop_init() == -1 || spawn_init() == -1)
 		err(1, "loop");
 	main_signals();
 	if (svc_start(cfg, msg, sizeof(msg)) == -1) {

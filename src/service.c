@@ -32,17 +32,13 @@ svc_shutdown(struct service *svc)
 	svc_unwatch_listeners(svc);
 	internal_service_fini(svc);
 	access_service_fini(svc);
-	spawn_service_fini(svc);
+	svc->is_open = false;
 }
 
 static int
 svc_open(struct service *svc, char *err, size_t errlen)
 {
-	if (spawn_service_init(svc) == -1) {
-		snprintf(err, errlen, "service %s: %s", svc->name,
-		    strerror(errno));
-		return -1;
-	}
+	svc->is_open = true;
 	if (access_service_init(svc, err, errlen) == -1 ||
 	    internal_service_init(svc) == -1 ||
 	    listen_open(svc, err, errlen) == -1) {
@@ -126,15 +122,8 @@ svc_adopt(struct service *old, struct service *new)
 		l->svc = new;
 		TAILQ_INSERT_TAIL(&new->listeners, l, entry);
 	}
-	loop_unwatch_read(old->stderr_read_fd);
-	new->stderr_read_fd = old->stderr_read_fd;
-	new->stderr_write_fd = old->stderr_write_fd;
-	new->stderr_line = old->stderr_line;
-	new->stderr_len = old->stderr_len;
-	new->stderr_pid = old->stderr_pid;
-	old->stderr_read_fd = old->stderr_write_fd = -1;
-	old->stderr_line = NULL;
-	spawn_service_rewatch(new);
+	old->is_open = false;
+	new->is_open = true;
 	spawn_adopt(old, new);
 	internal_adopt(old, new);
 	access_service_fini(old);
@@ -149,17 +138,16 @@ svc_drop_old(struct config *old)
 	struct service *svc, *next;
 
 	TAILQ_FOREACH_SAFE(svc, &old->services, entry, next) {
-		if (svc->is_disabled || svc->stderr_line == NULL)
+		if (svc->is_disabled || !svc->is_open)
 			continue; /* never opened, or adopted */
 		svc_unwatch_listeners(svc);
 		internal_service_fini(svc);
 		access_service_fini(svc);
+		svc->is_open = false;
 		if (svc->running > 0) {
 			TAILQ_REMOVE(&old->services, svc, entry);
 			svc->is_retired = true;
-			continue;
 		}
-		spawn_service_fini(svc);
 	}
 }
 
@@ -180,7 +168,7 @@ svc_reload(const char *file)
 			continue;
 		old = running_config ? svc_find_match(running_config, svc)
 				     : NULL;
-		if (old != NULL && old->stderr_line != NULL) {
+		if (old != NULL && old->is_open) {
 			access_service_init(svc, err, sizeof(err));
 			svc_adopt(old, svc);
 		}
@@ -192,7 +180,7 @@ svc_reload(const char *file)
 	}
 	running_config = cfg;
 	TAILQ_FOREACH(svc, &cfg->services, entry) {
-		if (svc->is_disabled || svc->stderr_line != NULL)
+		if (svc->is_disabled || svc->is_open)
 			continue;
 		if (svc_open(svc, err, sizeof(err)) == -1)
 			log_warnx("%s", err);
@@ -217,7 +205,6 @@ svc_close_listeners(void)
 void
 svc_retired_done(struct service *svc)
 {
-	spawn_service_fini(svc);
 	svc_free(svc);
 }
 

@@ -131,11 +131,7 @@ struct service {
 	int running;          /* live handlers */
 	bool is_paused;       /* limits or wait = yes: listeners not watched */
 	bool is_retired;      /* removed by a reload, children still running */
-	int stderr_read_fd;   /* handlers' stderr, read by the master */
-	int stderr_write_fd;  /* what handlers get as fd 2 */
-	char *stderr_line;    /* a partial line not yet logged */
-	size_t stderr_len;
-	long stderr_pid;      /* who wrote stderr_line */
+	bool is_open;         /* started (listeners, state), or adopted */
 	void *access;         /* access.c's state */
 	void *internal;       /* internal.c's state */
 };

@@ -26,6 +26,13 @@
 #define SPAWN_ACCEPT_BURST 32
 #define SPAWN_STDERR_MAX 1024
 
+/* Handlers' stderr (see spawn_init) and a line not yet complete. */
+static int stderr_fds[2] = { -1, -1 };
+static char stderr_line[SPAWN_STDERR_MAX];
+static size_t stderr_len;
+static long stderr_pid;
+static char stderr_service[128];
+
 RB_HEAD(child_tree, child);
 static struct child_tree children = RB_INITIALIZER(&children);
 static int child_count;
@@ -258,7 +265,7 @@ child_run(struct service *svc, int conn, char **envp, const sigset_t *mask)
 	for (int sig = 1; sig < NSIG; sig++)
 		(void)sigaction(sig, &sa, NULL);
 	setsid();
-	if (dup2(svc->stderr_write_fd, 2) == -1 || dup2(conn, 0) == -1 ||
+	if (dup2(stderr_fds[1], 2) == -1 || dup2(conn, 0) == -1 ||
 	    dup2(conn, 1) == -1)
 		_exit(111);
 	if (svc->is_wait && dup2(conn, 3) == -1) /* SD_LISTEN_FDS_START */
@@ -506,6 +513,7 @@ spawn_log_exit(struct child *c, int status)
 }
 
 static void spawn_stderr_read(int fd, void *arg);
+static void spawn_stderr_flush(void);
 
 void
 spawn_reap(int signo)
@@ -526,7 +534,9 @@ spawn_reap(int signo)
 		struct service *svc = c->svc;
 		svc->running--;
 		/* Log what the handler said before it exited. */
-		spawn_stderr_read(svc->stderr_read_fd, svc);
+		spawn_stderr_read(stderr_fds[0], NULL);
+		if (stderr_pid == pid)
+			spawn_stderr_flush();
 		spawn_log_exit(c, status);
 		access_on_exit(svc, c, status);
 		child_release(c);
@@ -587,45 +597,53 @@ spawn_dump(void)
 		    c->svc->name, (double)(now - c->start_ms) / 1000.0);
 }
 
+/*
+ * Handlers' stderr: one AF_UNIX stream socket for all of them, with
+ * SO_PASSCRED, so each read carries the writer's PID (the kernel never
+ * joins data from different senders' credentials in one read) and the
+ * child table names its service.  One descriptor in all, however many
+ * services: 500 services fit select()'s FD_SETSIZE with room to spare.
+ */
+
+static void
+spawn_stderr_flush(void)
+{
+	if (stderr_len > 0)
+		log_handler_line(stderr_service, stderr_pid, stderr_line,
+		    stderr_len);
+	stderr_len = 0;
+}
+
 /* Log complete lines; keep a partial one until its writer says more. */
 static void
-spawn_stderr_consume(struct service *svc, long pid, const char *buf,
-    size_t len)
+spawn_stderr_consume(long pid, const char *buf, size_t len)
 {
-	if (svc->stderr_len > 0 && svc->stderr_pid != pid) {
-		log_handler_line(svc->name, svc->stderr_pid, svc->stderr_line,
-		    svc->stderr_len);
-		svc->stderr_len = 0;
+	if (pid != stderr_pid) {
+		struct child key = { .pid = (pid_t)pid }, *c;
+		spawn_stderr_flush();
+		c = RB_FIND(child_tree, &children, &key);
+		strlcpy(stderr_service, c ? c->svc->name : "handler",
+		    sizeof(stderr_service));
+		stderr_pid = pid;
 	}
-	svc->stderr_pid = pid;
 	for (size_t i = 0; i < len; i++) {
-		if (buf[i] == '\n' || svc->stderr_len == SPAWN_STDERR_MAX) {
-			log_handler_line(svc->name, pid, svc->stderr_line,
-			    svc->stderr_len);
-			svc->stderr_len = 0;
+		if (buf[i] == '\n' || stderr_len == SPAWN_STDERR_MAX) {
+			spawn_stderr_flush();
 			if (buf[i] == '\n')
 				continue;
 		}
-		svc->stderr_line[svc->stderr_len++] = buf[i];
+		stderr_line[stderr_len++] = buf[i];
 	}
 }
 
-/*
- * Handlers' stderr is one AF_UNIX stream socket per service with
- * SO_PASSCRED: each read carries the writer's PID (the kernel never joins
- * data from different senders' credentials in one read), so one
- * descriptor serves every handler of the service and lines still name
- * their PID.
- */
 static void
 spawn_stderr_read(int fd, void *arg)
 {
-	struct service *svc = arg;
 	char buf[4096];
 	char cbuf[CMSG_SPACE(sizeof(struct ucred))];
 	struct iovec iov = { buf, sizeof(buf) };
 
-	for (int round = 0; round < 16; round++) {
+	for (int round = 0; round < 64; round++) {
 		struct msghdr msg = { 0 };
 		msg.msg_iov = &iov;
 		msg.msg_iovlen = 1;
@@ -641,47 +659,22 @@ spawn_stderr_read(int fd, void *arg)
 			memcpy(&cred, CMSG_DATA(cm), sizeof(cred));
 			pid = cred.pid;
 		}
-		spawn_stderr_consume(svc, pid, buf, (size_t)n);
+		spawn_stderr_consume(pid, buf, (size_t)n);
 	}
 }
 
 int
-spawn_service_init(struct service *svc)
+spawn_init(void)
 {
-	int sv[2];
 	const int on = 1;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, stderr_fds) ==
+	    -1)
 		return -1;
-	if (setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) ==
-	    -1 || (svc->stderr_line = malloc(SPAWN_STDERR_MAX)) == NULL) {
-		close(sv[0]);
-		close(sv[1]);
+	if (setsockopt(stderr_fds[0], SOL_SOCKET, SO_PASSCRED, &on,
+		sizeof(on)) == -1)
 		return -1;
-	}
-	shutdown(sv[0], SHUT_WR);
-	shutdown(sv[1], SHUT_RD);
-	svc->stderr_read_fd = sv[0];
-	svc->stderr_write_fd = sv[1];
-	return loop_watch_read(sv[0], spawn_stderr_read, svc);
-}
-
-void
-spawn_service_rewatch(struct service *svc)
-{
-	if (loop_watch_read(svc->stderr_read_fd, spawn_stderr_read, svc) == -1)
-		log_warn("service %s: stderr", svc->name);
-}
-
-void
-spawn_service_fini(struct service *svc)
-{
-	if (svc->stderr_read_fd > 0) {
-		loop_unwatch_read(svc->stderr_read_fd);
-		close(svc->stderr_read_fd);
-		close(svc->stderr_write_fd);
-	}
-	svc->stderr_read_fd = svc->stderr_write_fd = -1;
-	free(svc->stderr_line);
-	svc->stderr_line = NULL;
+	shutdown(stderr_fds[0], SHUT_WR);
+	shutdown(stderr_fds[1], SHUT_RD);
+	return loop_watch_read(stderr_fds[0], spawn_stderr_read, NULL);
 }

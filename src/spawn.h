@@ -24,11 +24,8 @@ struct child {
 char **spawn_build_env(struct service *, struct listener *, int conn,
     const struct sockaddr *peer, socklen_t peerlen);
 
-/* Open the service's stderr socket; called once per service at start. */
-int spawn_service_init(struct service *);
-void spawn_service_fini(struct service *);
-/* Watch the stderr socket again after it moved to another service. */
-void spawn_service_rewatch(struct service *);
+/* Open the handlers' stderr socket; once, after loop_init. */
+int spawn_init(void);
 
 /* Start watching a service's listeners, or stop (limits, wait = yes). */
 void spawn_resume(struct service *);

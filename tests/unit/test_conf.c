@@ -334,3 +334,16 @@ Test(conf, refuses_syntax_error)
 	cr_assert_null(cfg);
 	cr_assert(strstr(err, "portier.conf:"), "%s", err);
 }
+
+/* Found by fuzz_conf: a NUL byte made libConfuse fail without a message. */
+Test(conf, nul_byte_gets_a_message)
+{
+	char path[PATH_MAX + 16];
+
+	snprintf(path, sizeof(path), "%s/nul.conf", dir);
+	FILE *fp = fopen(path, "w");
+	fwrite("\0\0service u { port = 7 }\n", 1, 26, fp);
+	fclose(fp);
+	cr_assert_null(conf_load(path, err, sizeof(err)));
+	cr_assert(strncmp(err, path, strlen(path)) == 0, "%s", err);
+}
