@@ -549,6 +549,35 @@ Test(core, handler_stderr_goes_to_the_log_not_the_client)
 	h_stop(&d);
 }
 
+Test(core, stderr_of_a_handlers_child_names_the_service)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port();
+	size_t n;
+
+	/* A shell script's commands write to the same fd 2: still "sub[". */
+	h_start(&d,
+	        h_conf(H_DEFAULTS "service sub {\n port = %u\n"
+	                          " bind = \"127.0.0.1\"\n"
+	                          " server = \"/bin/sh\"\n"
+	                          " server_args = {\"-c\", \"ls "
+	                          "/nonexistent-portier-path; echo done\"}\n"
+	                          "}\n",
+	               port));
+	char *out = h_roundtrip("127.0.0.1", port, "", 0, &n);
+	cr_assert_str_eq(out, "done\n");
+	free(out);
+	cr_assert(h_log_wait(&d, "/nonexistent-portier-path", 5000));
+	char *log = h_log_read(&d);
+	char *at = strstr(log, "/nonexistent-portier-path");
+	while (at > log && at[-1] != '\n')
+		at--;
+	cr_assert(strncmp(at, "sub[", 4) == 0, "line not tagged sub[PID]:\n%s",
+	          log);
+	free(log);
+	h_stop(&d);
+}
+
 #define SPAM_CLIENTS 8
 #define SPAM_LINES 40
 
