@@ -24,6 +24,7 @@
 #include "conf_text.h"
 #include "conf_value.h"
 #include "internal.h"
+#include "log.h"
 
 /* Where a `service NAME` section starts, found by a pre-scan of the file. */
 struct conf_section_line {
@@ -317,6 +318,19 @@ conf_valid_server(cfg_t *cfg, cfg_opt_t *opt)
 	CFG_STR_LIST("log_on_failure", NULL, CFGF_NODEFAULT),                \
 	CFG_END()
 
+static int
+conf_valid_log_type(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	char path[4096], level[32];
+	int facility;
+	CONF_CHECK(cfg, log_parse_type(v, path, sizeof(path), &facility, level,
+	    sizeof(level)) == 0,
+	    "log_type must be \"syslog FACILITY [LEVEL]\" or \"file /PATH\", "
+	    "not '%s'", v);
+	return 0;
+}
+
 static const struct {
 	const char *option;
 	cfg_validate_callback_t fn;
@@ -381,6 +395,7 @@ conf_init(void)
 		cfg_set_validate_func(cfg, path, conf_validators[i].fn);
 	}
 	cfg_set_validate_func(cfg, "max_children", conf_valid_count);
+	cfg_set_validate_func(cfg, "log_type", conf_valid_log_type);
 	return cfg;
 }
 

@@ -4,12 +4,18 @@
 
 #include <sys/socket.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "conf_value.h"
+
+#ifndef LIBEXECDIR
+#define LIBEXECDIR "/usr/local/libexec/portier"
+#endif
 
 #define CONF_DEFAULT_BACKLOG 128
 #define CONF_DEFAULT_INTERNAL_MAX 256
@@ -191,6 +197,55 @@ conf_build_address(struct service *svc, cfg_t *sec, cfg_t *defs)
 	return 0;
 }
 
+/*
+ * redirect = HOST PORT runs the relay handler on the one spawn path, so
+ * credentials and limits apply to it like to any handler.  It is found
+ * where make install puts it, else beside this build's portierd.
+ */
+static char *
+conf_relay_path(void)
+{
+	char self[PATH_MAX], path[PATH_MAX + 32], real[PATH_MAX];
+	ssize_t n;
+
+	if (access(LIBEXECDIR "/relay", X_OK) == 0)
+		return strdup(LIBEXECDIR "/relay");
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
+		self[n] = '\0';
+		char *slash = strrchr(self, '/');
+		if (slash != NULL)
+			*slash = '\0';
+		snprintf(path, sizeof(path), "%s/../services/relay", self);
+		if (realpath(path, real) != NULL && access(real, X_OK) == 0)
+			return strdup(real);
+	}
+	return strdup(LIBEXECDIR "/relay");
+}
+
+static int
+conf_build_redirect(struct service *svc, cfg_t *sec, cfg_t *defs)
+{
+	cfg_t *from = conf_pick(sec, defs, "redirect");
+
+	if (from == NULL)
+		return 0;
+	if (conf_redirect(cfg_getopt(from, "redirect"), &svc->redirect_host,
+		&svc->redirect_port) == -1) {
+		conf_service_error(sec, svc->name,
+		    "redirect must be \"HOST PORT\"");
+		return -1;
+	}
+	free(svc->server);
+	svc->server = conf_relay_path();
+	svc->argv = calloc(4, sizeof(*svc->argv));
+	if (svc->server == NULL || svc->argv == NULL)
+		return -1;
+	svc->argv[0] = strdup("relay");
+	svc->argv[1] = strdup(svc->redirect_host);
+	svc->argv[2] = strdup(svc->redirect_port);
+	return 0;
+}
+
 static int
 conf_build_server(struct service *svc, cfg_t *sec, cfg_t *defs)
 {
@@ -199,6 +254,8 @@ conf_build_server(struct service *svc, cfg_t *sec, cfg_t *defs)
 	svc->passenv = conf_list(sec, defs, "passenv", 0);
 	if (svc->is_internal)
 		return 0;
+	if (conf_pick(sec, defs, "redirect") != NULL)
+		return conf_build_redirect(svc, sec, defs);
 	if (svc->server == NULL) {
 		conf_service_error(sec, svc->name,
 		    "server is required unless type = internal");
@@ -360,13 +417,6 @@ conf_build_access(struct service *svc, cfg_t *sec, cfg_t *defs)
 	svc->banner = conf_str(sec, defs, "banner");
 	svc->banner_success = conf_str(sec, defs, "banner_success");
 	svc->banner_fail = conf_str(sec, defs, "banner_fail");
-	if ((from = conf_pick(sec, defs, "redirect")) != NULL &&
-	    conf_redirect(cfg_getopt(from, "redirect"), &svc->redirect_host,
-		&svc->redirect_port) == -1) {
-		conf_service_error(sec, svc->name,
-		    "redirect must be \"HOST PORT\"");
-		return -1;
-	}
 	svc->log_on_success = conf_log_bits(sec, defs, "log_on_success");
 	svc->log_on_failure = conf_log_bits(sec, defs, "log_on_failure");
 	return 0;

@@ -13,6 +13,8 @@
 
 static bool log_to_syslog;
 static enum log_level log_threshold = LOG_LEVEL_INFO;
+static FILE *log_file;          /* log_type = file PATH */
+static char log_file_path[4096];
 
 static const struct {
 	const char *name;
@@ -57,6 +59,12 @@ log_vemit(enum log_level level, const char *fmt, va_list ap,
 	if (level > log_threshold)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (log_file != NULL) {
+		fprintf(log_file, "portierd: %s%s%s\n", msg, suffix ? ": " : "",
+		    suffix ? suffix : "");
+		fflush(log_file);
+		return;
+	}
 	if (log_to_syslog) {
 		syslog(log_levels[level].priority, "%s%s%s", msg,
 		    suffix ? ": " : "", suffix ? suffix : "");
@@ -131,8 +139,88 @@ log_handler_line(const char *service, long pid, const char *line, size_t len)
 		}
 	}
 	clean[o] = '\0';
-	if (log_to_syslog)
+	if (log_file != NULL) {
+		fprintf(log_file, "%s[%ld]: %s\n", service, pid, clean);
+		fflush(log_file);
+	} else if (log_to_syslog)
 		syslog(LOG_INFO, "%s[%ld]: %s", service, pid, clean);
 	else
 		fprintf(stderr, "%s[%ld]: %s\n", service, pid, clean);
+}
+
+static const struct {
+	const char *name;
+	int facility;
+} log_facilities[] = {
+	{ "daemon", LOG_DAEMON }, { "auth", LOG_AUTH },
+	{ "authpriv", LOG_AUTHPRIV }, { "user", LOG_USER },
+	{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 },
+	{ "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 },
+	{ "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
+	{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
+};
+
+/* "syslog FACILITY [LEVEL]" or "file PATH"; 0, or -1 if malformed. */
+int
+log_parse_type(const char *text, char *path, size_t pathsize, int *facility,
+    char *level, size_t levelsize)
+{
+	char kind[16], a[4096], b[32];
+	int n = sscanf(text, "%15s %4095s %31s", kind, a, b);
+
+	level[0] = path[0] = '\0';
+	if (n >= 2 && strcasecmp(kind, "file") == 0 && n == 2 && a[0] == '/')
+		return strlcpy(path, a, pathsize) < pathsize ? 0 : -1;
+	if (n < 2 || strcasecmp(kind, "syslog") != 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(log_facilities) /
+		 sizeof(log_facilities[0]); i++) {
+		if (strcasecmp(a, log_facilities[i].name) != 0)
+			continue;
+		*facility = log_facilities[i].facility;
+		if (n == 3)
+			strlcpy(level, b, levelsize);
+		return 0;
+	}
+	return -1;
+}
+
+int
+log_configure(const char *type)
+{
+	char path[4096], level[32];
+	int facility = LOG_DAEMON;
+
+	if (type == NULL)
+		return 0;
+	if (log_parse_type(type, path, sizeof(path), &facility, level,
+		sizeof(level)) == -1)
+		return -1;
+	if (path[0] != '\0') {
+		strlcpy(log_file_path, path, sizeof(log_file_path));
+		return log_reopen();
+	}
+	if (log_file != NULL)
+		fclose(log_file);
+	log_file = NULL;
+	log_file_path[0] = '\0';
+	closelog();
+	openlog("portierd", LOG_PID | LOG_NDELAY, facility);
+	log_to_syslog = true;
+	return level[0] != '\0' ? log_set_level(level) : 0;
+}
+
+/* logrotate: SIGHUP and SIGUSR2 open the file anew. */
+int
+log_reopen(void)
+{
+	if (log_file_path[0] == '\0')
+		return 0;
+	FILE *fp = fopen(log_file_path, "ae");
+	if (fp == NULL)
+		return -1;
+	if (log_file != NULL)
+		fclose(log_file);
+	log_file = fp;
+	return 0;
 }

@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 enum log_level {
 	LOG_LEVEL_ERROR,
@@ -33,5 +34,11 @@ void fatalx(const char *fmt, ...)
  */
 void log_handler_line(const char *service, long pid, const char *line,
     size_t len);
+
+/* log_type: "syslog FACILITY [LEVEL]" or "file PATH". */
+int log_parse_type(const char *text, char *path, size_t pathsize,
+    int *facility, char *level, size_t levelsize);
+int log_configure(const char *log_type);
+int log_reopen(void);
 
 #endif

@@ -96,8 +96,16 @@ main_on_stop(int signo)
 static void
 main_on_reload(int signo)
 {
+	log_reopen();
 	if (!is_stopping && svc_reload(config_file) == 0)
 		main_update_title();
+}
+
+static void
+main_on_reopen(int signo)
+{
+	if (log_reopen() == -1)
+		log_warn("reopening the log");
 }
 
 static void
@@ -114,7 +122,8 @@ main_signals(void)
 	    loop_on_signal(SIGTERM, main_on_stop) == -1 ||
 	    loop_on_signal(SIGINT, main_on_stop) == -1 ||
 	    loop_on_signal(SIGHUP, main_on_reload) == -1 ||
-	    loop_on_signal(SIGUSR1, main_on_dump) == -1)
+	    loop_on_signal(SIGUSR1, main_on_dump) == -1 ||
+	    loop_on_signal(SIGUSR2, main_on_reopen) == -1)
 		err(1, "sigaction");
 }
 
@@ -192,6 +201,9 @@ main(int argc, char *argv[], char *envp[])
 	if (!is_foreground && daemon(0, 0) == -1)
 		err(1, "daemon");
 	log_init(use_syslog || !is_foreground);
+	if (log_configure(cfg->log_type) == -1)
+		fatalx("%s: log_type %s: cannot open", config_file,
+		    cfg->log_type);
 	pidfile_write(pfh);
 	main_update_title();
 	log_info("ready");

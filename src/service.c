@@ -162,6 +162,8 @@ svc_reload(const char *file)
 		log_warnx("reload failed: %s", err);
 		return -1;
 	}
+	if (cfg->log_type != NULL && log_configure(cfg->log_type) == -1)
+		log_warn("log_type %s", cfg->log_type);
 	/* Sockets that stay are moved first, so no client sees a refusal. */
 	TAILQ_FOREACH(svc, &cfg->services, entry) {
 		if (svc->is_disabled)

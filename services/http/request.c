@@ -134,9 +134,10 @@ int
 http_parse_request(const char *buf, size_t len, struct http_request *req)
 {
 	memset(req, 0, sizeof(*req));
-	if (memchr(buf, '\0', len) != NULL)
-		return 400;
 	size_t end = head_end(buf, len);
+	/* NUL is refused in the head only: a body behind it may hold any byte. */
+	if (memchr(buf, '\0', end ? end : len) != NULL)
+		return 400;
 	if (end == 0) {
 		/* Refuse as soon as a limit is certain to be crossed. */
 		const char *nl = memchr(buf, '\n', len);

@@ -342,3 +342,55 @@ Test(access, flood_against_instances)
 	cr_assert_eq(kill(d.pid, 0), 0, "master died");
 	h_stop(&d);
 }
+
+Test(access, redirect_relays_both_ways_with_half_close)
+{
+	struct h_daemon d = { 0 };
+	uint16_t back = h_free_port(), front = h_free_port();
+	char big[200000];
+	size_t n;
+
+	snprintf(conf, sizeof(conf),
+	    "service backend {\n port = %u\n bind = \"127.0.0.1\"\n"
+	    " user = root\n server = \"/bin/cat\"\n}\n"
+	    "service front {\n port = %u\n bind = \"127.0.0.1\"\n user = root\n"
+	    " redirect = \"127.0.0.1 %u\"\n}\n", back, front, back);
+	h_start(&d, conf);
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (char)(i % 251);
+	/* The client's half-close reaches cat, cat's EOF comes back. */
+	char *out = h_roundtrip("127.0.0.1", front, big, sizeof(big), &n);
+	cr_assert_eq(n, sizeof(big));
+	cr_assert_eq(memcmp(out, big, sizeof(big)), 0);
+	free(out);
+	cr_assert(h_log_wait(&d, "]: traffic in=200000 out=200000", 5000));
+	h_stop(&d);
+}
+
+Test(access, log_type_file_is_reopened_on_sigusr2)
+{
+	struct h_daemon d = { 0 };
+	uint16_t port = h_free_port();
+	char logfile[PATH_MAX + 16], rotated[PATH_MAX + 16], with_log[9000];
+
+	h_start(&d, conf_cat(port, ""));
+	snprintf(logfile, sizeof(logfile), "%s/service.log", d.dir);
+	snprintf(rotated, sizeof(rotated), "%s/service.log.1", d.dir);
+	snprintf(with_log, sizeof(with_log), "log_type = \"file %s\"\n%s",
+	    logfile, conf_cat(port, ""));
+	h_write_file(&d, "portier.conf", with_log, 0644);
+	kill(d.pid, SIGHUP);
+	struct h_daemon file_view = d;
+	strlcpy(file_view.log, logfile, sizeof(file_view.log));
+	cr_assert(h_log_wait(&file_view, "portierd: reloaded", 5000));
+	cr_assert(served_from("127.0.0.1", "127.0.0.1", port));
+	cr_assert(h_log_wait(&file_view, "cat: EXIT", 5000));
+	/* logrotate: move the file away, SIGUSR2, a new file appears. */
+	cr_assert_eq(rename(logfile, rotated), 0);
+	kill(d.pid, SIGUSR2);
+	for (int i = 0; i < 500 && access(logfile, F_OK) != 0; i++)
+		poll(NULL, 0, 10);
+	cr_assert(served_from("127.0.0.1", "127.0.0.1", port));
+	cr_assert(h_log_wait(&file_view, "cat: START", 5000));
+	h_stop(&d);
+}

@@ -47,6 +47,18 @@ Test(request, bare_lf_lines_are_accepted)
 	http_request_free(&req);
 }
 
+/* A binary body read along with the head is not part of the head. */
+Test(request, nul_bytes_in_a_body_behind_the_head)
+{
+	struct http_request req;
+	const char in[] = "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2"
+			  "\r\n\r\n\0\0";
+
+	cr_assert_eq(http_parse_request(in, sizeof(in) - 1, &req), 0);
+	cr_assert_eq(req.head_len, sizeof(in) - 3);
+	http_request_free(&req);
+}
+
 Test(request, incomplete_needs_more)
 {
 	struct http_request req;
