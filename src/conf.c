@@ -21,6 +21,7 @@
 #include <confuse.h>
 
 #include "conf.h"
+#include "conf_text.h"
 #include "conf_value.h"
 #include "internal.h"
 #include "log.h"
@@ -513,6 +514,32 @@ conf_list_dir(const char *main_file, const char *dir, size_t *count)
 	return names;
 }
 
+/*
+ * cfg_parse(), but on FILE's text with the comments blanked out, so that
+ * libConfuse counts lines right (see conf_text.c).
+ */
+static int
+conf_parse_text(cfg_t *cfg, const char *file)
+{
+	size_t len;
+	char *text = conf_text_read(file, &len);
+	int rc = CFG_SUCCESS;
+
+	if (text == NULL)
+		return CFG_FILE_ERROR;
+	free(cfg->filename); /* sections take their file name from here */
+	cfg->filename = strdup(file);
+	FILE *fp = len > 0 ? fmemopen(text, len, "r") : NULL;
+	if (cfg->filename == NULL || (len > 0 && fp == NULL))
+		rc = CFG_FILE_ERROR;
+	else if (fp != NULL)
+		rc = cfg_parse_fp(cfg, fp);
+	if (fp != NULL)
+		fclose(fp);
+	free(text);
+	return rc;
+}
+
 static int
 conf_parse_file(cfg_t *cfg, struct conf_load *ld, const char *file)
 {
@@ -520,7 +547,7 @@ conf_parse_file(cfg_t *cfg, struct conf_load *ld, const char *file)
 	conf_scan_sections(ld, file);
 	if (conf_check_duplicate_names(ld) == -1)
 		return -1;
-	int rc = cfg_parse(cfg, file);
+	int rc = conf_parse_text(cfg, file);
 	if (rc == CFG_FILE_ERROR) {
 		conf_errorf(file, 0, "cannot read: %s", strerror(errno));
 		return -1;

@@ -181,11 +181,15 @@ main(int argc, char *argv[], char *envp[])
 	if (pidfile != NULL) {
 		pid_t other;
 		pfh = pidfile_open(pidfile, 0644, &other);
-		if (pfh == NULL && errno == EEXIST)
-			errx(1, "already running as PID %ld (%s)", (long)other,
-			    pidfile);
-		if (pfh == NULL)
+		if (pfh == NULL) {
+			int saved = errno;
+			config_free(cfg); /* a clean exit for LeakSanitizer */
+			errno = saved;
+			if (errno == EEXIST)
+				errx(1, "already running as PID %ld (%s)",
+				    (long)other, pidfile);
 			err(1, "pidfile %s", pidfile);
+		}
 	}
 	if (loop_init() == -1 || spawn_init() == -1)
 		err(1, "loop");

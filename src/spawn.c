@@ -33,6 +33,19 @@ static size_t stderr_len;
 static long stderr_pid;
 static char stderr_service[128];
 
+/*
+ * Handlers reaped lately.  Lines they wrote just before exiting can still
+ * be queued behind other handlers' lines when they are reaped (each read
+ * stops where the writer changes), so their PID must go on naming their
+ * service for a while.
+ */
+#define SPAWN_RECENT 64
+static struct spawn_recent {
+	pid_t pid;
+	char service[128];
+} spawn_recent[SPAWN_RECENT];
+static unsigned int spawn_recent_next;
+
 RB_HEAD(child_tree, child);
 static struct child_tree children = RB_INITIALIZER(&children);
 static int child_count;
@@ -515,6 +528,30 @@ spawn_log_exit(struct child *c, int status)
 static void spawn_stderr_read(int fd, void *arg);
 static void spawn_stderr_flush(void);
 
+static void
+spawn_remember(pid_t pid, const char *service)
+{
+	struct spawn_recent *r = &spawn_recent[spawn_recent_next];
+
+	spawn_recent_next = (spawn_recent_next + 1) % SPAWN_RECENT;
+	r->pid = pid;
+	strlcpy(r->service, service, sizeof(r->service));
+}
+
+/* The service whose handler PID is, running or lately reaped. */
+static const char *
+spawn_service_of(pid_t pid)
+{
+	struct child key = { .pid = pid }, *c;
+
+	if ((c = RB_FIND(child_tree, &children, &key)) != NULL)
+		return c->svc->name;
+	for (int i = 0; i < SPAWN_RECENT; i++)
+		if (spawn_recent[i].pid == pid && pid != 0)
+			return spawn_recent[i].service;
+	return "handler";
+}
+
 void
 spawn_reap(int signo)
 {
@@ -529,14 +566,18 @@ spawn_reap(int signo)
 		c = RB_FIND(child_tree, &children, &key);
 		if (c == NULL)
 			continue;
+		/*
+		 * Log what the handler said before it exited, while its PID
+		 * is still in the table to name its service.
+		 */
+		spawn_stderr_read(stderr_fds[0], NULL);
+		if (stderr_pid == pid)
+			spawn_stderr_flush();
 		RB_REMOVE(child_tree, &children, c);
 		child_count--;
 		struct service *svc = c->svc;
 		svc->running--;
-		/* Log what the handler said before it exited. */
-		spawn_stderr_read(stderr_fds[0], NULL);
-		if (stderr_pid == pid)
-			spawn_stderr_flush();
+		spawn_remember(pid, svc->name);
 		spawn_log_exit(c, status);
 		access_on_exit(svc, c, status);
 		child_release(c);
@@ -564,13 +605,19 @@ spawn_adopt(struct service *old, struct service *new)
 	old->running = 0;
 }
 
+/*
+ * Each handler leads its own session and process group (setsid in
+ * child_run), so signal the group: a shell script's background jobs and
+ * pipelines go with it instead of outliving the daemon.
+ */
 int
 spawn_signal_all(int sig)
 {
 	struct child *c;
 
 	RB_FOREACH(c, child_tree, &children)
-		kill(c->pid, sig);
+		if (kill(-c->pid, sig) == -1)
+			kill(c->pid, sig);
 	return child_count;
 }
 
@@ -613,10 +660,8 @@ static void
 spawn_stderr_consume(long pid, const char *buf, size_t len)
 {
 	if (pid != stderr_pid) {
-		struct child key = { .pid = (pid_t)pid }, *c;
 		spawn_stderr_flush();
-		c = RB_FIND(child_tree, &children, &key);
-		strlcpy(stderr_service, c ? c->svc->name : "handler",
+		strlcpy(stderr_service, spawn_service_of((pid_t)pid),
 		    sizeof(stderr_service));
 		stderr_pid = pid;
 	}

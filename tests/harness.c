@@ -2,7 +2,9 @@
 /* harness.c -- start the real portierd on loopback and talk to it */
 #include <config.h>
 
+#include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -12,8 +14,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,10 +31,13 @@
 #define H_START_TIMEOUT_MS 10000
 #define H_STOP_TIMEOUT_MS 10000
 
-static pid_t started[16];
+#define H_MAX_STARTED 16
+
+static pid_t started[H_MAX_STARTED];
+static void h_untrack(pid_t);
 static int n_started;
 
-static long
+long
 h_now_ms(void)
 {
 	struct timespec ts;
@@ -49,7 +56,7 @@ h_pause(void)
 static uint16_t
 h_bound_port(int type, uint16_t want)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct sockaddr_in sin = {.sin_family = AF_INET};
 	socklen_t len = sizeof(sin);
 	int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
 	uint16_t port = 0;
@@ -64,12 +71,49 @@ h_bound_port(int type, uint16_t want)
 	return port;
 }
 
+/*
+ * Ports come from below the kernel's ephemeral range (32768-60999 on
+ * Linux by default), so no client's source port can take one between the
+ * test picking it and the daemon binding it.  Tests run in parallel
+ * (criterion workers, make -j): a port is reserved with a lock file held
+ * until this test process exits, so no two tests ever share one.
+ */
+#define H_PORT_LOW 20000
+#define H_PORT_HIGH 32000
+#define H_PORT_LOCKS "/tmp/portier-test-ports"
+
+static bool
+h_port_reserve(uint16_t port)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "%s/%u", H_PORT_LOCKS, port);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+	if (fd == -1)
+		return false;
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		close(fd);
+		return false;
+	}
+	return true; /* fd stays open: the lock lasts as long as we do */
+}
+
 uint16_t
 h_free_port(void)
 {
-	for (int i = 0; i < 100; i++) {
-		uint16_t port = h_bound_port(SOCK_STREAM, 0);
-		if (port != 0 && h_bound_port(SOCK_DGRAM, port) == port)
+	static unsigned int seed;
+
+	if (seed == 0)
+		seed = (unsigned int)getpid() ^ (unsigned int)h_now_ms();
+	mkdir(H_PORT_LOCKS, 01777);
+	chmod(H_PORT_LOCKS, 01777);
+	for (int i = 0; i < 1000; i++) {
+		uint16_t port =
+		    (uint16_t)(H_PORT_LOW +
+		               rand_r(&seed) % (H_PORT_HIGH - H_PORT_LOW));
+		if (h_bound_port(SOCK_STREAM, port) == port &&
+		    h_bound_port(SOCK_DGRAM, port) == port &&
+		    h_port_reserve(port))
 			return port;
 	}
 	cr_assert_fail("no free port");
@@ -92,8 +136,7 @@ h_mkdir(struct h_daemon *d)
 }
 
 const char *
-h_write_file(struct h_daemon *d, const char *name, const char *text,
-    int mode)
+h_write_file(struct h_daemon *d, const char *name, const char *text, int mode)
 {
 	static char path[PATH_MAX];
 	char tmp[PATH_MAX + 8];
@@ -120,9 +163,19 @@ h_exec_daemon(struct h_daemon *d)
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	dup2(fd, 1);
 	dup2(fd, 2);
+	if (d->inherit_fds > 0) {
+		/* Push the daemon's own descriptors up (FD_SETSIZE tests). */
+		struct rlimit rl;
+		getrlimit(RLIMIT_NOFILE, &rl);
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		for (int i = 3; i < d->inherit_fds; i++)
+			if (i != fd)
+				dup2(1, i);
+	}
 	snprintf(bin, sizeof(bin), "%s/src/portierd", TOP_BUILDDIR);
 	execl(bin, "portierd", "-n", "-l", "debug", "-f", d->conf,
-	    (char *)NULL);
+	      (char *)NULL);
 	_exit(127);
 }
 
@@ -135,14 +188,14 @@ h_try_start(struct h_daemon *d, const char *conf_text)
 	cr_assert_neq(d->pid, -1);
 	if (d->pid == 0)
 		h_exec_daemon(d);
-	if (n_started < 16)
-		started[n_started++] = d->pid;
+	h_track(d->pid);
 	long deadline = h_now_ms() + H_START_TIMEOUT_MS;
 	while (h_now_ms() < deadline) {
 		int status;
 		if (h_log_contains(d, "portierd: ready"))
 			return true;
 		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+			h_untrack(d->pid);
 			d->pid = 0;
 			return false;
 		}
@@ -160,33 +213,59 @@ h_start(struct h_daemon *d, const char *conf_text)
 	}
 }
 
-int
-h_count_children(pid_t pid)
+/* The ppid and state fields of /proc/PID/stat; -1 when it is gone. */
+static int
+h_proc_stat(const char *pid, char *state)
 {
 	char path[64], buf[512];
+	int ppid = -1;
+
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	FILE *fp = fopen(path, "r");
+	if (fp == NULL)
+		return -1;
+	if (fgets(buf, sizeof(buf), fp) != NULL) {
+		/* pid (comm) state ppid: comm may hold spaces */
+		char *rp = strrchr(buf, ')');
+		if (rp == NULL || sscanf(rp + 2, "%c %d", state, &ppid) != 2)
+			ppid = -1;
+	}
+	fclose(fp);
+	return ppid;
+}
+
+int
+h_children(pid_t pid, pid_t *pids, int max)
+{
 	struct dirent *de;
 	int n = 0;
+	char state;
 	DIR *dir = opendir("/proc");
 
 	if (dir == NULL)
 		return -1;
-	while ((de = readdir(dir)) != NULL) {
-		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-		FILE *fp = fopen(path, "r");
-		if (fp == NULL)
-			continue;
-		if (fgets(buf, sizeof(buf), fp) != NULL) {
-			/* pid (comm) state ppid: comm may hold spaces */
-			char *rp = strrchr(buf, ')');
-			int ppid = 0;
-			if (rp && sscanf(rp + 2, "%*c %d", &ppid) == 1 &&
-			    ppid == pid)
-				n++;
-		}
-		fclose(fp);
-	}
+	while ((de = readdir(dir)) != NULL)
+		if (h_proc_stat(de->d_name, &state) == pid && n < max)
+			pids[n++] = (pid_t)strtol(de->d_name, NULL, 10);
 	closedir(dir);
 	return n;
+}
+
+int
+h_count_children(pid_t pid)
+{
+	pid_t pids[256];
+
+	return h_children(pid, pids, 256);
+}
+
+bool
+h_alive(pid_t pid)
+{
+	char name[24], state = 0;
+
+	snprintf(name, sizeof(name), "%ld", (long)pid);
+	return h_proc_stat(name, &state) != -1 && state != 'Z' && state != 'X';
 }
 
 int
@@ -210,39 +289,96 @@ h_count_fds(pid_t pid)
 void
 h_stop(struct h_daemon *d)
 {
-	int status = 0;
+	pid_t kids[256];
+	int status = 0, nkids;
 
 	if (d->pid <= 0)
 		return;
+	/* Handlers are the daemon's children: note them before it goes. */
+	nkids = h_children(d->pid, kids, 256);
 	cr_assert_eq(kill(d->pid, SIGTERM), 0);
 	long deadline = h_now_ms() + H_STOP_TIMEOUT_MS;
 	pid_t got = 0;
 	while (h_now_ms() < deadline &&
-	    (got = waitpid(d->pid, &status, WNOHANG)) == 0)
+	       (got = waitpid(d->pid, &status, WNOHANG)) == 0)
 		h_pause();
 	if (got == 0) {
 		kill(d->pid, SIGKILL);
 		waitpid(d->pid, &status, 0);
-		cr_assert_fail("portierd did not stop on SIGTERM");
 	}
+	h_untrack(d->pid);
 	d->pid = 0;
+	cr_assert_neq(got, 0, "portierd did not stop on SIGTERM");
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	    "portierd exit status %d", status);
+	          "portierd exit status %d", status);
+	h_remove_dir(d); /* a failed test above keeps it, for a look */
+	for (int i = 0; i < nkids; i++)
+		cr_assert_not(h_alive(kids[i]), "handler %ld outlived portierd",
+		              (long)kids[i]);
+}
+
+/* A reaped PID may be reused at once: never signal it again. */
+static void
+h_untrack(pid_t pid)
+{
+	for (int i = 0; i < n_started; i++)
+		if (started[i] == pid)
+			started[i] = started[--n_started];
+}
+
+static int
+h_remove_entry(const char *path, const struct stat *st, int flag,
+               struct FTW *ftw)
+{
+	return remove(path) == -1 && errno != ENOENT ? -1 : 0;
+}
+
+void
+h_remove_dir(struct h_daemon *d)
+{
+	if (d->dir[0] == '\0')
+		return;
+	nftw(d->dir, h_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	d->dir[0] = '\0';
+}
+
+void
+h_track(pid_t pid)
+{
+	if (n_started < H_MAX_STARTED)
+		started[n_started++] = pid;
+}
+
+bool
+h_have_ipv6(void)
+{
+	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6};
+	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool ok;
+
+	if (fd == -1)
+		return false;
+	sin6.sin6_addr = in6addr_loopback;
+	ok = bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) == 0;
+	close(fd);
+	return ok;
 }
 
 /* Criterion .fini: never leave a daemon behind, even after a failure. */
-void h_cleanup(void);
 void
 h_cleanup(void)
 {
 	for (int i = 0; i < n_started; i++) {
-		if (kill(started[i], SIGTERM) == 0) {
+		pid_t pid = started[i];
+		if (kill(pid, SIGTERM) == 0) {
+			/* Not always our child (-p daemonizes): poll /proc. */
 			long deadline = h_now_ms() + 3000;
-			while (h_now_ms() < deadline &&
-			    waitpid(started[i], NULL, WNOHANG) == 0)
+			while (waitpid(pid, NULL, WNOHANG) != pid &&
+			       h_alive(pid) && h_now_ms() < deadline)
 				h_pause();
-			kill(started[i], SIGKILL);
-			waitpid(started[i], NULL, WNOHANG);
+			if (h_alive(pid))
+				kill(pid, SIGKILL);
+			waitpid(pid, NULL, WNOHANG);
 		}
 	}
 	n_started = 0;
@@ -286,16 +422,23 @@ h_log_count(struct h_daemon *d, const char *needle)
 }
 
 bool
-h_log_wait(struct h_daemon *d, const char *needle, int timeout_ms)
+h_log_wait_count(struct h_daemon *d, const char *needle, int count,
+                 int timeout_ms)
 {
 	long deadline = h_now_ms() + timeout_ms;
 
 	while (h_now_ms() < deadline) {
-		if (h_log_contains(d, needle))
+		if (h_log_count(d, needle) >= count)
 			return true;
 		h_pause();
 	}
-	return h_log_contains(d, needle);
+	return h_log_count(d, needle) >= count;
+}
+
+bool
+h_log_wait(struct h_daemon *d, const char *needle, int timeout_ms)
+{
+	return h_log_wait_count(d, needle, 1, timeout_ms);
 }
 
 void
@@ -309,15 +452,15 @@ h_reload(struct h_daemon *d, const char *conf_text, const char *expect)
 	while (h_now_ms() < deadline && h_log_count(d, expect) <= before)
 		h_pause();
 	cr_assert_gt(h_log_count(d, expect), before, "no '%s' after SIGHUP",
-	    expect);
+	             expect);
 }
 
 static int
 h_connect_addr(int family, const struct sockaddr *sa, socklen_t len,
-    const struct sockaddr *src, socklen_t srclen)
+               const struct sockaddr *src, socklen_t srclen)
 {
 	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	struct pollfd pfd = {.fd = fd, .events = POLLOUT};
 	int err = 0;
 	socklen_t errlen = sizeof(err);
 
@@ -375,18 +518,18 @@ h_connect_from(const char *src, const char *host, uint16_t port)
 	if (src != NULL && (fromlen = h_sockaddr(src, 0, &from)) == 0)
 		return -1;
 	return h_connect_addr(ss.ss_family, (struct sockaddr *)&ss, len,
-	    src ? (struct sockaddr *)&from : NULL, fromlen);
+	                      src ? (struct sockaddr *)&from : NULL, fromlen);
 }
 
 int
 h_connect_unix(const char *path, int type)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
 
 	strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
-	if (fd == -1 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) ==
-	    -1) {
+	if (fd == -1 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
 		if (fd != -1)
 			close(fd);
 		return -1;
@@ -396,12 +539,12 @@ h_connect_unix(const char *path, int type)
 
 ssize_t
 h_udp_exchange(const char *host, uint16_t port, const void *msg, size_t len,
-    void *reply, size_t replylen, int timeout_ms)
+               void *reply, size_t replylen, int timeout_ms)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen = h_sockaddr(host, port, &ss);
 	int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 	ssize_t n = -1;
 
 	if (fd == -1)
@@ -435,7 +578,7 @@ h_write_all(int fd, const void *buf, size_t len)
 ssize_t
 h_read_all(int fd, void *buf, size_t len, int timeout_ms)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 	long deadline = h_now_ms() + timeout_ms;
 	size_t got = 0;
 
@@ -453,16 +596,16 @@ h_read_all(int fd, void *buf, size_t len, int timeout_ms)
 
 char *
 h_roundtrip(const char *host, uint16_t port, const void *in, size_t inlen,
-    size_t *outlen)
+            size_t *outlen)
 {
 	size_t cap = inlen + 65536;
 	char *out = malloc(cap + 1);
 	int fd = h_connect(host, port);
 
 	cr_assert_neq(fd, -1, "connect %s port %u: %s", host, port,
-	    strerror(errno));
+	              strerror(errno));
 	/* Write and read together so a large echo cannot deadlock. */
-	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLOUT };
+	struct pollfd pfd = {.fd = fd, .events = POLLIN | POLLOUT};
 	size_t sent = 0, got = 0;
 	long deadline = h_now_ms() + 20000;
 	fcntl(fd, F_SETFL, O_NONBLOCK);
@@ -473,8 +616,8 @@ h_roundtrip(const char *host, uint16_t port, const void *in, size_t inlen,
 		if (poll(&pfd, 1, 1000) <= 0)
 			continue;
 		if ((pfd.revents & POLLOUT) && sent < inlen) {
-			ssize_t n = write(fd, (const char *)in + sent,
-			    inlen - sent);
+			ssize_t n =
+			    write(fd, (const char *)in + sent, inlen - sent);
 			if (n > 0 && (sent += (size_t)n) == inlen)
 				shutdown(fd, SHUT_WR);
 		}
@@ -509,4 +652,63 @@ h_run(const char *cmd, int *status)
 	int st = pclose(fp);
 	*status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 	return buf;
+}
+
+const char *
+h_conf(const char *fmt, ...)
+{
+	static char text[16384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	int n = vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	cr_assert(n > 0 && (size_t)n < sizeof(text), "config too long");
+	return text;
+}
+
+unsigned long
+h_listen_inode(uint16_t port)
+{
+	char line[512], want[32];
+	unsigned long inode = 0;
+	FILE *fp = fopen("/proc/net/tcp", "r");
+
+	cr_assert_not_null(fp);
+	/* local_address is hex in network order as the kernel prints it */
+	snprintf(want, sizeof(want), "0100007F:%04X", port);
+	while (inode == 0 && fgets(line, sizeof(line), fp) != NULL) {
+		char local[64], st[8];
+		unsigned long ino;
+		if (sscanf(line, " %*s %63s %*s %7s %*s %*s %*s %*s %*s %lu",
+		           local, st, &ino) == 3 &&
+		    strcmp(local, want) == 0 && strcmp(st, "0A") == 0)
+			inode = ino;
+	}
+	fclose(fp);
+	return inode;
+}
+
+bool
+h_wait_gone(pid_t pid, int timeout_ms)
+{
+	long deadline = h_now_ms() + timeout_ms;
+
+	while (h_alive(pid) && h_now_ms() < deadline)
+		h_pause();
+	return !h_alive(pid);
+}
+
+const char *
+h_conf_cat(uint16_t port)
+{
+	return h_conf(H_DEFAULTS "service cat {\n"
+	                         "	socket_type = stream\n"
+	                         "	protocol = tcp\n"
+	                         "	port = %u\n"
+	                         "	bind = \"127.0.0.1\"\n"
+	                         "	wait = no\n"
+	                         "	server = \"/bin/cat\"\n"
+	                         "}\n",
+	              port);
 }

@@ -14,7 +14,7 @@
 int
 main(void)
 {
-	struct pollfd pfd = { .fd = 0, .events = POLLIN };
+	struct pollfd pfd = {.fd = 0, .events = POLLIN};
 	const char *fds = getenv("LISTEN_FDS");
 
 	if (fds == NULL || strcmp(fds, "1") != 0)
@@ -27,7 +27,7 @@ main(void)
 		ssize_t n = read(c, line, sizeof(line) - 1);
 		line[n > 0 ? n : 0] = '\0';
 		int len = snprintf(reply, sizeof(reply), "accepter %ld: %s",
-		    (long)getpid(), line);
+		                   (long)getpid(), line);
 		if (write(c, reply, (size_t)len) != len)
 			return 111;
 		close(c);

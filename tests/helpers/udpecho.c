@@ -6,23 +6,29 @@
 #include <string.h>
 #include <unistd.h>
 
+/*
+ * Answer each datagram with "udp PID: " and the datagram, so a test sees
+ * which handler served it; exit after a second without one.
+ */
 int
 main(void)
 {
-	struct pollfd pfd = { .fd = 0, .events = POLLIN };
+	struct pollfd pfd = {.fd = 0, .events = POLLIN};
 
 	while (poll(&pfd, 1, 1000) == 1) {
 		char buf[2048], reply[2100];
+		int head;
 		struct sockaddr_storage peer;
 		socklen_t len = sizeof(peer);
 		ssize_t n = recvfrom(0, buf, sizeof(buf), 0,
-		    (struct sockaddr *)&peer, &len);
+		                     (struct sockaddr *)&peer, &len);
 		if (n < 0)
 			continue;
-		memcpy(reply, "udp:", 4);
-		memcpy(reply + 4, buf, (size_t)n);
-		sendto(0, reply, (size_t)n + 4, 0, (struct sockaddr *)&peer,
-		    len);
+		head =
+		    snprintf(reply, sizeof(reply), "udp %ld: ", (long)getpid());
+		memcpy(reply + head, buf, (size_t)n);
+		sendto(0, reply, (size_t)head + (size_t)n, 0,
+		       (struct sockaddr *)&peer, len);
 	}
 	return 0;
 }
