@@ -91,6 +91,14 @@ const char *h_conf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The inode of the TCP socket listening on 127.0.0.1:PORT, or 0. */
 unsigned long h_listen_inode(uint16_t port);
 
+/* REPLY (N bytes) must be exactly "NAME PID: MSG"; returns PID. */
+long h_reply_pid(const char *reply, ssize_t n, const char *name,
+                 const char *msg);
+/* Ask tests/helpers/accepter (TCP) or udpecho (UDP) on 127.0.0.1:PORT;
+ * the PID of the handler that answered. */
+long h_accepter_ask(uint16_t port, const char *msg);
+long h_udpecho_ask(uint16_t port, const char *msg);
+
 /* Run a shell command; its stdout (malloc'd) and exit status. */
 char *h_run(const char *cmd, int *status);
 

@@ -116,34 +116,6 @@ Test(core, twenty_clients_at_once_byte_exact)
 	h_stop(&d);
 }
 
-/* REPLY must be exactly "NAME PID: MSG"; returns PID. */
-static long
-reply_pid(const char *reply, ssize_t n, const char *name, const char *msg)
-{
-	char want[256];
-
-	cr_assert_gt(n, 0, "no reply from the %s handler", name);
-	long pid = strtol(reply + strlen(name) + 1, NULL, 10);
-	snprintf(want, sizeof(want), "%s %ld: %s", name, pid, msg);
-	cr_assert_eq((size_t)n, strlen(want), "got %.*s", (int)n, reply);
-	cr_assert_arr_eq(reply, want, (size_t)n, "got %.*s", (int)n, reply);
-	return pid;
-}
-
-/* Ask the wait = yes stream helper; returns the PID that answered. */
-static long
-accepter_ask(uint16_t port, const char *msg)
-{
-	char buf[256];
-	int fd = h_connect("127.0.0.1", port);
-
-	cr_assert_neq(fd, -1, "connect: %s", strerror(errno));
-	cr_assert_eq(h_write_all(fd, msg, strlen(msg)), 0);
-	ssize_t n = h_read_all(fd, buf, sizeof(buf), 5000);
-	close(fd);
-	return reply_pid(buf, n, "accepter", msg);
-}
-
 Test(core, tcp_wait_yes_one_handler_accepts_then_rearms)
 {
 	struct h_daemon d = {0};
@@ -153,27 +125,16 @@ Test(core, tcp_wait_yes_one_handler_accepts_then_rearms)
 	                              " bind = \"127.0.0.1\"\n wait = yes\n"
 	                              " server = \"%s\"\n}\n",
 	                   port, H_HELPER("accepter")));
-	long first = accepter_ask(port, "one");
+	long first = h_accepter_ask(port, "one");
 	/* While it runs the master does not watch the socket: same PID. */
-	cr_assert_eq(accepter_ask(port, "two"), first);
-	cr_assert_eq(accepter_ask(port, "three"), first);
+	cr_assert_eq(h_accepter_ask(port, "two"), first);
+	cr_assert_eq(h_accepter_ask(port, "three"), first);
 	cr_assert_eq(h_count_children(d.pid), 1);
 	/* It exits after a second idle; the next client gets a new one. */
 	cr_assert(h_wait_gone((pid_t)first, 5000));
-	long second = accepter_ask(port, "four");
+	long second = h_accepter_ask(port, "four");
 	cr_assert_neq(second, first);
 	h_stop(&d);
-}
-
-/* Ask the wait = yes datagram helper; returns the PID that answered. */
-static long
-udpecho_ask(uint16_t port, const char *msg)
-{
-	char buf[256];
-	ssize_t n = h_udp_exchange("127.0.0.1", port, msg, strlen(msg), buf,
-	                           sizeof(buf), 5000);
-
-	return reply_pid(buf, n, "udp", msg);
 }
 
 Test(core, udp_wait_yes_one_handler_then_rearms)
@@ -186,11 +147,11 @@ Test(core, udp_wait_yes_one_handler_then_rearms)
 	                              " bind = \"127.0.0.1\"\n wait = yes\n"
 	                              " server = \"%s\"\n}\n",
 	                   port, H_HELPER("udpecho")));
-	long first = udpecho_ask(port, "ping");
-	cr_assert_eq(udpecho_ask(port, "pong"), first);
+	long first = h_udpecho_ask(port, "ping");
+	cr_assert_eq(h_udpecho_ask(port, "pong"), first);
 	cr_assert_eq(h_count_children(d.pid), 1);
 	cr_assert(h_wait_gone((pid_t)first, 5000));
-	long second = udpecho_ask(port, "again");
+	long second = h_udpecho_ask(port, "again");
 	cr_assert_neq(second, first);
 	h_stop(&d);
 }
@@ -242,7 +203,7 @@ Test(core, unix_dgram_socket_wait_yes)
 	cr_assert_eq(send(fd, "ping", 4, 0), 4);
 	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 	cr_assert_eq(poll(&pfd, 1, 5000), 1, "no reply datagram");
-	reply_pid(buf, recv(fd, buf, sizeof(buf), 0), "udp", "ping");
+	h_reply_pid(buf, recv(fd, buf, sizeof(buf), 0), "udp", "ping");
 	close(fd);
 	h_stop(&d);
 }
