@@ -34,7 +34,6 @@
 #define H_MAX_STARTED 16
 
 static pid_t started[H_MAX_STARTED];
-static void h_untrack(pid_t);
 static int n_started;
 
 long
@@ -318,7 +317,7 @@ h_stop(struct h_daemon *d)
 }
 
 /* A reaped PID may be reused at once: never signal it again. */
-static void
+void
 h_untrack(pid_t pid)
 {
 	for (int i = 0; i < n_started; i++)

@@ -40,6 +40,8 @@ void h_remove_dir(struct h_daemon *);
 void h_cleanup(void);
 /* Also kill PID in h_cleanup (a daemon that forked itself away). */
 void h_track(pid_t);
+/* Forget PID once reaped: a reused PID must never be signalled. */
+void h_untrack(pid_t);
 /* Children of the daemon right now (from /proc). */
 int h_count_children(pid_t);
 /* Up to MAX of PID's children into PIDS; returns how many. */

@@ -166,6 +166,7 @@ Test(daemon, reload_adds_and_removes_while_a_client_hammers)
 		close(report[0]);
 		hammer_run(p1, stop[0], report[1]);
 	}
+	h_track(hammer); /* bounded anyway; killed early if we fail */
 	close(stop[0]);
 	close(report[1]);
 	/* Reload only once the hammer is really at work. */
@@ -190,6 +191,7 @@ Test(daemon, reload_adds_and_removes_while_a_client_hammers)
 	ssize_t got = h_read_all(report[0], buf, sizeof(buf) - 1, 30000);
 	close(report[0]);
 	waitpid(hammer, NULL, 0);
+	h_untrack(hammer);
 	cr_assert_gt(got, 0);
 	buf[got] = '\0';
 	cr_assert_eq(sscanf(buf, "%d %d", &served, &refused), 2, "%s", buf);
