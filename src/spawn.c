@@ -546,6 +546,11 @@ spawn_service_of(pid_t pid)
 
 	if ((c = RB_FIND(child_tree, &children, &key)) != NULL)
 		return c->svc->name;
+	/* A handler's own child (a shell's ls): every handler leads its
+	 * session, so the writer's session ID is the handler's PID. */
+	key.pid = getsid(pid);
+	if (key.pid > 0 && (c = RB_FIND(child_tree, &children, &key)) != NULL)
+		return c->svc->name;
 	for (int i = 0; i < SPAWN_RECENT; i++)
 		if (spawn_recent[i].pid == pid && pid != 0)
 			return spawn_recent[i].service;

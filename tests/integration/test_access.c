@@ -394,3 +394,30 @@ Test(access, log_type_file_is_reopened_on_sigusr2)
 	cr_assert(h_log_wait(&file_view, "cat: START", 5000));
 	h_stop(&d);
 }
+
+Test(access, chroot_view_of_the_handler)
+{
+	struct h_daemon d = { 0 };
+	uint16_t port = h_free_port();
+	char jail[PATH_MAX + 16], cmd[PATH_MAX * 3];
+	size_t n;
+	int status;
+
+	if (geteuid() != 0)
+		cr_skip_test("chroot needs root");
+	h_mkdir(&d);
+	snprintf(jail, sizeof(jail), "%s/jail", d.dir);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s && cp %s/tests/lsroot %s/ && "
+	    "touch %s/marker", jail, TOP_BUILDDIR, jail, jail);
+	free(h_run(cmd, &status));
+	cr_assert_eq(status, 0);
+	snprintf(conf, sizeof(conf),
+	    "service jailed {\n port = %u\n bind = \"127.0.0.1\"\n"
+	    " user = nobody\n chroot = \"%s\"\n server = \"/lsroot\"\n}\n",
+	    port, jail);
+	h_start(&d, conf);
+	char *out = h_roundtrip("127.0.0.1", port, "", 0, &n);
+	cr_assert_str_eq(out, "lsroot\nmarker\nuid 65534\n");
+	free(out);
+	h_stop(&d);
+}
