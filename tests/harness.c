@@ -34,7 +34,6 @@
 #define H_MAX_STARTED 16
 
 static pid_t started[H_MAX_STARTED];
-static void h_untrack(pid_t);
 static int n_started;
 
 long
@@ -318,7 +317,7 @@ h_stop(struct h_daemon *d)
 }
 
 /* A reaped PID may be reused at once: never signal it again. */
-static void
+void
 h_untrack(pid_t pid)
 {
 	for (int i = 0; i < n_started; i++)
@@ -711,4 +710,43 @@ h_conf_cat(uint16_t port)
 	                         "	server = \"/bin/cat\"\n"
 	                         "}\n",
 	              port);
+}
+
+/* REPLY must be exactly "NAME PID: MSG"; returns PID. */
+long
+h_reply_pid(const char *reply, ssize_t n, const char *name, const char *msg)
+{
+	char want[256];
+
+	cr_assert_gt(n, 0, "no reply from the %s handler", name);
+	long pid = strtol(reply + strlen(name) + 1, NULL, 10);
+	snprintf(want, sizeof(want), "%s %ld: %s", name, pid, msg);
+	cr_assert_eq((size_t)n, strlen(want), "got %.*s", (int)n, reply);
+	cr_assert_arr_eq(reply, want, (size_t)n, "got %.*s", (int)n, reply);
+	return pid;
+}
+
+/* Ask the wait = yes stream helper; returns the PID that answered. */
+long
+h_accepter_ask(uint16_t port, const char *msg)
+{
+	char buf[256];
+	int fd = h_connect("127.0.0.1", port);
+
+	cr_assert_neq(fd, -1, "connect: %s", strerror(errno));
+	cr_assert_eq(h_write_all(fd, msg, strlen(msg)), 0);
+	ssize_t n = h_read_all(fd, buf, sizeof(buf), 5000);
+	close(fd);
+	return h_reply_pid(buf, n, "accepter", msg);
+}
+
+/* Ask the wait = yes datagram helper; returns the PID that answered. */
+long
+h_udpecho_ask(uint16_t port, const char *msg)
+{
+	char buf[256];
+	ssize_t n = h_udp_exchange("127.0.0.1", port, msg, strlen(msg), buf,
+	                           sizeof(buf), 5000);
+
+	return h_reply_pid(buf, n, "udp", msg);
 }

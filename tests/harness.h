@@ -40,6 +40,8 @@ void h_remove_dir(struct h_daemon *);
 void h_cleanup(void);
 /* Also kill PID in h_cleanup (a daemon that forked itself away). */
 void h_track(pid_t);
+/* Forget PID once reaped: a reused PID must never be signalled. */
+void h_untrack(pid_t);
 /* Children of the daemon right now (from /proc). */
 int h_count_children(pid_t);
 /* Up to MAX of PID's children into PIDS; returns how many. */
@@ -90,6 +92,14 @@ const char *h_conf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define H_DEFAULTS "defaults { user = \"root\" }\n"
 /* The inode of the TCP socket listening on 127.0.0.1:PORT, or 0. */
 unsigned long h_listen_inode(uint16_t port);
+
+/* REPLY (N bytes) must be exactly "NAME PID: MSG"; returns PID. */
+long h_reply_pid(const char *reply, ssize_t n, const char *name,
+                 const char *msg);
+/* Ask tests/helpers/accepter (TCP) or udpecho (UDP) on 127.0.0.1:PORT;
+ * the PID of the handler that answered. */
+long h_accepter_ask(uint16_t port, const char *msg);
+long h_udpecho_ask(uint16_t port, const char *msg);
 
 /* Run a shell command; its stdout (malloc'd) and exit status. */
 char *h_run(const char *cmd, int *status);

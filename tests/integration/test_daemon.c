@@ -166,6 +166,7 @@ Test(daemon, reload_adds_and_removes_while_a_client_hammers)
 		close(report[0]);
 		hammer_run(p1, stop[0], report[1]);
 	}
+	h_track(hammer); /* bounded anyway; killed early if we fail */
 	close(stop[0]);
 	close(report[1]);
 	/* Reload only once the hammer is really at work. */
@@ -190,6 +191,7 @@ Test(daemon, reload_adds_and_removes_while_a_client_hammers)
 	ssize_t got = h_read_all(report[0], buf, sizeof(buf) - 1, 30000);
 	close(report[0]);
 	waitpid(hammer, NULL, 0);
+	h_untrack(hammer);
 	cr_assert_gt(got, 0);
 	buf[got] = '\0';
 	cr_assert_eq(sscanf(buf, "%d %d", &served, &refused), 2, "%s", buf);
@@ -222,6 +224,62 @@ Test(daemon, reload_rebinds_a_changed_service)
 	out = h_roundtrip("127.0.0.1", p2, "", 0, &n);
 	cr_assert_str_eq(out, "new handler\n");
 	free(out);
+	h_stop(&d);
+}
+
+static const char *
+conf_accepter(uint16_t port, uint16_t other)
+{
+	return h_conf(H_DEFAULTS "service acc {\n port = %u\n"
+	                         " bind = \"127.0.0.1\"\n wait = yes\n"
+	                         " server = \"%s\"\n}\n"
+	                         "service other {\n port = %u\n"
+	                         " bind = \"127.0.0.1\"\n"
+	                         " server = \"/bin/cat\"\n}\n",
+	              port, H_HELPER("accepter"), other);
+}
+
+Test(daemon, reload_while_a_wait_yes_handler_runs)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port(), o1 = h_free_port(), o2 = h_free_port();
+
+	h_start(&d, conf_accepter(port, o1));
+	long first = h_accepter_ask(port, "before");
+	/* Unchanged service, running handler: no second handler after. */
+	h_reload(&d, conf_accepter(port, o2), "reloaded");
+	cr_assert_eq(h_accepter_ask(port, "after"), first);
+	cr_assert_eq(h_count_children(d.pid), 1);
+	/* And once it has exited, the service is watched again. */
+	cr_assert(h_wait_gone((pid_t)first, 5000));
+	cr_assert_neq(h_accepter_ask(port, "again"), first);
+	h_stop(&d);
+}
+
+Test(daemon, reload_removing_a_service_lets_its_handler_finish)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port(), other = h_free_port();
+	char buf[64];
+
+	h_start(&d, h_conf(H_DEFAULTS "service talk {\n port = %u\n"
+	                              " bind = \"127.0.0.1\"\n"
+	                              " server = \"/bin/sh\"\n"
+	                              " server_args = {\"-c\", \"echo hi; read "
+	                              "x; echo got $x\"}\n}\n",
+	                   port));
+	int fd = h_connect("127.0.0.1", port);
+	cr_assert_neq(fd, -1);
+	cr_assert_eq(h_read_all(fd, buf, 3, 5000), 3);
+	cr_assert_arr_eq(buf, "hi\n", 3);
+	h_reload(&d, h_conf_cat(other), "reloaded");
+	cr_assert_eq(h_connect("127.0.0.1", port), -1, "removed, still open");
+	/* The client already connected is served to the end. */
+	cr_assert_eq(h_write_all(fd, "late\n", 5), 0);
+	ssize_t n = h_read_all(fd, buf, sizeof(buf), 5000);
+	close(fd);
+	cr_assert_eq(n, 9, "got %zd bytes", n);
+	cr_assert_arr_eq(buf, "got late\n", 9);
 	h_stop(&d);
 }
 
