@@ -82,8 +82,10 @@ serve_static(struct httpd *h, struct exchange *ex, const char *method,
 	struct http_resolved index;
 	if (serve_find_index(h, path, &index))
 		return httpd_send_file(h, ex, index.file);
-	return httpd_send_listing(h, ex, r->file,
-	                          strcmp(path, "/") == 0 ? "/" : path);
+	/* The title names the URL as requested: with its slash. */
+	char url[HTTP_MAX_REQUEST_LINE + 2];
+	snprintf(url, sizeof(url), "%s/", strcmp(path, "/") == 0 ? "" : path);
+	return httpd_send_listing(h, ex, r->file, url);
 }
 
 int
