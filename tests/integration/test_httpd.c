@@ -41,11 +41,27 @@ file_in(const char *name, const char *text, int mode)
 	h_write_file(&d, p, text, mode);
 }
 
+/* portierd running httpd on DOCROOT, on a free loopback port. */
+static void
+serve(const char *docroot, const char *extra_args)
+{
+	char conf[PATH_MAX * 3];
+
+	port = h_free_port();
+	snprintf(conf, sizeof(conf),
+	         "service www {\n port = %u\n bind = \"127.0.0.1\"\n"
+	         " user = \"root\"\n server = \"%s/services/httpd\"\n"
+	         " server_args = {\"-r\", \"%s\", \"-t\", \"5\", \"-T\", \"2\","
+	         " \"-H\", \"2\", \"-b\", \"1000\"%s}\n}\n",
+	         port, TOP_BUILDDIR, docroot, extra_args);
+	h_start(&d, conf);
+}
+
 /* A docroot with every case, and the daemon serving it. */
 static void
 start(const char *extra_args)
 {
-	char conf[PATH_MAX * 3], p[PATH_MAX * 2];
+	char p[PATH_MAX * 2];
 
 	memset(&d, 0, sizeof(d));
 	h_mkdir(&d);
@@ -114,14 +130,7 @@ start(const char *extra_args)
 	file_in("noext", "n", 0644);
 	snprintf(p, sizeof(p), "%s/outside", root);
 	cr_assert_eq(symlink("/etc", p), 0);
-	port = h_free_port();
-	snprintf(conf, sizeof(conf),
-	         "service www {\n port = %u\n bind = \"127.0.0.1\"\n"
-	         " user = \"root\"\n server = \"%s/services/httpd\"\n"
-	         " server_args = {\"-r\", \"%s\", \"-t\", \"5\", \"-T\", \"2\","
-	         " \"-H\", \"2\", \"-b\", \"1000\"%s}\n}\n",
-	         port, TOP_BUILDDIR, root, extra_args);
-	h_start(&d, conf);
+	serve(root, extra_args);
 }
 
 /* curl ARGS against the daemon; returns stdout (headers with -i). */
@@ -904,5 +913,41 @@ Test(httpd, idle_connection_closes_quietly)
 	cr_assert_eq(poll(&pfd, 1, 0), 1, "still open after 8 s");
 	cr_assert_eq(read(fd, reply, 1), 0);
 	close(fd);
+	h_stop(&d);
+}
+
+/* The demo site the README shows, as shipped in etc/demo/www. */
+Test(httpd, demo_site)
+{
+	int status;
+	char args[1024];
+
+	memset(&d, 0, sizeof(d));
+	serve(TOP_SRCDIR "/etc/demo/www", "");
+	char *out = curl_url("", "/");
+	cr_assert(strstr(out, "<img src=\"portier.png\""), "%s", out);
+	cr_assert(strstr(out, "href=\"cgi-bin/form.cgi\""), "%s", out);
+	free(out);
+	out = curl_url("-I", "/portier.png");
+	cr_assert(strstr(out, "Content-Type: image/png\r\n"), "%s", out);
+	free(out);
+	out = curl_url("", "/files/");
+	cr_assert(strstr(out, "href=\"./readme.txt\">readme.txt</a>") &&
+	              strstr(out, "href=\"./docs/\">docs/</a>"),
+	          "%s", out);
+	free(out);
+	out = curl_url("", "/cgi-bin/env.cgi?hello=world");
+	cr_assert(strstr(out, "\nQUERY_STRING=hello=world\n"), "%s", out);
+	free(out);
+	/* A browser's encoding of a form, decoded and escaped back. */
+	snprintf(args, sizeof(args),
+	         "--data-binary 'name=a%%3Cb%%3E+c&words=x%%26y' "
+	         "http://127.0.0.1:%u/cgi-bin/form.cgi",
+	         port);
+	out = curl(args, &status);
+	cr_assert(strstr(out, "<li>name = a&lt;b&gt; c</li>\n"
+	                      "<li>words = x&amp;y</li>"),
+	          "%s", out);
+	free(out);
 	h_stop(&d);
 }
