@@ -483,6 +483,11 @@ Test(httpd, timeouts_and_the_access_log)
 	close(fd);
 	free(curl_url("", "/hello.txt"));
 	cr_assert(h_log_wait(&d, "\"GET /hello.txt HTTP/1.1\" 200 13", 5000));
+	/* Empty lines before a request: skipped, and not what is logged. */
+	const char *crlf = "\r\n\r\nGET /page.html HTTP/1.1\r\nHost: t\r\n"
+	                   "Connection: close\r\n\r\n";
+	cr_assert_eq(raw_status(crlf, reply, sizeof(reply)), 200);
+	cr_assert(h_log_wait(&d, "\"GET /page.html HTTP/1.1\" 200 12", 5000));
 	char *log = h_log_read(&d);
 	cr_assert_null(strchr(log, '\x1b'), "raw escape in the log");
 	free(log);
