@@ -73,6 +73,7 @@ start(const char *extra_args)
 	mkdir_in("with space");
 	mkdir_in("cgi");
 	mkdir_in("run");
+	mkdir_in("app");
 	file_in("hello.txt", "hello, world\n", 0644);
 	file_in("page.html", "<p>page</p>\n", 0644);
 	file_in(".secret", "hidden\n", 0644);
@@ -126,6 +127,10 @@ start(const char *extra_args)
 	        "\\n\\nran\\n'\n",
 	        0755);
 	file_in("odd.xyz", "x", 0644);
+	file_in("app/index.cgi",
+	        "#!/bin/sh\nprintf 'Content-Type: text/plain"
+	        "\\n\\n%s %s\\n' \"$REQUEST_METHOD\" \"$SCRIPT_NAME\"\n",
+	        0755);
 	file_in("image.png", "\x89PNG", 0644);
 	file_in("noext", "n", 0644);
 	snprintf(p, sizeof(p), "%s/outside", root);
@@ -827,6 +832,22 @@ Test(httpd, cgi_head_nph_status_and_pattern)
 	free(out);
 	cr_assert(
 	    h_log_wait(&d, "\"GET /cgi/nph-404.cgi HTTP/1.1\" 404 ", 5000));
+	h_stop(&d);
+}
+
+/* -i may name a script: "dir/" runs it, for any method. */
+Test(httpd, index_script)
+{
+	start(", \"-i\", \"index.html,index.cgi\"");
+	char *out = curl_url("", "/app/");
+	cr_assert_str_eq(out, "GET /app/index.cgi\n");
+	free(out);
+	out = curl_url("-d x=1", "/app/");
+	cr_assert_str_eq(out, "POST /app/index.cgi\n");
+	free(out);
+	out = curl_url("", "/withindex/");
+	cr_assert_str_eq(out, "<p>index</p>\n");
+	free(out);
 	h_stop(&d);
 }
 
