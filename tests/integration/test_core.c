@@ -8,6 +8,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -348,6 +350,70 @@ Test(core, handler_environment_is_built_from_nothing)
 	assert_has(out, "\nfd 0\nfd 1\nfd 2\nuid ");
 	free(out);
 	h_stop(&d);
+}
+
+/* envdump's "uid/gid/groups" lines for a service with CREDENTIALS. */
+static char *
+credentials_of(struct h_daemon *d, const char *credentials)
+{
+	uint16_t port = h_free_port();
+	char cmd[256];
+	int status;
+
+	/* A copy nobody can reach, wherever the build tree lives. */
+	h_mkdir(d);
+	snprintf(cmd, sizeof(cmd), "cp %s %s/envdump", H_HELPER("envdump"),
+	         d->dir);
+	free(h_run(cmd, &status));
+	cr_assert_eq(status, 0);
+	h_start(d, h_conf("service who {\n port = %u\n bind = \"127.0.0.1\"\n"
+	                  " server = \"%s/envdump\"\n %s\n}\n",
+	                  port, d->dir, credentials));
+	char *out = fetch("127.0.0.1", port, NULL);
+	h_stop(d);
+	char *at = strstr(out, "\nuid ");
+	cr_assert_not_null(at, "%s", out);
+	memmove(out, at + 1, strlen(at));
+	char *groups = strstr(out, "groups");
+	cr_assert_not_null(groups, "%s", out);
+	groups[strcspn(groups, "\n") + 1] = '\0';
+	return out;
+}
+
+/* "uid U\ngid G\ngroups\n" for USER's own uid and GROUP's gid. */
+static const char *
+credentials_want(const char *user, const char *group)
+{
+	static char want[128];
+	struct passwd *pw = getpwnam(user);
+	cr_assert_not_null(pw, "no user %s here", user);
+	long uid = (long)pw->pw_uid, gid = (long)pw->pw_gid;
+
+	if (group != NULL) {
+		struct group *gr = getgrnam(group);
+		cr_assert_not_null(gr, "no group %s here", group);
+		gid = (long)gr->gr_gid;
+	}
+	snprintf(want, sizeof(want), "uid %ld\ngid %ld\ngroups\n", uid, gid);
+	return want;
+}
+
+Test(core, handlers_drop_to_the_configured_credentials)
+{
+	struct h_daemon d1 = {0}, d2 = {0}, d3 = {0};
+
+	if (geteuid() != 0)
+		cr_skip_test("credentials are only changed when run as root");
+	/* No user: nobody, its group, no supplementary groups. */
+	char *out = credentials_of(&d1, "");
+	cr_assert_str_eq(out, credentials_want("nobody", NULL));
+	free(out);
+	out = credentials_of(&d2, "user = \"daemon\"");
+	cr_assert_str_eq(out, credentials_want("daemon", NULL));
+	free(out);
+	out = credentials_of(&d3, "user = \"daemon\" group = \"nogroup\"");
+	cr_assert_str_eq(out, credentials_want("daemon", "nogroup"));
+	free(out);
 }
 
 Test(core, wait_yes_environment_and_descriptors)
