@@ -614,6 +614,63 @@ Test(core, stderr_of_a_handlers_child_names_the_service)
 	h_stop(&d);
 }
 
+Test(core, stderr_of_short_lived_commands_names_the_service)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port();
+	size_t n;
+
+	/* ls writes, exits and is reaped at once: often before we read. */
+	h_start(&d,
+	        h_conf(H_DEFAULTS "service lsr {\n port = %u\n"
+	                          " bind = \"127.0.0.1\"\n"
+	                          " server = \"/bin/sh\"\n"
+	                          " server_args = {\"-c\", \"ls "
+	                          "/nonexistent-portier-path; echo done\"}\n"
+	                          "}\n",
+	               port));
+	for (int i = 0; i < 20; i++) {
+		char *out = h_roundtrip("127.0.0.1", port, "", 0, &n);
+		cr_assert_str_eq(out, "done\n");
+		free(out);
+	}
+	cr_assert(h_log_wait_count(&d, "/nonexistent-portier-path", 20, 5000));
+	cr_assert_eq(h_log_count(&d, "\nlsr["), 20, "%d of 20 tagged lsr[",
+	             h_log_count(&d, "\nlsr["));
+	h_stop(&d);
+}
+
+Test(core, stderr_volume_is_logged_whole)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port();
+	char buf[16];
+	int fds[4];
+
+	/* 4 handlers at once, 150000 bytes each, in 1024-byte log lines. */
+	h_start(&d,
+	        h_conf(H_DEFAULTS "service big {\n port = %u\n"
+	                          " bind = \"127.0.0.1\"\n"
+	                          " server = \"/bin/sh\"\n"
+	                          " server_args = {\"-c\", \"head -c 150000 "
+	                          "/dev/zero | tr '\\\\000' Q >&2; echo ok\"}\n"
+	                          "}\n",
+	               port));
+	for (int i = 0; i < 4; i++)
+		cr_assert_neq(fds[i] = h_connect("127.0.0.1", port), -1);
+	for (int i = 0; i < 4; i++) {
+		cr_assert_eq(h_read_all(fds[i], buf, sizeof(buf), 10000), 3);
+		cr_assert_arr_eq(buf, "ok\n", 3);
+		close(fds[i]);
+	}
+	cr_assert(h_log_wait_count(&d, "Q", 600000, 10000),
+	          "%d of 600000 bytes logged", h_log_count(&d, "Q"));
+	cr_assert_eq(h_log_count(&d, "Q"), 600000);
+	cr_assert_eq(h_log_count(&d, "\nbig["), h_log_count(&d, "\n") - 1,
+	             "a line not tagged big[");
+	h_stop(&d);
+}
+
 #define SPAM_CLIENTS 8
 #define SPAM_LINES 40
 
