@@ -33,10 +33,17 @@ httpd_is_cgi(const char *file)
 	struct stat st;
 
 	base = base ? base + 1 : file;
-	return httpd_current != NULL &&
-	    fnmatch(httpd_current->cgi_pattern, base, 0) == 0 &&
-	    stat(file, &st) == 0 && S_ISREG(st.st_mode) &&
-	    access(file, X_OK) == 0;
+	if (httpd_current == NULL)
+		return false;
+	/* A pattern with a slash, like "/cgi-bin/[a-z]*", matches the path
+	 * below the root; one without, like "*.cgi", the file name. */
+	const char *pattern = httpd_current->cgi_pattern;
+	const char *subject = strchr(pattern, '/') == NULL
+	                          ? base
+	                          : file + strlen(httpd_current->root);
+	return fnmatch(pattern, subject, FNM_PATHNAME) == 0 &&
+	       stat(file, &st) == 0 && S_ISREG(st.st_mode) &&
+	       access(file, X_OK) == 0;
 }
 
 struct cgi_env {
@@ -53,6 +60,50 @@ env_add(struct cgi_env *e, const char *name, const char *value)
 		e->n++;
 }
 
+/* The HTTP_* name for header HN into NAME; false if it must not exist. */
+static bool
+env_header_name(const char *hn, char *name, size_t size)
+{
+	static const char *skip[] = {
+	    "Proxy",          "Authorization", "Proxy-Authorization",
+	    "Content-Length", "Content-Type",  "Connection"};
+	size_t o = strlcpy(name, "HTTP_", size);
+
+	for (size_t k = 0; k < sizeof(skip) / sizeof(*skip); k++)
+		if (strcasecmp(hn, skip[k]) == 0)
+			return false;
+	/* Letters, digits and '-' only: "X_Real_IP" cannot pose as
+	 * X-Real-IP, and nothing like LD_PRELOAD is ever made. */
+	for (const char *p = hn; *p; p++) {
+		if (o + 1 >= size || !(isalnum((unsigned char)*p) || *p == '-'))
+			return false;
+		name[o++] = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
+	}
+	name[o] = '\0';
+	return true;
+}
+
+/* All values of header I's name, in order, as one (RFC 3875 4.1.18). */
+static char *
+env_header_value(const struct http_request *req, int i)
+{
+	const char *name = req->headers[i].name;
+	const char *sep = strcasecmp(name, "Cookie") == 0 ? "; " : ", ";
+	char *v = strdup(req->headers[i].value), *joined;
+
+	for (int k = i + 1; v != NULL && k < req->n_headers; k++) {
+		if (strcasecmp(req->headers[k].name, name) != 0)
+			continue;
+		joined = NULL;
+		if (asprintf(&joined, "%s%s%s", v, sep,
+		             req->headers[k].value) == -1)
+			joined = NULL;
+		free(v);
+		v = joined;
+	}
+	return v;
+}
+
 /*
  * Request headers become HTTP_* (RFC 3875 4.1.18) -- but never Proxy
  * (httpoxy: HTTP_PROXY is read as an outbound proxy by HTTP clients),
@@ -62,33 +113,25 @@ env_add(struct cgi_env *e, const char *name, const char *value)
 static void
 env_add_headers(struct cgi_env *e, const struct http_request *req)
 {
-	static const char *skip[] = { "Proxy", "Authorization",
-		"Proxy-Authorization", "Content-Length", "Content-Type",
-		"Connection" };
 	char name[300];
 
 	for (int i = 0; i < req->n_headers; i++) {
-		const char *hn = req->headers[i].name;
-		bool drop = strlen(hn) > 200;
-		for (size_t k = 0; k < sizeof(skip) / sizeof(*skip); k++)
-			drop = drop || strcasecmp(hn, skip[k]) == 0;
-		if (drop)
+		bool seen = false;
+		for (int k = 0; k < i && !seen; k++)
+			seen = strcasecmp(req->headers[k].name,
+			                  req->headers[i].name) == 0;
+		if (seen ||
+		    !env_header_name(req->headers[i].name, name, sizeof(name)))
 			continue;
-		size_t o = strlcpy(name, "HTTP_", sizeof(name));
-		for (const char *p = hn; *p; p++)
-			name[o++] = *p == '-' ? '_' :
-			    (char)toupper((unsigned char)*p);
-		name[o] = '\0';
-		/* Only [A-Z0-9_] names: nothing like LD_PRELOAD sneaks in. */
-		if (strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != o)
-			continue;
-		env_add(e, name, req->headers[i].value);
+		char *v = env_header_value(req, i);
+		env_add(e, name, v);
+		free(v);
 	}
 }
 
 static void
 env_build(struct cgi_env *e, struct httpd *h, struct exchange *ex,
-    const char *method, const struct http_resolved *r, const char *query)
+          const char *method, const struct http_resolved *r, const char *query)
 {
 	char buf[8300], host[256];
 	const struct http_request *req = &ex->req;
@@ -100,15 +143,17 @@ env_build(struct cgi_env *e, struct httpd *h, struct exchange *ex,
 	/* SERVER_NAME: -n, else the Host header without its port. */
 	if (h->server_name == NULL && hosthdr != NULL) {
 		snprintf(host, sizeof(host), "%s", hosthdr);
-		char *colon = host[0] == '[' ? strchr(host, ']') : strchr(host,
-		    ':');
+		char *colon =
+		    host[0] == '[' ? strchr(host, ']') : strchr(host, ':');
 		if (colon != NULL && host[0] != '[')
 			*colon = '\0';
 		else if (colon != NULL)
 			colon[1] = '\0';
 	} else {
-		snprintf(host, sizeof(host), "%s", h->server_name ?
-		    h->server_name : (h->local_ip ? h->local_ip : "localhost"));
+		snprintf(host, sizeof(host), "%s",
+		         h->server_name
+		             ? h->server_name
+		             : (h->local_ip ? h->local_ip : "localhost"));
 	}
 	env_add(e, "SERVER_NAME", host);
 	env_add(e, "SERVER_PORT", h->local_port ? h->local_port : "80");
@@ -132,9 +177,11 @@ env_build(struct cgi_env *e, struct httpd *h, struct exchange *ex,
 	env_add(e, "REDIRECT_STATUS", "200");
 	env_add(e, "PATH", "/usr/local/bin:/usr/bin:/bin");
 	env_add(e, "CONTENT_TYPE", http_header(req, "Content-Type"));
-	const char *cl = http_header(req, "Content-Length");
-	if (cl != NULL && strcmp(cl, "0") != 0)
-		env_add(e, "CONTENT_LENGTH", cl);
+	if (req->content_length > 0) {
+		snprintf(buf, sizeof(buf), "%jd",
+		         (intmax_t)req->content_length);
+		env_add(e, "CONTENT_LENGTH", buf);
+	}
 	env_add_headers(e, req);
 }
 
@@ -172,12 +219,12 @@ cgi_spawn(const char *file, struct cgi_env *env, int in_fd, int out_fd)
 /* Everything one CGI run moves around. */
 struct cgi_run {
 	pid_t pid;
-	int to_script;     /* -1 once the body is all written */
-	int from_script;   /* -1 at EOF */
-	off_t body_left;   /* request body still to read from the client */
+	int to_script;   /* -1 once the body is all written */
+	int from_script; /* -1 at EOF */
+	off_t body_left; /* request body still to read from the client */
 	char pending[65536];
 	size_t pending_len, pending_off;
-	char *out;         /* script output */
+	char *out; /* script output */
 	size_t out_len, out_cap;
 	long deadline;
 	bool timed_out;
@@ -186,20 +233,23 @@ struct cgi_run {
 /* Move the request body along: our buffer first, then the socket. */
 static void
 cgi_feed(struct httpd *h, struct cgi_run *c, short revents_in,
-    short revents_out)
+         short revents_out)
 {
 	if (c->pending_off == c->pending_len && c->body_left > 0) {
 		size_t n = 0;
 		if (h->in_len > 0) {
-			n = h->in_len < (size_t)c->body_left ? h->in_len
-			    : (size_t)c->body_left;
+			n = h->in_len < (size_t)c->body_left
+			        ? h->in_len
+			        : (size_t)c->body_left;
 			n = n < sizeof(c->pending) ? n : sizeof(c->pending);
 			memcpy(c->pending, h->in, n);
 			httpd_consume(h, n);
 		} else if (revents_in & (POLLIN | POLLHUP)) {
-			ssize_t r = read(0, c->pending, (size_t)c->body_left <
-			    sizeof(c->pending) ? (size_t)c->body_left
-			    : sizeof(c->pending));
+			ssize_t r =
+			    read(0, c->pending,
+			         (size_t)c->body_left < sizeof(c->pending)
+			             ? (size_t)c->body_left
+			             : sizeof(c->pending));
 			if (r <= 0 && !(r < 0 && errno == EAGAIN)) {
 				c->body_left = 0; /* client gave up */
 				r = 0;
@@ -212,7 +262,7 @@ cgi_feed(struct httpd *h, struct cgi_run *c, short revents_in,
 	}
 	if (c->pending_off < c->pending_len && (revents_out & POLLOUT)) {
 		ssize_t w = write(c->to_script, c->pending + c->pending_off,
-		    c->pending_len - c->pending_off);
+		                  c->pending_len - c->pending_off);
 		if (w > 0)
 			c->pending_off += (size_t)w;
 		else if (w < 0 && errno != EAGAIN)
@@ -236,8 +286,8 @@ cgi_drain(struct cgi_run *c)
 		c->out = p;
 		c->out_cap = cap;
 	}
-	ssize_t n = read(c->from_script, c->out + c->out_len,
-	    c->out_cap - c->out_len);
+	ssize_t n =
+	    read(c->from_script, c->out + c->out_len, c->out_cap - c->out_len);
 	if (n > 0)
 		c->out_len += (size_t)n;
 	else if (n == 0 || errno != EAGAIN) {
@@ -254,14 +304,14 @@ cgi_pump(struct httpd *h, struct cgi_run *c, bool (*stop)(struct cgi_run *))
 	while (c->from_script != -1 && !stop(c)) {
 		struct pollfd pfd[3];
 		int n = 0, i_out = -1, i_in = -1, i_client = -1;
-		pfd[n] = (struct pollfd){ c->from_script, POLLIN, 0 };
+		pfd[n] = (struct pollfd){c->from_script, POLLIN, 0};
 		i_out = n++;
 		if (c->to_script != -1) {
-			pfd[n] = (struct pollfd){ c->to_script, POLLOUT, 0 };
+			pfd[n] = (struct pollfd){c->to_script, POLLOUT, 0};
 			i_in = n++;
 			if (c->body_left > 0 && h->in_len == 0 &&
 			    c->pending_off == c->pending_len) {
-				pfd[n] = (struct pollfd){ 0, POLLIN, 0 };
+				pfd[n] = (struct pollfd){0, POLLIN, 0};
 				i_client = n++;
 			}
 		}
@@ -273,8 +323,9 @@ cgi_pump(struct httpd *h, struct cgi_run *c, bool (*stop)(struct cgi_run *))
 		if (poll(pfd, (nfds_t)n, (int)left) < 0 && errno != EINTR)
 			return;
 		if (c->to_script != -1)
-			cgi_feed(h, c, i_client >= 0 ? pfd[i_client].revents : 0,
-			    i_in >= 0 ? pfd[i_in].revents : 0);
+			cgi_feed(h, c,
+			         i_client >= 0 ? pfd[i_client].revents : 0,
+			         i_in >= 0 ? pfd[i_in].revents : 0);
 		if (pfd[i_out].revents & (POLLIN | POLLHUP | POLLERR))
 			if (cgi_drain(c) == -1)
 				return;
@@ -314,7 +365,19 @@ cgi_reap(struct cgi_run *c)
 static int
 cgi_send_nph(struct httpd *h, struct exchange *ex, struct cgi_run *c)
 {
-	ex->status = 200;
+	char first[32] = "";
+	int code = 0;
+
+	/* For the log only: the script's own status line. */
+	if (c->out != NULL)
+		memcpy(first, c->out,
+		       c->out_len < sizeof(first) - 1 ? c->out_len
+		                                      : sizeof(first) - 1);
+	if (sscanf(first, "HTTP/%*d.%*d %3d", &code) == 1 && code >= 100 &&
+	    code <= 599)
+		ex->status = code;
+	else
+		ex->status = 200;
 	ex->keep_alive = false;
 	for (;;) {
 		if (c->out_len > 0 && httpd_write(h, c->out, c->out_len) == -1)
@@ -331,7 +394,7 @@ cgi_send_nph(struct httpd *h, struct exchange *ex, struct cgi_run *c)
 
 static int
 cgi_send(struct httpd *h, struct exchange *ex, struct cgi_run *c,
-    struct cgi_response *r)
+         struct cgi_response *r)
 {
 	struct response head;
 	int status = r->status ? r->status : (r->location ? 302 : 200);
@@ -343,14 +406,14 @@ cgi_send(struct httpd *h, struct exchange *ex, struct cgi_run *c,
 		ex->keep_alive = false;
 	resp_init(&head);
 	resp_start_reason(&head, ex, status,
-	    r->status && r->reason[0] != '\0' ? r->reason : NULL);
+	                  r->status && r->reason[0] != '\0' ? r->reason : NULL);
 	if (r->location)
 		resp_add(&head, "Location: %s\r\n", r->location);
 	if (r->content_type)
 		resp_add(&head, "Content-Type: %s\r\n", r->content_type);
 	for (int i = 0; i < r->n_other; i++)
 		resp_add(&head, "%s: %s\r\n", r->other[i].name,
-		    r->other[i].value);
+		         r->other[i].value);
 	if (!streaming)
 		resp_add(&head, "Content-Length: %zu\r\n", len);
 	resp_add(&head, "\r\n");
@@ -369,8 +432,8 @@ cgi_send(struct httpd *h, struct exchange *ex, struct cgi_run *c,
 }
 
 static int
-cgi_answer(struct httpd *h, struct exchange *ex, struct cgi_run *c,
-    bool is_nph, int depth)
+cgi_answer(struct httpd *h, struct exchange *ex, struct cgi_run *c, bool is_nph,
+           int depth)
 {
 	struct cgi_response r;
 
@@ -386,8 +449,7 @@ cgi_answer(struct httpd *h, struct exchange *ex, struct cgi_run *c,
 	if (c->body_left == 0 && c->pending_off == c->pending_len)
 		ex->keep_alive = ex->wants_keep_alive;
 	int rc;
-	if (r.location && r.location[0] == '/' && r.status == 0 &&
-	    depth < 3) {
+	if (r.location && r.location[0] == '/' && r.status == 0 && depth < 3) {
 		/* Local redirect (RFC 3875 6.2.2): serve that path instead. */
 		char target[HTTP_MAX_REQUEST_LINE];
 		strlcpy(target, r.location, sizeof(target));
@@ -402,25 +464,31 @@ cgi_answer(struct httpd *h, struct exchange *ex, struct cgi_run *c,
 static int
 cgi_body_length(struct httpd *h, struct exchange *ex, off_t *len)
 {
-	const char *cl = http_header(&ex->req, "Content-Length");
-	const char *errstr = NULL;
-
-	*len = 0;
-	if (http_header(&ex->req, "Transfer-Encoding") != NULL)
-		return 411; /* no chunked bodies: a length is required */
-	if (cl == NULL)
-		return 0;
-	*len = (off_t)strtonum(cl, 0, LLONG_MAX, &errstr);
-	if (errstr != NULL)
-		return 400;
+	/* No chunked bodies: RFC 3875 4.1.2 wants CONTENT_LENGTH up front,
+	 * and RFC 9112 6.3 lets us ask for one. */
+	if (ex->req.is_chunked)
+		return 411;
+	*len = ex->req.content_length > 0 ? ex->req.content_length : 0;
 	return *len > h->body_max ? 413 : 0;
+}
+
+/* curl and others wait for "100 Continue" before a large body. */
+static int
+cgi_continue(struct httpd *h, struct exchange *ex, off_t body, int depth)
+{
+	static const char line[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
+	if (body == 0 || depth > 0 || h->in_len > 0 || ex->req.minor == 0 ||
+	    !http_header_has_token(&ex->req, "Expect", "100-continue"))
+		return 0;
+	return httpd_write(h, line, sizeof(line) - 1);
 }
 
 int
 httpd_run_cgi(struct httpd *h, struct exchange *ex, const char *method,
-    const struct http_resolved *r, const char *query, int depth)
+              const struct http_resolved *r, const char *query, int depth)
 {
-	struct cgi_run c = { .to_script = -1, .from_script = -1 };
+	struct cgi_run c = {.to_script = -1, .from_script = -1};
 	struct cgi_env env;
 	int in[2], out[2];
 	off_t body;
@@ -428,6 +496,8 @@ httpd_run_cgi(struct httpd *h, struct exchange *ex, const char *method,
 
 	if (status != 0)
 		return httpd_send_error(h, ex, status, NULL);
+	if (cgi_continue(h, ex, body, depth) == -1)
+		return -1;
 	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1)
 		return httpd_send_error(h, ex, 500, NULL);
 	env_build(&env, h, ex, method, r, query);
@@ -436,9 +506,11 @@ httpd_run_cgi(struct httpd *h, struct exchange *ex, const char *method,
 	close(in[0]);
 	close(out[1]);
 	if (c.pid == -1) {
+		/* Out of processes is a passing state: tell the client so. */
+		int busy = errno == EAGAIN ? 503 : 500;
 		close(in[1]);
 		close(out[0]);
-		return httpd_send_error(h, ex, 500, NULL);
+		return httpd_send_error(h, ex, busy, NULL);
 	}
 	c.to_script = in[1];
 	c.from_script = out[0];
@@ -450,13 +522,13 @@ httpd_run_cgi(struct httpd *h, struct exchange *ex, const char *method,
 		c.body_left = 0; /* the body went to the first script */
 	cgi_feed(h, &c, 0, 0);
 	const char *base = strrchr(r->file, '/');
-	int rc = cgi_answer(h, ex, &c, strncmp(base + 1, "nph-", 4) == 0,
-	    depth);
+	int rc =
+	    cgi_answer(h, ex, &c, strncmp(base + 1, "nph-", 4) == 0, depth);
 	if (c.body_left > 0 || c.timed_out)
 		ex->keep_alive = false; /* unread body: stream out of step */
 	if (c.timed_out)
 		fprintf(stderr, "cgi %s: timed out after %d s, killed\n",
-		    r->file, h->cgi_timeout);
+		        r->file, h->cgi_timeout);
 	cgi_reap(&c);
 	return rc;
 }

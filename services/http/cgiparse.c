@@ -35,7 +35,7 @@ cgi_status(const char *v, struct cgi_response *r)
 		return -1;
 	strlcpy(r->reason, v[3] ? v + 4 : "", sizeof(r->reason));
 	for (char *p = r->reason; *p; p++)
-		if ((unsigned char)*p < 0x20)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			return -1;
 	return 0;
 }
@@ -54,8 +54,9 @@ cgi_field(char *line, struct cgi_response *r)
 	char *v = colon + 1;
 	while (*v == ' ' || *v == '\t')
 		v++;
+	/* No control bytes pass into our response head (DEL included). */
 	for (char *p = v; *p; p++)
-		if ((unsigned char)*p < 0x20 && *p != '\t')
+		if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f)
 			return -1;
 	if (strcasecmp(line, "Status") == 0)
 		return r->status ? -1 : cgi_status(v, r);

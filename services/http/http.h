@@ -25,16 +25,20 @@ struct http_request {
 	const char *method;
 	const char *target;
 	const char *version;
-	int minor;  /* HTTP/1.MINOR */
+	int minor; /* HTTP/1.MINOR */
 	struct http_header headers[HTTP_MAX_HEADER_FIELDS];
 	int n_headers;
-	size_t head_len; /* bytes of input the head took */
+	size_t head_len;      /* bytes of input the head took */
+	off_t content_length; /* -1: none given */
+	bool is_chunked;      /* Transfer-Encoding ends in chunked */
 };
 
 /*
  * Parse one request head from BUF.  Returns 0 when complete (REQ filled,
  * free with http_request_free), 1 when more bytes are needed, or an HTTP
- * status (400, 414, 431, 505) for a request to refuse.
+ * status (400, 414, 431, 501, 505) for a request to refuse.  The body's
+ * framing is checked here too (RFC 9112 6.3): one valid Content-Length,
+ * or Transfer-Encoding ending in chunked, never both; one Host.
  */
 int http_parse_request(const char *buf, size_t len, struct http_request *);
 void http_request_free(struct http_request *);
@@ -42,7 +46,7 @@ void http_request_free(struct http_request *);
 const char *http_header(const struct http_request *, const char *name);
 /* True when a comma-separated header holds TOKEN (case-insensitive). */
 bool http_header_has_token(const struct http_request *, const char *name,
-    const char *token);
+                           const char *token);
 
 /*
  * Decode TARGET's path exactly once, refuse NUL, encoded '/', backslash
@@ -53,13 +57,13 @@ bool http_header_has_token(const struct http_request *, const char *name,
  * *TRAILING_SLASH says whether the request ended in '/'.
  */
 int http_path_normalize(const char *target, char *out, size_t outsize,
-    const char **query, bool *trailing_slash);
+                        const char **query, bool *trailing_slash);
 
 /* A resolved request path inside the document root. */
 struct http_resolved {
-	char file[4096];       /* real path on disk */
+	char file[4096];        /* real path on disk */
 	char script_name[4096]; /* the URL part naming the file */
-	char path_info[4096];  /* what follows a CGI script, or "" */
+	char path_info[4096];   /* what follows a CGI script, or "" */
 	struct stat st;
 };
 
@@ -68,10 +72,10 @@ struct http_resolved {
  * (403) anything whose real path leaves ROOT, including through symlinks.
  * A path continuing past a regular file is accepted only when IS_CGI
  * says that file is a CGI script: the rest becomes PATH_INFO.  Returns 0
- * or 403 / 404.
+ * or 403 / 404 / 414.
  */
 int http_resolve(const char *root, const char *path,
-    bool (*is_cgi)(const char *file), struct http_resolved *);
+                 bool (*is_cgi)(const char *file), struct http_resolved *);
 
 /* Range: bytes=... for a SIZE-byte file. */
 enum http_range_result {
@@ -80,11 +84,11 @@ enum http_range_result {
 	RANGE_UNSATISFIABLE, /* 416 */
 };
 enum http_range_result http_parse_range(const char *value, off_t size,
-    off_t *first, off_t *last);
+                                        off_t *first, off_t *last);
 
 /* The CGI response head (RFC 3875 section 6). */
 struct cgi_response {
-	int status;           /* 0 if the script gave none */
+	int status; /* 0 if the script gave none */
 	char reason[64];
 	const char *location; /* into the buffer */
 	const char *content_type;

@@ -11,13 +11,13 @@
 
 struct httpd {
 	/* options */
-	char root[4096];        /* realpath of -r */
+	char root[4096]; /* realpath of -r */
 	char **index_names;
 	const char *cgi_pattern;
 	const char *mime_file;
 	const char *server_name;
-	int idle_timeout;       /* seconds waiting for a request */
-	int header_timeout;     /* seconds for a whole request head */
+	int idle_timeout;   /* seconds waiting for a request */
+	int header_timeout; /* seconds for a whole request head */
 	int cgi_timeout;
 	int write_timeout;
 	off_t body_max;
@@ -67,22 +67,30 @@ const char *http_reason(int status);
 /* Status line, Date, Server, Connection; the caller adds the rest. */
 void resp_start(struct response *, struct exchange *, int status);
 void resp_start_reason(struct response *, struct exchange *, int status,
-    const char *reason);
+                       const char *reason);
 /* A small HTML error page, complete. */
 int httpd_send_error(struct httpd *, struct exchange *, int status,
-    const char *extra_header);
+                     const char *extra_header);
 int httpd_send_head_and_body(struct httpd *, struct exchange *,
-    struct response *head, const char *body, size_t len);
+                             struct response *head, const char *body,
+                             size_t len);
 void httpd_log(struct httpd *, struct exchange *, const char *line);
 
-/* file.c */
+/* file.c: a regular file, with conditionals and one range. */
+int httpd_send_file(struct httpd *, struct exchange *, const char *path);
+
+/* listing.c: DIR as HTML; URL is its (normalised) request path. */
+int httpd_send_listing(struct httpd *, struct exchange *, const char *dir,
+                       const char *url);
+
+/* serve.c */
 int httpd_serve_path(struct httpd *, struct exchange *, const char *method,
-    const char *target, int depth);
+                     const char *target, int depth);
 
 /* cgi.c */
 bool httpd_is_cgi(const char *file);
 int httpd_run_cgi(struct httpd *, struct exchange *, const char *method,
-    const struct http_resolved *, const char *query, int depth);
+                  const struct http_resolved *, const char *query, int depth);
 
 extern struct httpd *httpd_current; /* for httpd_is_cgi's pattern */
 

@@ -19,10 +19,11 @@
 #define EXIT_USAGE 100
 #define EXIT_TEMPORARY 111
 
-static void __attribute__((noreturn))
-usage(void)
+static void __attribute__((noreturn)) usage(void)
 {
-	fprintf(stderr, "usage: httpd -r docroot [-i index.html,index.htm] "
+	fprintf(
+	    stderr,
+	    "usage: httpd -r docroot [-i index.html,index.htm] "
 	    "[-c '*.cgi'] [-m mime.types] [-t idle-seconds] [-n servername] "
 	    "[-b body-max-bytes] [-T cgi-seconds] [-H header-seconds]\n");
 	exit(EXIT_USAGE);
@@ -71,16 +72,35 @@ options(struct httpd *h, int argc, char **argv)
 	h->body_max = 10L << 20;
 	while ((ch = getopt(argc, argv, "b:c:H:i:m:n:r:t:T:")) != -1) {
 		switch (ch) {
-		case 'b': h->body_max = number(optarg, LONG_MAX); break;
-		case 'c': h->cgi_pattern = optarg; break;
-		case 'H': h->header_timeout = (int)number(optarg, 3600); break;
-		case 'i': h->index_names = split_commas(optarg); break;
-		case 'm': h->mime_file = optarg; break;
-		case 'n': h->server_name = optarg; break;
-		case 'r': root = optarg; break;
-		case 't': h->idle_timeout = (int)number(optarg, 3600); break;
-		case 'T': h->cgi_timeout = (int)number(optarg, 3600); break;
-		default: usage();
+		case 'b':
+			h->body_max = number(optarg, LONG_MAX);
+			break;
+		case 'c':
+			h->cgi_pattern = optarg;
+			break;
+		case 'H':
+			h->header_timeout = (int)number(optarg, 3600);
+			break;
+		case 'i':
+			h->index_names = split_commas(optarg);
+			break;
+		case 'm':
+			h->mime_file = optarg;
+			break;
+		case 'n':
+			h->server_name = optarg;
+			break;
+		case 'r':
+			root = optarg;
+			break;
+		case 't':
+			h->idle_timeout = (int)number(optarg, 3600);
+			break;
+		case 'T':
+			h->cgi_timeout = (int)number(optarg, 3600);
+			break;
+		default:
+			usage();
 		}
 	}
 	if (root == NULL || optind != argc)
@@ -104,7 +124,7 @@ first_line(const struct httpd *h, char *out, size_t size)
 	size_t n = 0;
 
 	while (n < h->in_len && n + 1 < size && h->in[n] != '\n' &&
-	    h->in[n] != '\r')
+	       h->in[n] != '\r')
 		n++;
 	memcpy(out, h->in, n);
 	out[n] = '\0';
@@ -124,8 +144,9 @@ read_request(struct httpd *h, struct exchange *ex)
 	if (started)
 		deadline = httpd_now_ms() + h->header_timeout * 1000L;
 	for (;;) {
-		int rc = h->in_len > 0 ? http_parse_request(h->in, h->in_len,
-		    &ex->req) : 1;
+		int rc = h->in_len > 0
+		             ? http_parse_request(h->in, h->in_len, &ex->req)
+		             : 1;
 		if (rc != 1)
 			return rc;
 		int got = httpd_fill(h, deadline);
@@ -155,7 +176,6 @@ static int
 handle(struct httpd *h, struct exchange *ex)
 {
 	struct http_request *req = &ex->req;
-	const char *cl = http_header(req, "Content-Length");
 
 	ex->wants_keep_alive = ex->keep_alive = wants_keep_alive(req);
 	ex->is_head = strcmp(req->method, "HEAD") == 0;
@@ -165,8 +185,7 @@ handle(struct httpd *h, struct exchange *ex)
 	 * A body nobody reads would be parsed as the next request: close
 	 * after answering, unless a CGI script takes all of it.
 	 */
-	if ((cl != NULL && strcmp(cl, "0") != 0) ||
-	    http_header(req, "Transfer-Encoding") != NULL)
+	if (req->content_length > 0 || req->is_chunked)
 		ex->keep_alive = false;
 	return httpd_serve_path(h, ex, req->method, req->target, 0);
 }

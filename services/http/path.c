@@ -84,7 +84,7 @@ path_remove_dots(const char *decoded, char *out, size_t outsize)
 		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
 			if (o == 1)
 				return 400; /* above the root */
-			o--; /* drop the trailing '/' */
+			o--;                /* drop the trailing '/' */
 			while (o > 0 && out[o - 1] != '/')
 				o--;
 		} else {
@@ -106,7 +106,7 @@ path_remove_dots(const char *decoded, char *out, size_t outsize)
 
 int
 http_path_normalize(const char *target, char *out, size_t outsize,
-    const char **query, bool *trailing_slash)
+                    const char **query, bool *trailing_slash)
 {
 	char decoded[HTTP_MAX_REQUEST_LINE + 1];
 	const char *path = path_skip_authority(target);
@@ -136,13 +136,13 @@ path_is_inside(const char *root, const char *real)
 	if (strcmp(root, "/") == 0)
 		return true;
 	return strncmp(real, root, n) == 0 &&
-	    (real[n] == '\0' || real[n] == '/');
+	       (real[n] == '\0' || real[n] == '/');
 }
 
 /* Check PREFIX (ROOT + first segments of PATH); 1 = keep walking. */
 static int
 path_check_prefix(const char *root, const char *candidate,
-    struct http_resolved *r)
+                  struct http_resolved *r)
 {
 	char real[PATH_MAX];
 
@@ -158,7 +158,7 @@ path_check_prefix(const char *root, const char *candidate,
 
 int
 http_resolve(const char *root, const char *path,
-    bool (*is_cgi)(const char *file), struct http_resolved *r)
+             bool (*is_cgi)(const char *file), struct http_resolved *r)
 {
 	char candidate[PATH_MAX];
 	size_t at = 0;
@@ -171,8 +171,10 @@ http_resolve(const char *root, const char *path,
 		size_t next = at + 1 + strcspn(path + at + 1, "/");
 		if (strcmp(path, "/") == 0)
 			next = 1;
-		snprintf(candidate, sizeof(candidate), "%s%.*s", root,
-		    (int)next, path);
+		int len = snprintf(candidate, sizeof(candidate), "%s%.*s", root,
+		                   (int)next, path);
+		if (len < 0 || (size_t)len >= sizeof(candidate))
+			return 414; /* never look up a truncated path */
 		int rc = path_check_prefix(root, candidate, r);
 		if (rc > 1)
 			return rc;
@@ -184,8 +186,9 @@ http_resolve(const char *root, const char *path,
 			    !is_cgi(r->file))
 				return 404;
 			snprintf(r->script_name, sizeof(r->script_name), "%.*s",
-			    (int)next, path);
-			strlcpy(r->path_info, path + next, sizeof(r->path_info));
+			         (int)next, path);
+			strlcpy(r->path_info, path + next,
+			        sizeof(r->path_info));
 			return 0;
 		}
 		at = next;

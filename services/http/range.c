@@ -18,9 +18,10 @@ range_number(const char **p, off_t *out)
 	if (!isdigit((unsigned char)**p))
 		return false;
 	while (isdigit((unsigned char)**p)) {
-		if (v > (LLONG_MAX - 9) / 10)
+		int digit = **p - '0';
+		if (v > (LLONG_MAX - digit) / 10)
 			return false;
-		v = v * 10 + (**p - '0');
+		v = v * 10 + digit;
 		(*p)++;
 	}
 	*out = (off_t)v;

@@ -67,8 +67,8 @@ parse_request_line(char *line, struct http_request *req)
 			return 400;
 	if (strncmp(req->version, "HTTP/", 5) != 0 ||
 	    !isdigit((unsigned char)req->version[5]) ||
-	    req->version[6] != '.' || !isdigit((unsigned char)req->version[7]) ||
-	    req->version[8] != '\0')
+	    req->version[6] != '.' ||
+	    !isdigit((unsigned char)req->version[7]) || req->version[8] != '\0')
 		return 400;
 	if (req->version[5] != '1')
 		return 505;
@@ -112,9 +112,6 @@ parse_head(char *raw, struct http_request *req)
 	char *line = raw, *next;
 	int rc;
 
-	/* RFC 9112 2.2: ignore empty lines before the request line. */
-	while (*line == '\r' || *line == '\n')
-		line++;
 	next = next_line(line);
 	if (strlen(line) > HTTP_MAX_REQUEST_LINE)
 		return 414;
@@ -130,31 +127,105 @@ parse_head(char *raw, struct http_request *req)
 	return 0;
 }
 
+/* Content-Length is 1*DIGIT (RFC 9110 8.6); 18 digits always fit. */
+static int
+request_content_length(const char *v, off_t *len)
+{
+	size_t n = strlen(v);
+	off_t x = 0;
+
+	if (n == 0 || n > 18 || strspn(v, "0123456789") != n)
+		return 400;
+	for (; *v; v++)
+		x = x * 10 + (*v - '0');
+	if (*len != -1 && *len != x)
+		return 400; /* two different lengths: a smuggling attempt */
+	*len = x;
+	return 0;
+}
+
+/* Transfer-Encoding: chunked must come last (RFC 9112 6.3 item 4). */
+static int
+request_transfer_coding(const char *v)
+{
+	const char *last = strrchr(v, ',');
+
+	last = last ? last + 1 : v;
+	while (*last == ' ' || *last == '\t')
+		last++;
+	if (strcasecmp(last, "chunked") != 0)
+		return 400;
+	/* Only chunked itself is understood (gzip etc. are not). */
+	return strcasecmp(v, "chunked") == 0 ? 0 : 501;
+}
+
+/* The framing of the body and the one Host, across all header lines. */
+static int
+request_validate(struct http_request *req)
+{
+	int hosts = 0, rc = 0;
+
+	req->content_length = -1;
+	for (int i = 0; i < req->n_headers && rc == 0; i++) {
+		const char *name = req->headers[i].name;
+		const char *v = req->headers[i].value;
+		if (strcasecmp(name, "Host") == 0 && ++hosts > 1)
+			rc = 400; /* RFC 9112 3.2 */
+		else if (strcasecmp(name, "Content-Length") == 0)
+			rc = request_content_length(v, &req->content_length);
+		else if (strcasecmp(name, "Transfer-Encoding") == 0) {
+			if (req->is_chunked)
+				rc = 400;
+			else if ((rc = request_transfer_coding(v)) == 0)
+				req->is_chunked = true;
+		}
+	}
+	if (rc == 0 && req->is_chunked && req->content_length != -1)
+		rc = 400; /* both framings: refuse, never guess */
+	return rc;
+}
+
+/* RFC 9112 2.2: empty lines before a request line are skipped. */
+static size_t
+leading_empty_lines(const char *buf, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && (buf[i] == '\r' || buf[i] == '\n'))
+		i++;
+	return i;
+}
+
 int
 http_parse_request(const char *buf, size_t len, struct http_request *req)
 {
 	memset(req, 0, sizeof(*req));
-	size_t end = head_end(buf, len);
-	/* NUL is refused in the head only: a body behind it may hold any byte. */
-	if (memchr(buf, '\0', end ? end : len) != NULL)
+	size_t skip = leading_empty_lines(buf, len);
+	size_t end = head_end(buf + skip, len - skip);
+	/* NUL is refused in the head only: a body behind it may hold any byte.
+	 */
+	if (memchr(buf, '\0', end ? skip + end : len) != NULL)
 		return 400;
 	if (end == 0) {
 		/* Refuse as soon as a limit is certain to be crossed. */
-		const char *nl = memchr(buf, '\n', len);
-		if (nl == NULL && len > HTTP_MAX_REQUEST_LINE)
+		const char *nl = memchr(buf + skip, '\n', len - skip);
+		if (nl == NULL && len - skip > HTTP_MAX_REQUEST_LINE)
 			return 414;
 		return len > HTTP_MAX_HEADER_BYTES ? 431 : 1;
 	}
+	end += skip;
 	if (end > HTTP_MAX_HEADER_BYTES) {
-		const char *nl = memchr(buf, '\n', len);
-		return nl - buf > HTTP_MAX_REQUEST_LINE ? 414 : 431;
+		const char *nl = memchr(buf + skip, '\n', len - skip);
+		return nl - (buf + skip) > HTTP_MAX_REQUEST_LINE ? 414 : 431;
 	}
-	if ((req->raw = malloc(end + 1)) == NULL)
+	if ((req->raw = malloc(end - skip + 1)) == NULL)
 		return 500;
-	memcpy(req->raw, buf, end);
-	req->raw[end] = '\0';
+	memcpy(req->raw, buf + skip, end - skip);
+	req->raw[end - skip] = '\0';
 	req->head_len = end;
 	int rc = parse_head(req->raw, req);
+	if (rc == 0)
+		rc = request_validate(req);
 	if (rc != 0)
 		http_request_free(req);
 	return rc;
@@ -178,7 +249,7 @@ http_header(const struct http_request *req, const char *name)
 
 bool
 http_header_has_token(const struct http_request *req, const char *name,
-    const char *token)
+                      const char *token)
 {
 	size_t tlen = strlen(token);
 

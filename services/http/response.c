@@ -54,19 +54,33 @@ resp_add(struct response *r, const char *fmt, ...)
 	r->len += (size_t)n;
 }
 
+/* LEN raw bytes of TEXT. */
+static void
+resp_append(struct response *r, const char *text, size_t len)
+{
+	if (!resp_reserve(r, len))
+		return;
+	memcpy(r->buf + r->len, text, len);
+	r->len += len;
+	r->buf[r->len] = '\0';
+}
+
 /* Text into HTML: every markup character escaped. */
 void
 resp_add_html(struct response *r, const char *text)
 {
-	for (const char *p = text; *p; p++) {
-		switch (*p) {
-		case '<': resp_add(r, "&lt;"); break;
-		case '>': resp_add(r, "&gt;"); break;
-		case '&': resp_add(r, "&amp;"); break;
-		case '"': resp_add(r, "&quot;"); break;
-		case '\'': resp_add(r, "&#39;"); break;
-		default: resp_add(r, "%c", *p);
-		}
+	static const char *entity[256] = {['<'] = "&lt;",
+	                                  ['>'] = "&gt;",
+	                                  ['&'] = "&amp;",
+	                                  ['"'] = "&quot;",
+	                                  ['\''] = "&#39;"};
+
+	for (const unsigned char *p = (const void *)text; *p; p++) {
+		const char *e = entity[*p];
+		if (e != NULL)
+			resp_append(r, e, strlen(e));
+		else
+			resp_append(r, (const char *)p, 1);
 	}
 }
 
@@ -74,12 +88,16 @@ resp_add_html(struct response *r, const char *text)
 void
 resp_add_url(struct response *r, const char *text)
 {
+	static const char hex[] = "0123456789ABCDEF";
+
 	for (const unsigned char *p = (const void *)text; *p; p++) {
 		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || strchr("-._~", *p))
-			resp_add(r, "%c", *p);
-		else
-			resp_add(r, "%%%02X", *p);
+		    (*p >= '0' && *p <= '9') || strchr("-._~", *p)) {
+			resp_append(r, (const char *)p, 1);
+		} else {
+			char esc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+			resp_append(r, esc, 3);
+		}
 	}
 }
 
@@ -94,29 +112,52 @@ const char *
 http_reason(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 204: return "No Content";
-	case 206: return "Partial Content";
-	case 301: return "Moved Permanently";
-	case 302: return "Found";
-	case 304: return "Not Modified";
-	case 400: return "Bad Request";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 408: return "Request Timeout";
-	case 411: return "Length Required";
-	case 413: return "Content Too Large";
-	case 414: return "URI Too Long";
-	case 416: return "Range Not Satisfiable";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	case 505: return "HTTP Version Not Supported";
-	default: return "Unknown";
+	case 200:
+		return "OK";
+	case 204:
+		return "No Content";
+	case 206:
+		return "Partial Content";
+	case 301:
+		return "Moved Permanently";
+	case 302:
+		return "Found";
+	case 304:
+		return "Not Modified";
+	case 400:
+		return "Bad Request";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 408:
+		return "Request Timeout";
+	case 411:
+		return "Length Required";
+	case 413:
+		return "Content Too Large";
+	case 414:
+		return "URI Too Long";
+	case 416:
+		return "Range Not Satisfiable";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 501:
+		return "Not Implemented";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Gateway Timeout";
+	case 505:
+		return "HTTP Version Not Supported";
+	default:
+		return "Unknown";
 	}
 }
 
@@ -129,17 +170,25 @@ http_format_date(char *buf, size_t size, time_t t)
 	strftime(buf, size, "%a, %d %b %Y %H:%M:%S GMT", &tm);
 }
 
+/* RFC 9110 5.6.7: IMF-fixdate, and the two obsolete forms a recipient
+ * must still accept (RFC 850 and asctime). */
 bool
 http_parse_date(const char *value, time_t *t)
 {
+	static const char *formats[] = {"%a, %d %b %Y %H:%M:%S GMT",
+	                                "%A, %d-%b-%y %H:%M:%S GMT",
+	                                "%a %b %e %H:%M:%S %Y"};
 	struct tm tm;
 
-	memset(&tm, 0, sizeof(tm));
-	const char *end = strptime(value, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-	if (end == NULL || *end != '\0')
-		return false;
-	*t = timegm(&tm);
-	return true;
+	for (size_t i = 0; i < sizeof(formats) / sizeof(*formats); i++) {
+		memset(&tm, 0, sizeof(tm));
+		const char *end = strptime(value, formats[i], &tm);
+		if (end != NULL && *end == '\0') {
+			*t = timegm(&tm);
+			return true;
+		}
+	}
+	return false;
 }
 
 void
@@ -150,21 +199,24 @@ resp_start(struct response *r, struct exchange *ex, int status)
 
 void
 resp_start_reason(struct response *r, struct exchange *ex, int status,
-    const char *reason)
+                  const char *reason)
 {
 	char date[64];
 
 	ex->status = status;
 	http_format_date(date, sizeof(date), time(NULL));
 	resp_add(r, "HTTP/1.1 %d %s\r\nDate: %s\r\nServer: %s\r\n", status,
-	    reason ? reason : http_reason(status), date, HTTPD_SOFTWARE);
+	         reason ? reason : http_reason(status), date, HTTPD_SOFTWARE);
+	/* An HTTP/1.0 client closes unless told the connection stays. */
 	if (!ex->keep_alive)
 		resp_add(r, "Connection: close\r\n");
+	else if (ex->req.minor == 0)
+		resp_add(r, "Connection: keep-alive\r\n");
 }
 
 int
 httpd_send_head_and_body(struct httpd *h, struct exchange *ex,
-    struct response *head, const char *body, size_t len)
+                         struct response *head, const char *body, size_t len)
 {
 	int rc = 0;
 
@@ -182,7 +234,7 @@ httpd_send_head_and_body(struct httpd *h, struct exchange *ex,
 
 int
 httpd_send_error(struct httpd *h, struct exchange *ex, int status,
-    const char *extra_header)
+                 const char *extra_header)
 {
 	struct response head, body;
 
@@ -191,15 +243,18 @@ httpd_send_error(struct httpd *h, struct exchange *ex, int status,
 	    status == 431 || status == 505 || status == 411)
 		ex->keep_alive = false;
 	resp_init(&body);
-	resp_add(&body, "<!DOCTYPE html>\n<html><head><title>%d %s</title>"
-	    "</head>\n<body><h1>%d %s</h1></body></html>\n", status,
-	    http_reason(status), status, http_reason(status));
+	resp_add(&body,
+	         "<!DOCTYPE html>\n<html><head><title>%d %s</title>"
+	         "</head>\n<body><h1>%d %s</h1></body></html>\n",
+	         status, http_reason(status), status, http_reason(status));
 	resp_init(&head);
 	resp_start(&head, ex, status);
 	if (extra_header != NULL)
 		resp_add(&head, "%s\r\n", extra_header);
-	resp_add(&head, "Content-Type: text/html; charset=utf-8\r\n"
-	    "Content-Length: %zu\r\n\r\n", body.len);
+	resp_add(&head,
+	         "Content-Type: text/html; charset=utf-8\r\n"
+	         "Content-Length: %zu\r\n\r\n",
+	         body.len);
 	int rc = httpd_send_head_and_body(h, ex, &head, body.buf, body.len);
 	resp_free(&body);
 	return rc;
@@ -216,16 +271,16 @@ httpd_log(struct httpd *h, struct exchange *ex, const char *line)
 
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
-	for (const unsigned char *p = (const void *)line; *p && o + 5 <
-	     sizeof(clean); p++) {
+	for (const unsigned char *p = (const void *)line;
+	     *p && o + 5 < sizeof(clean); p++) {
 		if (*p < 0x20 || *p >= 0x7f || *p == '"' || *p == '\\')
 			o += (size_t)snprintf(clean + o, sizeof(clean) - o,
-			    "\\x%02x", *p);
+			                      "\\x%02x", *p);
 		else
 			clean[o++] = (char)*p;
 	}
 	clean[o] = '\0';
 	fprintf(stderr, "%s - - [%s] \"%s\" %d %lld\n",
-	    h->remote_ip ? h->remote_ip : "-", when, clean, ex->status,
-	    ex->bytes);
+	        h->remote_ip ? h->remote_ip : "-", when, clean, ex->status,
+	        ex->bytes);
 }

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: ISC */
+/* serve.c -- route a request path: a file, a directory, or a CGI script */
+#include <config.h>
+
+#include <sys/stat.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "httpd.h"
+
+static const char *known_methods[] = {"POST",  "PUT",   "DELETE", "OPTIONS",
+                                      "PATCH", "TRACE", "CONNECT"};
+
+static bool
+method_is_known(const char *m)
+{
+	for (size_t i = 0; i < sizeof(known_methods) / sizeof(*known_methods);
+	     i++)
+		if (strcmp(m, known_methods[i]) == 0)
+			return true;
+	return false;
+}
+
+static int
+serve_redirect_slash(struct httpd *h, struct exchange *ex, const char *path,
+                     const char *query)
+{
+	struct response head, loc;
+
+	resp_init(&loc);
+	/* Re-encode: the Location must be a valid URL (RFC 3986). */
+	for (const char *p = path; *p;) {
+		size_t n = strcspn(p, "/");
+		char seg[4096];
+		snprintf(seg, sizeof(seg), "%.*s", (int)n, p);
+		resp_add_url(&loc, seg);
+		p += n;
+		if (*p == '/') {
+			resp_add(&loc, "/");
+			p++;
+		}
+	}
+	resp_init(&head);
+	resp_start(&head, ex, 301);
+	resp_add(&head, "Location: %s/%s%s\r\nContent-Length: 0\r\n\r\n",
+	         loc.buf ? loc.buf : "", query ? "?" : "", query ? query : "");
+	resp_free(&loc);
+	return httpd_send_head_and_body(h, ex, &head, NULL, 0);
+}
+
+/* index.html (or the -i names) inside DIR, confined like any path. */
+static bool
+serve_find_index(struct httpd *h, const char *path, struct http_resolved *r)
+{
+	char candidate[HTTP_MAX_REQUEST_LINE + 300];
+
+	for (char **name = h->index_names; name && *name; name++) {
+		snprintf(candidate, sizeof(candidate), "%s/%s",
+		         strcmp(path, "/") == 0 ? "" : path, *name);
+		if (http_resolve(h->root, candidate, NULL, r) == 0 &&
+		    S_ISREG(r->st.st_mode))
+			return true;
+	}
+	return false;
+}
+
+static int
+serve_static(struct httpd *h, struct exchange *ex, const char *method,
+             const char *path, const char *query, bool trailing_slash,
+             struct http_resolved *r)
+{
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		return httpd_send_error(
+		    h, ex, method_is_known(method) ? 405 : 501,
+		    method_is_known(method) ? "Allow: GET, HEAD" : NULL);
+	if (S_ISREG(r->st.st_mode))
+		return httpd_send_file(h, ex, r->file);
+	if (!S_ISDIR(r->st.st_mode))
+		return httpd_send_error(h, ex, 403, NULL);
+	if (!trailing_slash && strcmp(path, "/") != 0)
+		return serve_redirect_slash(h, ex, path, query);
+	struct http_resolved index;
+	if (serve_find_index(h, path, &index))
+		return httpd_send_file(h, ex, index.file);
+	return httpd_send_listing(h, ex, r->file,
+	                          strcmp(path, "/") == 0 ? "/" : path);
+}
+
+int
+httpd_serve_path(struct httpd *h, struct exchange *ex, const char *method,
+                 const char *target, int depth)
+{
+	char path[HTTP_MAX_REQUEST_LINE + 1];
+	const char *query;
+	bool trailing_slash = false;
+	struct http_resolved r;
+
+	int rc = http_path_normalize(target, path, sizeof(path), &query,
+	                             &trailing_slash);
+	if (rc != 0)
+		return httpd_send_error(h, ex, rc, NULL);
+	if (query != NULL) {
+		/* Keep the query past the request's lifetime. */
+		strlcpy(ex->query_buf, query, sizeof(ex->query_buf));
+		query = ex->query_buf;
+	}
+	rc = http_resolve(h->root, path, httpd_is_cgi, &r);
+	if (rc != 0)
+		return httpd_send_error(h, ex, rc, NULL);
+	if (S_ISREG(r.st.st_mode) && httpd_is_cgi(r.file))
+		return httpd_run_cgi(h, ex, method, &r, query, depth);
+	if (r.path_info[0] != '\0')
+		return httpd_send_error(h, ex, 404, NULL);
+	return serve_static(h, ex, method, path, query, trailing_slash, &r);
+}

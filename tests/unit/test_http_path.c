@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: ISC */
+/* test_http_path.c -- request paths: decode once, normalise, confine (every
+ * classic attack) */
+#include <config.h>
+
+#include <sys/stat.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "http.h"
+
+static int
+norm(const char *target, char *out)
+{
+	const char *q;
+	bool slash;
+
+	return http_path_normalize(target, out, 4096, &q, &slash);
+}
+
+/* A target, the status wanted, and for 0 the normal form. */
+struct path_case {
+	const char *target;
+	int want;
+	const char *out;
+};
+
+static const struct path_case path_cases[] = {
+    /* Traversal, plain and encoded (Apache CVE-2021-41773). */
+    {"/../etc/passwd", 400, NULL},
+    {"/a/../../etc/passwd", 400, NULL},
+    {"/%2e%2e/etc/passwd", 400, NULL},
+    {"/.%2e/etc/passwd", 400, NULL},
+    {"/.%2e", 400, NULL},
+    {"/a/%2e%2e", 0, "/"},
+    /* Double encoding is decoded once only (CVE-2021-42013). */
+    {"/%252e%252e/x", 0, "/%2e%2e/x"},
+    {"/%%32%65%%32%65/x", 400, NULL},
+    {"/.%%32%65/x", 400, NULL},
+    /* Encoded separators, NUL, backslashes, control bytes. */
+    {"/%2E%2E%2Fetc", 400, NULL},
+    {"/a%2fb", 400, NULL},
+    {"/..%2fx", 400, NULL},
+    {"/a%00b", 400, NULL},
+    {"/.%00./x", 400, NULL},
+    {"/..\\..\\etc", 400, NULL},
+    {"/a%5c..%5cb", 400, NULL},
+    {"/a%0d%0ab", 400, NULL},
+    {"/.%0d./x", 400, NULL}, /* Nostromo CVE-2019-16278 */
+    {"/a%09b", 400, NULL},
+    {"/a%7fb", 400, NULL},
+    {"/%zz", 400, NULL},
+    {"/%2", 400, NULL},
+    {"relative", 400, NULL},
+    {"*", 400, NULL},
+    {"http://h", 400, NULL},
+    /* Overlong UTF-8 dots stay two odd bytes, never "..". */
+    {"/%c0%ae%c0%ae/x", 0, "/\xc0\xae\xc0\xae/x"},
+    /* Dotfiles are hidden; Tomcat's "..;" is just such a name. */
+    {"/.hidden", 404, NULL},
+    {"/a/.git/config", 404, NULL},
+    {"/a/..;/b", 404, NULL},
+    /* Normal forms. */
+    {"/", 0, "/"},
+    {"//etc/passwd", 0, "/etc/passwd"},
+    {"/a//b/./c/../d", 0, "/a/b/d"},
+    {"/a%20b/%41", 0, "/a b/A"},
+    {"/x#frag/../../y", 0, "/x"},
+    {"https://h:1/p?x", 0, "/p"},
+    {"http://example.org/x", 0, "/x"},
+};
+
+Test(path, the_classic_attacks_and_normal_forms)
+{
+	char out[4096];
+
+	for (size_t i = 0; i < sizeof(path_cases) / sizeof(*path_cases); i++) {
+		const struct path_case *c = &path_cases[i];
+		int got = norm(c->target, out);
+		cr_assert_eq(got, c->want, "%s: %d", c->target, got);
+		if (c->out != NULL)
+			cr_assert_str_eq(out, c->out, "%s", c->target);
+	}
+}
+
+static char tree[PATH_MAX];
+
+/* Make NAME under the test tree: a file, a directory ("/"), or a link. */
+static void
+make(const char *name, const char *link_to)
+{
+	char p[PATH_MAX * 2];
+
+	snprintf(p, sizeof(p), "%s/%s", tree, name);
+	if (link_to == NULL)
+		fclose(fopen(p, "w"));
+	else if (strcmp(link_to, "/") == 0)
+		cr_assert_eq(mkdir(p, 0755), 0);
+	else
+		cr_assert_eq(symlink(link_to, p), 0, "%s", p);
+}
+
+static void
+tree_create(void)
+{
+	char root[] = "/tmp/portier-path.XXXXXX";
+
+	cr_assert_not_null(mkdtemp(root));
+	cr_assert_not_null(realpath(root, tree));
+}
+
+static void
+tree_remove(void)
+{
+	char cmd[PATH_MAX + 16];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tree);
+	cr_assert_eq(system(cmd), 0);
+}
+
+Test(path, resolve_confines_symlinks)
+{
+	struct http_resolved r;
+
+	tree_create();
+	make("in.txt", NULL);
+	make("out", "/etc");
+	make("inside", "in.txt");
+	cr_assert_eq(http_resolve(tree, "/in.txt", NULL, &r), 0);
+	cr_assert_eq(http_resolve(tree, "/inside", NULL, &r), 0);
+	cr_assert_eq(http_resolve(tree, "/out/passwd", NULL, &r), 403);
+	cr_assert_eq(http_resolve(tree, "/missing", NULL, &r), 404);
+	cr_assert_eq(http_resolve(tree, "/in.txt/more", NULL, &r), 404);
+	tree_remove();
+}
+
+Test(path, query_and_trailing_slash)
+{
+	char out[4096];
+	const char *q;
+	bool slash;
+
+	cr_assert_eq(
+	    http_path_normalize("/dir/?x=%2e", out, sizeof(out), &q, &slash),
+	    0);
+	cr_assert_str_eq(out, "/dir");
+	cr_assert(slash);
+	cr_assert_str_eq(q, "x=%2e");
+	cr_assert_eq(
+	    http_path_normalize("/a/./b/", out, sizeof(out), &q, &slash), 0);
+	cr_assert_str_eq(out, "/a/b");
+	cr_assert(slash);
+	cr_assert_null(q);
+	cr_assert_eq(http_path_normalize("/a/b", out, sizeof(out), &q, &slash),
+	             0);
+	cr_assert_not(slash);
+}
+
+Test(path, lengths)
+{
+	char out[64], target[200];
+
+	memset(target, 'a', sizeof(target) - 1);
+	target[0] = '/';
+	target[sizeof(target) - 1] = '\0';
+	const char *q;
+	bool slash;
+	cr_assert_eq(http_path_normalize(target, out, sizeof(out), &q, &slash),
+	             414);
+	/* Dot segments shrink a path: what counts is the normal form. */
+	char big[HTTP_MAX_REQUEST_LINE + 100];
+	size_t n = 0;
+	while (n + 3 < sizeof(big) - 20) {
+		memcpy(big + n, "/./", 3);
+		n += 3;
+	}
+	strlcpy(big + n, "x", sizeof(big) - n);
+	cr_assert_eq(http_path_normalize(big, out, sizeof(out), &q, &slash),
+	             414, "longer than a request line");
+}
+
+static bool
+is_script(const char *file)
+{
+	size_t n = strlen(file);
+
+	return n > 4 && strcmp(file + n - 4, ".cgi") == 0;
+}
+
+Test(path, resolve_walks_to_scripts_and_refuses_the_rest)
+{
+	char p[PATH_MAX * 2];
+	struct http_resolved r;
+
+	tree_create();
+	make("d", "/");
+	make("d/s.cgi", NULL);
+	make("d/f.txt", NULL);
+	/* A link to a directory inside the root is fine, and one by an
+	 * absolute name too, as long as it resolves inside. */
+	make("alias", "d");
+	snprintf(p, sizeof(p), "%s/d", tree);
+	make("absalias", p);
+	/* Relative escapes, chains, and links that dangle. */
+	make("d/up", "../..");
+	make("chain", "d/up");
+	make("dangling", "nowhere");
+	/* A root that is a prefix of a sibling: ROOT/d must not allow
+	 * ROOT/dd through a link. */
+	make("dd", "/");
+	make("d/sib", "../dd");
+
+	cr_assert_eq(http_resolve(tree, "/", NULL, &r), 0);
+	cr_assert_str_eq(r.file, tree);
+	cr_assert(S_ISDIR(r.st.st_mode));
+	cr_assert_eq(http_resolve(tree, "/d/s.cgi/a/b", is_script, &r), 0);
+	cr_assert_str_eq(r.script_name, "/d/s.cgi");
+	cr_assert_str_eq(r.path_info, "/a/b");
+	cr_assert_eq(http_resolve(tree, "/d/f.txt/a", is_script, &r), 404);
+	cr_assert_eq(http_resolve(tree, "/alias/f.txt", NULL, &r), 0);
+	cr_assert_eq(http_resolve(tree, "/absalias/f.txt", NULL, &r), 0);
+	snprintf(p, sizeof(p), "%s/d/f.txt", tree);
+	cr_assert_str_eq(r.file, p);
+	cr_assert_eq(http_resolve(tree, "/d/up", NULL, &r), 403);
+	cr_assert_eq(http_resolve(tree, "/d/up/etc/passwd", NULL, &r), 403);
+	cr_assert_eq(http_resolve(tree, "/chain/tmp", NULL, &r), 403);
+	cr_assert_eq(http_resolve(tree, "/dangling", NULL, &r), 404);
+	snprintf(p, sizeof(p), "%s/d", tree);
+	cr_assert_eq(http_resolve(p, "/sib", NULL, &r), 403);
+	/* Past PATH_MAX the lookup is refused, never truncated. */
+	char longp[PATH_MAX + 100];
+	memset(longp, 'a', sizeof(longp) - 1);
+	longp[0] = '/';
+	longp[sizeof(longp) - 1] = '\0';
+	cr_assert_eq(http_resolve(tree, longp, NULL, &r), 414);
+	tree_remove();
+}
