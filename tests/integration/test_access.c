@@ -409,9 +409,6 @@ Test(access, chroot_view_of_the_handler)
 
 	if (geteuid() != 0)
 		cr_skip_test("chroot needs root");
-#ifdef __SANITIZE_ADDRESS__
-	cr_skip_test("lsroot cannot be static in the sanitizer build");
-#endif
 	h_mkdir(&d);
 	snprintf(jail, sizeof(jail), "%s/jail", d.dir);
 	snprintf(cmd, sizeof(cmd), "mkdir -p %s && cp %s/tests/lsroot %s/ && "
