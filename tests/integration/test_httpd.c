@@ -51,7 +51,7 @@ serve(const char *docroot, const char *extra_args)
 	snprintf(conf, sizeof(conf),
 	         "service www {\n port = %u\n bind = \"127.0.0.1\"\n"
 	         " user = \"root\"\n server = \"%s/services/httpd\"\n"
-	         " server_args = {\"-r\", \"%s\", \"-t\", \"5\", \"-T\", \"2\","
+	         " server_args = {\"-r\", \"%s\", \"-t\", \"5\", \"-T\", \"6\","
 	         " \"-H\", \"2\", \"-b\", \"1000\"%s}\n}\n",
 	         port, TOP_BUILDDIR, docroot, extra_args);
 	h_start(&d, conf);
@@ -460,7 +460,7 @@ Test(httpd, cgi_output_shapes)
 	out = curl_url("-i", "/cgi/hang.cgi");
 	cr_assert(strstr(out, "HTTP/1.1 504 Gateway Timeout"), "%s", out);
 	free(out);
-	cr_assert(h_log_wait(&d, "timed out after 2 s, killed", 5000));
+	cr_assert(h_log_wait(&d, "timed out after 6 s, killed", 12000));
 	out = curl_url("-i", "/cgi/noexec.cgi");
 	cr_assert(strstr(out, "HTTP/1.1 200 OK") && strstr(out, "echo no"),
 	          "not executable: served as a file");
