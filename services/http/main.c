@@ -7,6 +7,7 @@
 #include <netinet/tcp.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -193,6 +194,28 @@ handle(struct httpd *h, struct exchange *ex)
 	return httpd_serve_path(h, ex, req->method, req->target, 0);
 }
 
+/*
+ * Closing with unread input makes the kernel send RST, which can destroy
+ * the answer (a 413 to a large upload) before the client reads it.  So
+ * send FIN, then drain what the client still sends, bounded in time.
+ */
+static void
+linger(struct httpd *h)
+{
+	char buf[65536];
+	long deadline = httpd_now_ms() + 2000;
+
+	shutdown(1, SHUT_WR);
+	h->in_len = 0;
+	while (httpd_now_ms() < deadline) {
+		struct pollfd pfd = { .fd = 0, .events = POLLIN };
+		if (poll(&pfd, 1, 200) <= 0)
+			continue;
+		if (read(0, buf, sizeof(buf)) <= 0)
+			return;
+	}
+}
+
 static void
 serve(struct httpd *h)
 {
@@ -236,5 +259,6 @@ main(int argc, char **argv)
 	int one = 1;
 	(void)setsockopt(1, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	serve(&h);
+	linger(&h);
 	return 0;
 }
