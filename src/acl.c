@@ -50,8 +50,12 @@ acl_parse_cidr(const char *text, uint8_t addr[16], int *prefix)
 		return -1;
 	if ((slash = strchr(buf, '/')) != NULL) {
 		*slash = '\0';
+		/* Digits only: strtonum alone would take " 8" and "+8". */
+		if (slash[1] == '\0' ||
+		    strspn(slash + 1, "0123456789") != strlen(slash + 1))
+			return -1;
 		bits = (int)strtonum(slash + 1, 0, 128, &errstr);
-		if (errstr != NULL || slash[1] == '\0')
+		if (errstr != NULL)
 			return -1;
 	}
 	if (inet_pton(AF_INET, buf, &in4) == 1) {

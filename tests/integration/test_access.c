@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: ISC */
-/* test_access.c -- only_from, no_access, limits that pause, credentials, logs */
+/* test_access.c -- only_from, no_access, limits that pause, credentials, logs
+ */
 #include <config.h>
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -27,9 +32,10 @@ static const char *
 conf_cat(uint16_t port, const char *extra)
 {
 	snprintf(conf, sizeof(conf),
-	    "service cat {\n port = %u\n user = \"root\"\n"
-	    " server = \"/bin/cat\"\n log_on_success = {PID, HOST, EXIT, "
-	    "DURATION}\n%s\n}\n", port, extra);
+	         "service cat {\n port = %u\n user = \"root\"\n"
+	         " server = \"/bin/cat\"\n log_on_success = {PID, HOST, EXIT, "
+	         "DURATION}\n%s\n}\n",
+	         port, extra);
 	return conf;
 }
 
@@ -65,24 +71,26 @@ open_held(const char *src, uint16_t port)
 static bool
 gets_nothing_for_a_moment(int fd)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 
 	return poll(&pfd, 1, 300) == 0;
 }
 
 Test(access, only_from_and_no_access_most_specific_wins)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	uint16_t port = h_free_port();
 
-	h_start(&d, conf_cat(port,
-	    " only_from = {\"127.0.0.0/8\", \"127.0.0.5\", \"::1\"}\n"
-	    " no_access = {\"127.0.0.0/24\", \"127.0.1.0/24\"}\n"
-	    " bind = \"::\""));
+	h_start(
+	    &d,
+	    conf_cat(port,
+	             " only_from = {\"127.0.0.0/8\", \"127.0.0.5\", \"::1\"}\n"
+	             " no_access = {\"127.0.0.0/24\", \"127.0.1.0/24\"}\n"
+	             " bind = \"::\""));
 	/* /8 allows, /24 denies (more specific), /32 allows again. */
 	cr_assert_not(served_from("127.0.0.2", "127.0.0.1", port));
-	cr_assert(h_log_wait(&d, "cat: FAIL reason=no_access host=127.0.0.2",
-	    5000));
+	cr_assert(
+	    h_log_wait(&d, "cat: FAIL reason=no_access host=127.0.0.2", 5000));
 	cr_assert(served_from("127.0.0.5", "127.0.0.1", port));
 	cr_assert(served_from("127.0.2.1", "127.0.0.1", port));
 	cr_assert_not(served_from("127.0.1.9", "127.0.0.1", port));
@@ -92,20 +100,23 @@ Test(access, only_from_and_no_access_most_specific_wins)
 
 Test(access, only_from_names_and_empty_list)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	uint16_t p1 = h_free_port(), p2 = h_free_port();
 	char both[8192];
 
-	snprintf(both, sizeof(both),
+	snprintf(
+	    both, sizeof(both),
 	    "service named {\n port = %u\n bind = \"127.0.0.1\"\n user = root\n"
 	    " server = \"/bin/cat\"\n only_from = {\"localhost\"}\n}\n"
-	    "service nobody {\n port = %u\n bind = \"127.0.0.1\"\n user = root\n"
-	    " server = \"/bin/cat\"\n only_from = {}\n}\n", p1, p2);
+	    "service nobody {\n port = %u\n bind = \"127.0.0.1\"\n user = "
+	    "root\n"
+	    " server = \"/bin/cat\"\n only_from = {}\n}\n",
+	    p1, p2);
 	h_start(&d, both);
 	cr_assert(served_from("127.0.0.1", "127.0.0.1", p1));
 	cr_assert_not(served_from("127.0.0.3", "127.0.0.1", p1));
 	cr_assert(h_log_wait(&d, "named: FAIL reason=only_from host=127.0.0.3",
-	    5000));
+	                     5000));
 	cr_assert_not(served_from("127.0.0.1", "127.0.0.1", p2));
 	cr_assert(h_log_wait(&d, "nobody: FAIL reason=only_from", 5000));
 	h_stop(&d);
@@ -113,15 +124,15 @@ Test(access, only_from_names_and_empty_list)
 
 Test(access, per_source_refuses_the_third_from_one_address)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	uint16_t port = h_free_port();
 
 	h_start(&d, conf_cat(port, " per_source = 2"));
 	int a = open_held("127.0.0.2", port);
 	int b = open_held("127.0.0.2", port);
 	cr_assert_not(served_from("127.0.0.2", "127.0.0.1", port));
-	cr_assert(h_log_wait(&d, "cat: FAIL reason=per_source host=127.0.0.2",
-	    5000));
+	cr_assert(
+	    h_log_wait(&d, "cat: FAIL reason=per_source host=127.0.0.2", 5000));
 	cr_assert(served_from("127.0.0.3", "127.0.0.1", port));
 	/* One handler fewer (its EXIT logged): welcome again. */
 	cr_assert(h_log_wait(&d, "cat: EXIT", 5000));
@@ -136,7 +147,7 @@ Test(access, per_source_refuses_the_third_from_one_address)
 
 Test(access, instances_defer_in_the_backlog)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	uint16_t port = h_free_port();
 	char buf[8];
 
@@ -158,15 +169,18 @@ Test(access, instances_defer_in_the_backlog)
 
 Test(access, max_children_holds_every_service)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	uint16_t p1 = h_free_port(), p2 = h_free_port();
 	char both[8192], buf[8];
 
-	snprintf(both, sizeof(both), "max_children = 1\n"
+	snprintf(
+	    both, sizeof(both),
+	    "max_children = 1\n"
 	    "service one {\n port = %u\n bind = \"127.0.0.1\"\n user = root\n"
 	    " server = \"/bin/cat\"\n}\n"
 	    "service two {\n port = %u\n bind = \"127.0.0.1\"\n user = root\n"
-	    " server = \"/bin/cat\"\n}\n", p1, p2);
+	    " server = \"/bin/cat\"\n}\n",
+	    p1, p2);
 	h_start(&d, both);
 	int a = open_held("127.0.0.1", p1);
 	int b = h_connect("127.0.0.1", p2);
@@ -180,7 +194,7 @@ Test(access, max_children_holds_every_service)
 
 Test(access, cps_pauses_then_resumes_by_itself)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	uint16_t port = h_free_port();
 	int fds[8];
 
@@ -201,7 +215,7 @@ Test(access, cps_pauses_then_resumes_by_itself)
 
 Test(access, access_times_outside_the_window)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	uint16_t port = h_free_port();
 	char window[64];
 	time_t now = time(NULL);
@@ -209,9 +223,11 @@ Test(access, access_times_outside_the_window)
 
 	localtime_r(&now, &tm);
 	/* A window two to three hours from now never holds "now". */
-	snprintf(window, sizeof(window), " access_times = {\"%02d:%02d-%02d:"
-	    "%02d\"}", (tm.tm_hour + 2) % 24, tm.tm_min, (tm.tm_hour + 3) % 24,
-	    tm.tm_min);
+	snprintf(window, sizeof(window),
+	         " access_times = {\"%02d:%02d-%02d:"
+	         "%02d\"}",
+	         (tm.tm_hour + 2) % 24, tm.tm_min, (tm.tm_hour + 3) % 24,
+	         tm.tm_min);
 	h_start(&d, conf_cat(port, window));
 	cr_assert_not(served_from("127.0.0.1", "127.0.0.1", port));
 	cr_assert(h_log_wait(&d, "cat: FAIL reason=access_times", 5000));
@@ -220,7 +236,7 @@ Test(access, access_times_outside_the_window)
 
 Test(access, max_load_refuses_when_loaded)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	uint16_t port = h_free_port();
 
 	h_start(&d, conf_cat(port, " max_load = 0.000001"));
@@ -235,7 +251,7 @@ Test(access, max_load_refuses_when_loaded)
 
 Test(access, banners)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	uint16_t port = h_free_port();
 	char extra[PATH_MAX * 3], buf[256];
 
@@ -243,9 +259,12 @@ Test(access, banners)
 	h_write_file(&d, "hello.txt", "welcome\n", 0644);
 	h_write_file(&d, "ok.txt", "granted\n", 0644);
 	h_write_file(&d, "no.txt", "go away\n", 0644);
-	snprintf(extra, sizeof(extra), " banner = \"%s/hello.txt\"\n"
+	snprintf(
+	    extra, sizeof(extra),
+	    " banner = \"%s/hello.txt\"\n"
 	    " banner_success = \"%s/ok.txt\"\n banner_fail = \"%s/no.txt\"\n"
-	    " no_access = {\"127.0.0.9\"}", d.dir, d.dir, d.dir);
+	    " no_access = {\"127.0.0.9\"}",
+	    d.dir, d.dir, d.dir);
 	h_start(&d, conf_cat(port, extra));
 	int fd = h_connect_from("127.0.0.1", "127.0.0.1", port);
 	ssize_t n = h_read_all(fd, buf, 16, 5000);
@@ -262,19 +281,21 @@ Test(access, banners)
 
 Test(access, credentials_and_resources_reach_the_handler)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	uint16_t port = h_free_port();
 	size_t n;
 
 	if (geteuid() != 0)
 		cr_skip_test("needs root");
-	snprintf(conf, sizeof(conf),
+	snprintf(
+	    conf, sizeof(conf),
 	    "service creds {\n port = %u\n bind = \"127.0.0.1\"\n"
 	    " user = nobody\n group = nogroup\n groups = no\n nice = 7\n"
 	    " umask = \"027\"\n rlimit_files = 77\n rlimit_as = 512M\n"
 	    " server = \"/bin/sh\"\n server_args = {\"-c\", \"id -u; id -G; "
 	    "ulimit -n; umask; cut -d' ' -f19 /proc/self/stat; ulimit -v\"}\n"
-	    "}\n", port);
+	    "}\n",
+	    port);
 	h_start(&d, conf);
 	char *out = h_roundtrip("127.0.0.1", port, "", 0, &n);
 	cr_assert_str_eq(out, "65534\n65534\n77\n0027\n7\n524288\n");
@@ -284,7 +305,7 @@ Test(access, credentials_and_resources_reach_the_handler)
 
 Test(access, start_exit_and_fail_log_lines)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	uint16_t port = h_free_port();
 
 	h_start(&d, conf_cat(port, " no_access = {\"127.0.0.7\"}"));
@@ -298,22 +319,24 @@ Test(access, start_exit_and_fail_log_lines)
 	cr_assert(strstr(exit_line, " status=0 duration="), "%s", log);
 	free(log);
 	cr_assert_not(served_from("127.0.0.7", "127.0.0.1", port));
-	cr_assert(h_log_wait(&d, "cat: FAIL reason=no_access host=127.0.0.7",
-	    5000));
+	cr_assert(
+	    h_log_wait(&d, "cat: FAIL reason=no_access host=127.0.0.7", 5000));
 	h_stop(&d);
 }
 
 /* 2,000 connections, 64 at once, instances = 8: all served, nothing leaks. */
 Test(access, flood_against_instances)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	uint16_t port = h_free_port();
 	pid_t workers[64];
 
-	snprintf(conf, sizeof(conf),
+	snprintf(
+	    conf, sizeof(conf),
 	    "service flood {\n port = %u\n bind = \"127.0.0.1\"\n user = root\n"
 	    " server = \"/bin/echo\"\n server_args = {\"ok\"}\n"
-	    " instances = 8\n backlog = 1024\n}\n", port);
+	    " instances = 8\n backlog = 1024\n}\n",
+	    port);
 	h_start(&d, conf);
 	int fds_before = h_count_fds(d.pid);
 	for (int w = 0; w < 64; w++) {
@@ -323,7 +346,7 @@ Test(access, flood_against_instances)
 				char buf[8];
 				int fd = h_connect("127.0.0.1", port);
 				if (fd == -1 || h_read_all(fd, buf, sizeof(buf),
-						    20000) != 3)
+				                           20000) != 3)
 					bad++;
 				if (fd != -1)
 					close(fd);
@@ -349,16 +372,18 @@ Test(access, flood_against_instances)
 
 Test(access, redirect_relays_both_ways_with_half_close)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	uint16_t back = h_free_port(), front = h_free_port();
 	char big[200000];
 	size_t n;
 
-	snprintf(conf, sizeof(conf),
+	snprintf(
+	    conf, sizeof(conf),
 	    "service backend {\n port = %u\n bind = \"127.0.0.1\"\n"
 	    " user = root\n server = \"/bin/cat\"\n}\n"
 	    "service front {\n port = %u\n bind = \"127.0.0.1\"\n user = root\n"
-	    " redirect = \"127.0.0.1 %u\"\n}\n", back, front, back);
+	    " redirect = \"127.0.0.1 %u\"\n}\n",
+	    back, front, back);
 	h_start(&d, conf);
 	for (size_t i = 0; i < sizeof(big); i++)
 		big[i] = (char)(i % 251);
@@ -373,7 +398,7 @@ Test(access, redirect_relays_both_ways_with_half_close)
 
 Test(access, log_type_file_is_reopened_on_sigusr2)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	uint16_t port = h_free_port();
 	char logfile[PATH_MAX + 16], rotated[PATH_MAX + 16], with_log[9000];
 
@@ -381,7 +406,7 @@ Test(access, log_type_file_is_reopened_on_sigusr2)
 	snprintf(logfile, sizeof(logfile), "%s/service.log", d.dir);
 	snprintf(rotated, sizeof(rotated), "%s/service.log.1", d.dir);
 	snprintf(with_log, sizeof(with_log), "log_type = \"file %s\"\n%s",
-	    logfile, conf_cat(port, ""));
+	         logfile, conf_cat(port, ""));
 	h_write_file(&d, "portier.conf", with_log, 0644);
 	kill(d.pid, SIGHUP);
 	struct h_daemon file_view = d;
@@ -401,7 +426,7 @@ Test(access, log_type_file_is_reopened_on_sigusr2)
 
 Test(access, chroot_view_of_the_handler)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	uint16_t port = h_free_port();
 	char jail[PATH_MAX + 16], cmd[PATH_MAX * 3];
 	size_t n;
@@ -411,17 +436,285 @@ Test(access, chroot_view_of_the_handler)
 		cr_skip_test("chroot needs root");
 	h_mkdir(&d);
 	snprintf(jail, sizeof(jail), "%s/jail", d.dir);
-	snprintf(cmd, sizeof(cmd), "mkdir -p %s && cp %s/tests/lsroot %s/ && "
-	    "touch %s/marker", jail, TOP_BUILDDIR, jail, jail);
+	snprintf(cmd, sizeof(cmd),
+	         "mkdir -p %s && cp %s/tests/lsroot %s/ && "
+	         "touch %s/marker",
+	         jail, TOP_BUILDDIR, jail, jail);
 	free(h_run(cmd, &status));
 	cr_assert_eq(status, 0);
 	snprintf(conf, sizeof(conf),
-	    "service jailed {\n port = %u\n bind = \"127.0.0.1\"\n"
-	    " user = nobody\n chroot = \"%s\"\n server = \"/lsroot\"\n}\n",
-	    port, jail);
+	         "service jailed {\n port = %u\n bind = \"127.0.0.1\"\n"
+	         " user = nobody\n chroot = \"%s\"\n server = \"/lsroot\"\n}\n",
+	         port, jail);
 	h_start(&d, conf);
 	char *out = h_roundtrip("127.0.0.1", port, "", 0, &n);
 	cr_assert_str_eq(out, "lsroot\nmarker\nuid 65534\n");
 	free(out);
+	h_stop(&d);
+}
+
+Test(access, ipv6_prefixes_and_mapped_ipv4_peers)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port();
+
+	if (!h_have_ipv6())
+		cr_skip_test("no IPv6 loopback");
+	/* ::/1 holds ::ffff:127.0.0.0/104 and ::1; ::1 itself is denied. */
+	h_start(&d, conf_cat(port, " only_from = {\"::/1\"}\n"
+	                           " no_access = {\"::1/128\", "
+	                           "\"::ffff:127.0.0.9\"}\n"
+	                           " bind = \"::\""));
+	cr_assert(served_from("127.0.0.2", "127.0.0.1", port),
+	          "a mapped IPv4 peer meets the IPv6 prefix");
+	cr_assert_not(served_from("::1", "::1", port));
+	cr_assert(h_log_wait(&d, "cat: FAIL reason=no_access host=::1", 5000));
+	cr_assert_not(served_from("127.0.0.9", "127.0.0.1", port));
+	cr_assert(
+	    h_log_wait(&d, "cat: FAIL reason=no_access host=127.0.0.9", 5000));
+	h_stop(&d);
+}
+
+/* A handler that says "started" and then blocks until the test writes
+ * one line into FIFO (each line releases exactly one handler). */
+static const char *
+conf_fifo(uint16_t port, const char *fifo, const char *extra)
+{
+	snprintf(
+	    conf, sizeof(conf),
+	    "service gate {\n port = %u\n bind = \"127.0.0.1\"\n"
+	    " user = \"root\"\n server = \"/bin/sh\"\n server_args = {\"-c\", "
+	    "\"echo started; read line < %s; echo done\"}\n"
+	    " log_on_success = {PID, HOST, EXIT, DURATION}\n%s\n}\n",
+	    port, fifo, extra);
+	return conf;
+}
+
+static int
+fifo_make(struct h_daemon *d, char *path, size_t size)
+{
+	h_mkdir(d);
+	snprintf(path, size, "%s/gate", d->dir);
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	/* Held open for writing (and reading, so open does not block):
+	 * a handler's open for reading never waits for a writer. */
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	cr_assert_neq(fd, -1);
+	return fd;
+}
+
+static void
+expect_line(int fd, const char *line)
+{
+	char buf[64];
+	size_t len = strlen(line);
+
+	cr_assert_eq(h_read_all(fd, buf, len, 5000), (ssize_t)len, "no '%s'",
+	             line);
+	cr_assert_arr_eq(buf, line, len);
+}
+
+Test(access, instances_wait_in_the_backlog_until_a_fifo_releases_one)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port();
+	char fifo[PATH_MAX];
+	int gate = fifo_make(&d, fifo, sizeof(fifo));
+
+	h_start(&d, conf_fifo(port, fifo, " instances = 2"));
+	int a = h_connect_from("127.0.0.2", "127.0.0.1", port);
+	expect_line(a, "started\n");
+	int b = h_connect_from("127.0.0.3", "127.0.0.1", port);
+	expect_line(b, "started\n");
+	cr_assert(
+	    h_log_wait(&d, "gate: PAUSE reason=instances running=2", 5000));
+	int c = h_connect_from("127.0.0.4", "127.0.0.1", port);
+	cr_assert_neq(c, -1, "the kernel's backlog takes the third");
+	cr_assert(gets_nothing_for_a_moment(c), "served past instances");
+	cr_assert_eq(h_count_children(d.pid), 2);
+	/* Release one handler: the third is served by a new one. */
+	cr_assert_eq(write(gate, "go\n", 3), 3);
+	cr_assert(h_log_wait(&d, "gate: RESUME", 5000));
+	expect_line(c, "started\n");
+	cr_assert_eq(write(gate, "go\ngo\n", 6), 6);
+	expect_line(c, "done\n");
+	cr_assert(h_log_wait_count(&d, "gate: EXIT pid=", 3, 5000));
+	cr_assert_not(h_log_contains(&d, "FAIL"), "instances refused someone");
+	close(a);
+	close(b);
+	close(c);
+	close(gate);
+	h_stop(&d);
+}
+
+Test(access, per_source_counts_survive_a_reload)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port();
+
+	h_start(&d, conf_cat(port, " per_source = 2"));
+	int a = open_held("127.0.0.2", port);
+	int b = open_held("127.0.0.2", port);
+	h_reload(&d, conf_cat(port, " per_source = 2\n instances = 50"),
+	         "reloaded");
+	cr_assert_not(served_from("127.0.0.2", "127.0.0.1", port));
+	cr_assert(
+	    h_log_wait(&d, "cat: FAIL reason=per_source host=127.0.0.2", 5000));
+	cr_assert(served_from("127.0.0.3", "127.0.0.1", port));
+	close(a);
+	close(b);
+	h_stop(&d);
+}
+
+Test(access, a_name_that_stops_resolving_keeps_the_old_rules)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port();
+
+	h_start(&d, conf_cat(port, " only_from = {\"127.0.0.2\"}"));
+	h_write_file(&d, "portier.conf",
+	             conf_cat(port, " only_from = {\"no-such-host.invalid\"}"),
+	             0644);
+	kill(d.pid, SIGHUP);
+	cr_assert(h_log_wait(&d, "reload failed: ", 10000));
+	cr_assert(h_log_contains(&d, "no-such-host.invalid"));
+	cr_assert(served_from("127.0.0.2", "127.0.0.1", port));
+	cr_assert_not(served_from("127.0.0.3", "127.0.0.1", port));
+	cr_assert(
+	    h_log_wait(&d, "cat: FAIL reason=only_from host=127.0.0.3", 5000));
+	h_stop(&d);
+}
+
+/* One datagram from SRC; the reply's length, 0 when none came. */
+static ssize_t
+udp_from(const char *src, uint16_t port, const char *msg, char *reply,
+         size_t size)
+{
+	struct sockaddr_in me = {.sin_family = AF_INET}, to = me;
+	struct pollfd pfd;
+	ssize_t n = 0;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	cr_assert_neq(fd, -1);
+	inet_pton(AF_INET, src, &me.sin_addr);
+	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	to.sin_port = htons(port);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&me, sizeof(me)), 0);
+	cr_assert_eq(
+	    sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&to, sizeof(to)),
+	    (ssize_t)strlen(msg));
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 1000) == 1)
+		n = recv(fd, reply, size, 0);
+	close(fd);
+	return n;
+}
+
+Test(access, datagrams_are_checked_before_the_handler_gets_the_socket)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port(), internal = h_free_port();
+	char reply[256];
+
+	snprintf(
+	    conf, sizeof(conf),
+	    "service uecho {\n socket_type = dgram\n protocol = udp\n"
+	    " port = %u\n bind = \"127.0.0.1\"\n wait = yes\n user = root\n"
+	    " server = \"%s\"\n only_from = {\"127.0.0.5\"}\n}\n"
+	    "service iecho {\n type = internal\n internal = echo\n"
+	    " socket_type = dgram\n protocol = udp\n port = %u\n"
+	    " bind = \"127.0.0.1\"\n wait = yes\n"
+	    " no_access = {\"127.0.0.6\"}\n}\n",
+	    port, H_HELPER("udpecho"), internal);
+	h_start(&d, conf);
+	/* The refused datagram comes first, while no handler runs. */
+	cr_assert_eq(udp_from("127.0.0.2", port, "no", reply, sizeof(reply)),
+	             0);
+	cr_assert(h_log_wait(&d, "uecho: FAIL reason=only_from host=127.0.0.2",
+	                     5000));
+	cr_assert_eq(h_count_children(d.pid), 0, "a refused datagram forked");
+	ssize_t n = udp_from("127.0.0.5", port, "yes", reply, sizeof(reply));
+	cr_assert_gt(n, 0);
+	cr_assert(memmem(reply, (size_t)n, ": yes", 5) != NULL);
+	/* Internal services answer in the master: the same rules apply. */
+	cr_assert_eq(
+	    udp_from("127.0.0.6", internal, "no", reply, sizeof(reply)), 0);
+	cr_assert(h_log_wait(&d, "iecho: FAIL reason=no_access host=127.0.0.6",
+	                     5000));
+	cr_assert_eq(
+	    udp_from("127.0.0.7", internal, "hi", reply, sizeof(reply)), 2);
+	cr_assert_arr_eq(reply, "hi", 2);
+	h_stop(&d);
+}
+
+Test(access, wait_yes_stream_outside_access_times_is_refused_by_the_master)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port();
+	char buf[64];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	snprintf(
+	    conf, sizeof(conf),
+	    "service acc {\n port = %u\n bind = \"127.0.0.1\"\n wait = yes\n"
+	    " user = root\n server = \"%s\"\n"
+	    " access_times = {\"%02d:%02d-%02d:%02d\"}\n}\n",
+	    port, H_HELPER("accepter"), (tm.tm_hour + 2) % 24, tm.tm_min,
+	    (tm.tm_hour + 3) % 24, tm.tm_min);
+	h_start(&d, conf);
+	int fd = h_connect_from("127.0.0.2", "127.0.0.1", port);
+	cr_assert_neq(fd, -1);
+	h_write_all(fd, "hi\n", 3);
+	cr_assert_eq(h_read_all(fd, buf, sizeof(buf), 5000), 0,
+	             "closed without an answer");
+	close(fd);
+	cr_assert(h_log_wait(&d,
+	                     "acc: FAIL reason=access_times "
+	                     "host=127.0.0.2",
+	                     5000));
+	cr_assert_eq(h_count_children(d.pid), 0, "a refused client forked");
+	h_stop(&d);
+}
+
+Test(access, traffic_in_the_exit_line_of_redirect_and_internal)
+{
+	struct h_daemon d = {0};
+	uint16_t back = h_free_port(), front = h_free_port(),
+	         echo = h_free_port();
+	size_t n;
+
+	snprintf(
+	    conf, sizeof(conf),
+	    "defaults {\n log_on_success = {PID, HOST, EXIT, DURATION, "
+	    "TRAFFIC}\n}\n"
+	    "service backend {\n port = %u\n bind = \"127.0.0.1\"\n"
+	    " user = root\n server = \"/bin/cat\"\n}\n"
+	    "service front {\n port = %u\n bind = \"127.0.0.1\"\n user = root\n"
+	    " redirect = \"127.0.0.1 %u\"\n}\n"
+	    "service iecho {\n type = internal\n internal = echo\n"
+	    " port = %u\n bind = \"127.0.0.1\"\n}\n",
+	    back, front, back, echo);
+	h_start(&d, conf);
+	char *out = h_roundtrip("127.0.0.1", front, "twelve bytes", 12, &n);
+	cr_assert_eq(n, 12);
+	free(out);
+	cr_assert(h_log_wait(&d, " bytes_in=12 bytes_out=12", 5000));
+	char *log = h_log_read(&d);
+	char *line = strstr(log, "front: EXIT pid=");
+	cr_assert_not_null(line, "%s", log);
+	cr_assert(strncmp(strstr(line, " host=127.0.0.1 port="), " host=", 6) ==
+	          0);
+	cr_assert_not_null(strstr(line, " status=0 duration="), "%s", log);
+	cr_assert_null(strstr(log, "]: traffic in="), "counted twice: %s", log);
+	free(log);
+	out = h_roundtrip("127.0.0.1", echo, "hello", 5, &n);
+	cr_assert_eq(n, 5);
+	free(out);
+	cr_assert(h_log_wait(&d, "iecho: START host=127.0.0.1 port=", 5000));
+	cr_assert(h_log_wait(&d, "iecho: EXIT host=127.0.0.1 port=", 5000));
+	cr_assert(h_log_wait(&d, "s bytes_in=5 bytes_out=5", 5000));
 	h_stop(&d);
 }
