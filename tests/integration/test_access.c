@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* test_access.c -- only_from, no_access, limits that pause, credentials, logs
- */
+/* test_access.c -- only_from, no_access, limits that pause, credentials, logs */
 #include <config.h>
 
 #include <sys/socket.h>
@@ -32,10 +31,9 @@ static const char *
 conf_cat(uint16_t port, const char *extra)
 {
 	snprintf(conf, sizeof(conf),
-	         "service cat {\n port = %u\n user = \"root\"\n"
-	         " server = \"/bin/cat\"\n log_on_success = {PID, HOST, EXIT, "
-	         "DURATION}\n%s\n}\n",
-	         port, extra);
+	    "service cat {\n port = %u\n user = \"root\"\n"
+	    " server = \"/bin/cat\"\n log_on_success = {PID, HOST, EXIT, "
+	    "DURATION}\n%s\n}\n", port, extra);
 	return conf;
 }
 
@@ -71,26 +69,24 @@ open_held(const char *src, uint16_t port)
 static bool
 gets_nothing_for_a_moment(int fd)
 {
-	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 
 	return poll(&pfd, 1, 300) == 0;
 }
 
 Test(access, only_from_and_no_access_most_specific_wins)
 {
-	struct h_daemon d = {0};
+	struct h_daemon d = { 0 };
 	uint16_t port = h_free_port();
 
-	h_start(
-	    &d,
-	    conf_cat(port,
-	             " only_from = {\"127.0.0.0/8\", \"127.0.0.5\", \"::1\"}\n"
-	             " no_access = {\"127.0.0.0/24\", \"127.0.1.0/24\"}\n"
-	             " bind = \"::\""));
+	h_start(&d, conf_cat(port,
+	    " only_from = {\"127.0.0.0/8\", \"127.0.0.5\", \"::1\"}\n"
+	    " no_access = {\"127.0.0.0/24\", \"127.0.1.0/24\"}\n"
+	    " bind = \"::\""));
 	/* /8 allows, /24 denies (more specific), /32 allows again. */
 	cr_assert_not(served_from("127.0.0.2", "127.0.0.1", port));
-	cr_assert(
-	    h_log_wait(&d, "cat: FAIL reason=no_access host=127.0.0.2", 5000));
+	cr_assert(h_log_wait(&d, "cat: FAIL reason=no_access host=127.0.0.2",
+	    5000));
 	cr_assert(served_from("127.0.0.5", "127.0.0.1", port));
 	cr_assert(served_from("127.0.2.1", "127.0.0.1", port));
 	cr_assert_not(served_from("127.0.1.9", "127.0.0.1", port));
@@ -100,23 +96,20 @@ Test(access, only_from_and_no_access_most_specific_wins)
 
 Test(access, only_from_names_and_empty_list)
 {
-	struct h_daemon d = {0};
+	struct h_daemon d = { 0 };
 	uint16_t p1 = h_free_port(), p2 = h_free_port();
 	char both[8192];
 
-	snprintf(
-	    both, sizeof(both),
+	snprintf(both, sizeof(both),
 	    "service named {\n port = %u\n bind = \"127.0.0.1\"\n user = root\n"
 	    " server = \"/bin/cat\"\n only_from = {\"localhost\"}\n}\n"
-	    "service nobody {\n port = %u\n bind = \"127.0.0.1\"\n user = "
-	    "root\n"
-	    " server = \"/bin/cat\"\n only_from = {}\n}\n",
-	    p1, p2);
+	    "service nobody {\n port = %u\n bind = \"127.0.0.1\"\n user = root\n"
+	    " server = \"/bin/cat\"\n only_from = {}\n}\n", p1, p2);
 	h_start(&d, both);
 	cr_assert(served_from("127.0.0.1", "127.0.0.1", p1));
 	cr_assert_not(served_from("127.0.0.3", "127.0.0.1", p1));
 	cr_assert(h_log_wait(&d, "named: FAIL reason=only_from host=127.0.0.3",
-	                     5000));
+	    5000));
 	cr_assert_not(served_from("127.0.0.1", "127.0.0.1", p2));
 	cr_assert(h_log_wait(&d, "nobody: FAIL reason=only_from", 5000));
 	h_stop(&d);
@@ -124,15 +117,15 @@ Test(access, only_from_names_and_empty_list)
 
 Test(access, per_source_refuses_the_third_from_one_address)
 {
-	struct h_daemon d = {0};
+	struct h_daemon d = { 0 };
 	uint16_t port = h_free_port();
 
 	h_start(&d, conf_cat(port, " per_source = 2"));
 	int a = open_held("127.0.0.2", port);
 	int b = open_held("127.0.0.2", port);
 	cr_assert_not(served_from("127.0.0.2", "127.0.0.1", port));
-	cr_assert(
-	    h_log_wait(&d, "cat: FAIL reason=per_source host=127.0.0.2", 5000));
+	cr_assert(h_log_wait(&d, "cat: FAIL reason=per_source host=127.0.0.2",
+	    5000));
 	cr_assert(served_from("127.0.0.3", "127.0.0.1", port));
 	/* One handler fewer (its EXIT logged): welcome again. */
 	cr_assert(h_log_wait(&d, "cat: EXIT", 5000));
@@ -147,7 +140,7 @@ Test(access, per_source_refuses_the_third_from_one_address)
 
 Test(access, instances_defer_in_the_backlog)
 {
-	struct h_daemon d = {0};
+	struct h_daemon d = { 0 };
 	uint16_t port = h_free_port();
 	char buf[8];
 
@@ -169,18 +162,15 @@ Test(access, instances_defer_in_the_backlog)
 
 Test(access, max_children_holds_every_service)
 {
-	struct h_daemon d = {0};
+	struct h_daemon d = { 0 };
 	uint16_t p1 = h_free_port(), p2 = h_free_port();
 	char both[8192], buf[8];
 
-	snprintf(
-	    both, sizeof(both),
-	    "max_children = 1\n"
+	snprintf(both, sizeof(both), "max_children = 1\n"
 	    "service one {\n port = %u\n bind = \"127.0.0.1\"\n user = root\n"
 	    " server = \"/bin/cat\"\n}\n"
 	    "service two {\n port = %u\n bind = \"127.0.0.1\"\n user = root\n"
-	    " server = \"/bin/cat\"\n}\n",
-	    p1, p2);
+	    " server = \"/bin/cat\"\n}\n", p1, p2);
 	h_start(&d, both);
 	int a = open_held("127.0.0.1", p1);
 	int b = h_connect("127.0.0.1", p2);
@@ -194,7 +184,7 @@ Test(access, max_children_holds_every_service)
 
 Test(access, cps_pauses_then_resumes_by_itself)
 {
-	struct h_daemon d = {0};
+	struct h_daemon d = { 0 };
 	uint16_t port = h_free_port();
 	int fds[8];
 
@@ -215,7 +205,7 @@ Test(access, cps_pauses_then_resumes_by_itself)
 
 Test(access, access_times_outside_the_window)
 {
-	struct h_daemon d = {0};
+	struct h_daemon d = { 0 };
 	uint16_t port = h_free_port();
 	char window[64];
 	time_t now = time(NULL);
@@ -223,11 +213,9 @@ Test(access, access_times_outside_the_window)
 
 	localtime_r(&now, &tm);
 	/* A window two to three hours from now never holds "now". */
-	snprintf(window, sizeof(window),
-	         " access_times = {\"%02d:%02d-%02d:"
-	         "%02d\"}",
-	         (tm.tm_hour + 2) % 24, tm.tm_min, (tm.tm_hour + 3) % 24,
-	         tm.tm_min);
+	snprintf(window, sizeof(window), " access_times = {\"%02d:%02d-%02d:"
+	    "%02d\"}", (tm.tm_hour + 2) % 24, tm.tm_min, (tm.tm_hour + 3) % 24,
+	    tm.tm_min);
 	h_start(&d, conf_cat(port, window));
 	cr_assert_not(served_from("127.0.0.1", "127.0.0.1", port));
 	cr_assert(h_log_wait(&d, "cat: FAIL reason=access_times", 5000));
@@ -236,7 +224,7 @@ Test(access, access_times_outside_the_window)
 
 Test(access, max_load_refuses_when_loaded)
 {
-	struct h_daemon d = {0};
+	struct h_daemon d = { 0 };
 	uint16_t port = h_free_port();
 
 	h_start(&d, conf_cat(port, " max_load = 0.000001"));
@@ -251,7 +239,7 @@ Test(access, max_load_refuses_when_loaded)
 
 Test(access, banners)
 {
-	struct h_daemon d = {0};
+	struct h_daemon d = { 0 };
 	uint16_t port = h_free_port();
 	char extra[PATH_MAX * 3], buf[256];
 
@@ -259,12 +247,9 @@ Test(access, banners)
 	h_write_file(&d, "hello.txt", "welcome\n", 0644);
 	h_write_file(&d, "ok.txt", "granted\n", 0644);
 	h_write_file(&d, "no.txt", "go away\n", 0644);
-	snprintf(
-	    extra, sizeof(extra),
-	    " banner = \"%s/hello.txt\"\n"
+	snprintf(extra, sizeof(extra), " banner = \"%s/hello.txt\"\n"
 	    " banner_success = \"%s/ok.txt\"\n banner_fail = \"%s/no.txt\"\n"
-	    " no_access = {\"127.0.0.9\"}",
-	    d.dir, d.dir, d.dir);
+	    " no_access = {\"127.0.0.9\"}", d.dir, d.dir, d.dir);
 	h_start(&d, conf_cat(port, extra));
 	int fd = h_connect_from("127.0.0.1", "127.0.0.1", port);
 	ssize_t n = h_read_all(fd, buf, 16, 5000);
@@ -281,21 +266,19 @@ Test(access, banners)
 
 Test(access, credentials_and_resources_reach_the_handler)
 {
-	struct h_daemon d = {0};
+	struct h_daemon d = { 0 };
 	uint16_t port = h_free_port();
 	size_t n;
 
 	if (geteuid() != 0)
 		cr_skip_test("needs root");
-	snprintf(
-	    conf, sizeof(conf),
+	snprintf(conf, sizeof(conf),
 	    "service creds {\n port = %u\n bind = \"127.0.0.1\"\n"
 	    " user = nobody\n group = nogroup\n groups = no\n nice = 7\n"
 	    " umask = \"027\"\n rlimit_files = 77\n rlimit_as = 512M\n"
 	    " server = \"/bin/sh\"\n server_args = {\"-c\", \"id -u; id -G; "
 	    "ulimit -n; umask; cut -d' ' -f19 /proc/self/stat; ulimit -v\"}\n"
-	    "}\n",
-	    port);
+	    "}\n", port);
 	h_start(&d, conf);
 	char *out = h_roundtrip("127.0.0.1", port, "", 0, &n);
 	cr_assert_str_eq(out, "65534\n65534\n77\n0027\n7\n524288\n");
@@ -305,7 +288,7 @@ Test(access, credentials_and_resources_reach_the_handler)
 
 Test(access, start_exit_and_fail_log_lines)
 {
-	struct h_daemon d = {0};
+	struct h_daemon d = { 0 };
 	uint16_t port = h_free_port();
 
 	h_start(&d, conf_cat(port, " no_access = {\"127.0.0.7\"}"));
@@ -319,24 +302,22 @@ Test(access, start_exit_and_fail_log_lines)
 	cr_assert(strstr(exit_line, " status=0 duration="), "%s", log);
 	free(log);
 	cr_assert_not(served_from("127.0.0.7", "127.0.0.1", port));
-	cr_assert(
-	    h_log_wait(&d, "cat: FAIL reason=no_access host=127.0.0.7", 5000));
+	cr_assert(h_log_wait(&d, "cat: FAIL reason=no_access host=127.0.0.7",
+	    5000));
 	h_stop(&d);
 }
 
 /* 2,000 connections, 64 at once, instances = 8: all served, nothing leaks. */
 Test(access, flood_against_instances)
 {
-	struct h_daemon d = {0};
+	struct h_daemon d = { 0 };
 	uint16_t port = h_free_port();
 	pid_t workers[64];
 
-	snprintf(
-	    conf, sizeof(conf),
+	snprintf(conf, sizeof(conf),
 	    "service flood {\n port = %u\n bind = \"127.0.0.1\"\n user = root\n"
 	    " server = \"/bin/echo\"\n server_args = {\"ok\"}\n"
-	    " instances = 8\n backlog = 1024\n}\n",
-	    port);
+	    " instances = 8\n backlog = 1024\n}\n", port);
 	h_start(&d, conf);
 	int fds_before = h_count_fds(d.pid);
 	for (int w = 0; w < 64; w++) {
@@ -346,7 +327,7 @@ Test(access, flood_against_instances)
 				char buf[8];
 				int fd = h_connect("127.0.0.1", port);
 				if (fd == -1 || h_read_all(fd, buf, sizeof(buf),
-				                           20000) != 3)
+						    20000) != 3)
 					bad++;
 				if (fd != -1)
 					close(fd);
@@ -372,18 +353,16 @@ Test(access, flood_against_instances)
 
 Test(access, redirect_relays_both_ways_with_half_close)
 {
-	struct h_daemon d = {0};
+	struct h_daemon d = { 0 };
 	uint16_t back = h_free_port(), front = h_free_port();
 	char big[200000];
 	size_t n;
 
-	snprintf(
-	    conf, sizeof(conf),
+	snprintf(conf, sizeof(conf),
 	    "service backend {\n port = %u\n bind = \"127.0.0.1\"\n"
 	    " user = root\n server = \"/bin/cat\"\n}\n"
 	    "service front {\n port = %u\n bind = \"127.0.0.1\"\n user = root\n"
-	    " redirect = \"127.0.0.1 %u\"\n}\n",
-	    back, front, back);
+	    " redirect = \"127.0.0.1 %u\"\n}\n", back, front, back);
 	h_start(&d, conf);
 	for (size_t i = 0; i < sizeof(big); i++)
 		big[i] = (char)(i % 251);
@@ -398,7 +377,7 @@ Test(access, redirect_relays_both_ways_with_half_close)
 
 Test(access, log_type_file_is_reopened_on_sigusr2)
 {
-	struct h_daemon d = {0};
+	struct h_daemon d = { 0 };
 	uint16_t port = h_free_port();
 	char logfile[PATH_MAX + 16], rotated[PATH_MAX + 16], with_log[9000];
 
@@ -406,7 +385,7 @@ Test(access, log_type_file_is_reopened_on_sigusr2)
 	snprintf(logfile, sizeof(logfile), "%s/service.log", d.dir);
 	snprintf(rotated, sizeof(rotated), "%s/service.log.1", d.dir);
 	snprintf(with_log, sizeof(with_log), "log_type = \"file %s\"\n%s",
-	         logfile, conf_cat(port, ""));
+	    logfile, conf_cat(port, ""));
 	h_write_file(&d, "portier.conf", with_log, 0644);
 	kill(d.pid, SIGHUP);
 	struct h_daemon file_view = d;
@@ -426,7 +405,7 @@ Test(access, log_type_file_is_reopened_on_sigusr2)
 
 Test(access, chroot_view_of_the_handler)
 {
-	struct h_daemon d = {0};
+	struct h_daemon d = { 0 };
 	uint16_t port = h_free_port();
 	char jail[PATH_MAX + 16], cmd[PATH_MAX * 3];
 	size_t n;
@@ -436,16 +415,14 @@ Test(access, chroot_view_of_the_handler)
 		cr_skip_test("chroot needs root");
 	h_mkdir(&d);
 	snprintf(jail, sizeof(jail), "%s/jail", d.dir);
-	snprintf(cmd, sizeof(cmd),
-	         "mkdir -p %s && cp %s/tests/lsroot %s/ && "
-	         "touch %s/marker",
-	         jail, TOP_BUILDDIR, jail, jail);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s && cp %s/tests/lsroot %s/ && "
+	    "touch %s/marker", jail, TOP_BUILDDIR, jail, jail);
 	free(h_run(cmd, &status));
 	cr_assert_eq(status, 0);
 	snprintf(conf, sizeof(conf),
-	         "service jailed {\n port = %u\n bind = \"127.0.0.1\"\n"
-	         " user = nobody\n chroot = \"%s\"\n server = \"/lsroot\"\n}\n",
-	         port, jail);
+	    "service jailed {\n port = %u\n bind = \"127.0.0.1\"\n"
+	    " user = nobody\n chroot = \"%s\"\n server = \"/lsroot\"\n}\n",
+	    port, jail);
 	h_start(&d, conf);
 	char *out = h_roundtrip("127.0.0.1", port, "", 0, &n);
 	cr_assert_str_eq(out, "lsroot\nmarker\nuid 65534\n");
