@@ -8,6 +8,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -693,5 +695,132 @@ Test(access, traffic_in_the_exit_line_of_redirect_and_internal)
 	cr_assert(h_log_wait(&d, "iecho: START host=127.0.0.1 port=", 5000));
 	cr_assert(h_log_wait(&d, "iecho: EXIT host=127.0.0.1 port=", 5000));
 	cr_assert(h_log_wait(&d, "s bytes_in=5 bytes_out=5", 5000));
+	h_stop(&d);
+}
+
+/* A user who is a member of some group besides its primary one. */
+static bool
+find_member(char *user, size_t size, gid_t *primary, gid_t *extra)
+{
+	struct group *gr;
+	bool found = false;
+
+	setgrent();
+	while (!found && (gr = getgrent()) != NULL) {
+		for (char **m = gr->gr_mem; *m != NULL && !found; m++) {
+			struct passwd *pw = getpwnam(*m);
+			if (pw == NULL || pw->pw_uid == 0 ||
+			    pw->pw_gid == gr->gr_gid)
+				continue;
+			strlcpy(user, *m, size);
+			*primary = pw->pw_gid;
+			*extra = gr->gr_gid;
+			found = true;
+		}
+	}
+	endgrent();
+	return found;
+}
+
+Test(access, groups_yes_gives_the_supplementary_groups_and_no_drops_them)
+{
+	struct h_daemon d = { 0 };
+	uint16_t p1 = h_free_port(), p2 = h_free_port();
+	char user[64], want[64];
+	gid_t primary, extra;
+	size_t n;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root");
+	if (!find_member(user, sizeof(user), &primary, &extra))
+		cr_skip_test("no user with a supplementary group here");
+	snprintf(conf, sizeof(conf),
+	    "service with {\n port = %u\n bind = \"127.0.0.1\"\n user = \"%s\"\n"
+	    " groups = yes\n server = \"/usr/bin/id\"\n server_args = {\"-G\"}\n"
+	    "}\n"
+	    "service without {\n port = %u\n bind = \"127.0.0.1\"\n"
+	    " user = \"%s\"\n groups = no\n server = \"/usr/bin/id\"\n"
+	    " server_args = {\"-G\"}\n}\n", p1, user, p2, user);
+	h_start(&d, conf);
+	char *out = h_roundtrip("127.0.0.1", p1, "", 0, &n);
+	snprintf(want, sizeof(want), " %u", (unsigned)extra);
+	cr_assert_not_null(strstr(out, want), "%s: '%s' lacks %u", user, out,
+	    (unsigned)extra);
+	free(out);
+	out = h_roundtrip("127.0.0.1", p2, "", 0, &n);
+	snprintf(want, sizeof(want), "%u\n", (unsigned)primary);
+	cr_assert_str_eq(out, want);
+	free(out);
+	h_stop(&d);
+}
+
+/* One flood client: 's' served ("ok\n"), 'r' refused (closed at once),
+ * 'x' anything else. */
+static char
+flood_one(const char *src, uint16_t port)
+{
+	char buf[8];
+	int fd = h_connect_from(src, "127.0.0.1", port);
+
+	if (fd == -1)
+		return 'x';
+	ssize_t n = h_read_all(fd, buf, sizeof(buf), 20000);
+	close(fd);
+	if (n == 3 && memcmp(buf, "ok\n", 3) == 0)
+		return 's';
+	return n == 0 ? 'r' : 'x';
+}
+
+/*
+ * 2,000 connections, 64 at once, from two addresses, against
+ * instances = 8 and per_source = 4: each client is served or refused
+ * with a logged reason, and the master ends as it began.
+ */
+Test(access, flood_with_refusals_accounts_for_every_client)
+{
+	struct h_daemon d = { 0 };
+	uint16_t port = h_free_port();
+	pid_t workers[64];
+	int report[2];
+	int served = 0, refused = 0, other = 0;
+
+	snprintf(conf, sizeof(conf),
+	    "service flood {\n port = %u\n bind = \"127.0.0.1\"\n user = root\n"
+	    " server = \"/bin/echo\"\n server_args = {\"ok\"}\n"
+	    " instances = 8\n per_source = 4\n backlog = 1024\n}\n", port);
+	h_start(&d, conf);
+	int fds_before = h_count_fds(d.pid);
+	cr_assert_eq(pipe(report), 0);
+	for (int w = 0; w < 64; w++) {
+		if ((workers[w] = fork()) == 0) {
+			const char *src = w % 2 ? "127.0.0.2" : "127.0.0.3";
+			int count = w < 2000 % 64 ? 2000 / 64 + 1 : 2000 / 64;
+			for (int i = 0; i < count; i++) {
+				char r = flood_one(src, port);
+				(void)write(report[1], &r, 1);
+			}
+			_exit(0);
+		}
+	}
+	close(report[1]);
+	char r;
+	while (read(report[0], &r, 1) == 1)
+		*(r == 's' ? &served : r == 'r' ? &refused : &other) += 1;
+	close(report[0]);
+	for (int w = 0; w < 64; w++)
+		waitpid(workers[w], NULL, 0);
+	cr_log_info("flood: %d served, %d refused (per_source)", served,
+	    refused);
+	cr_assert_eq(served + refused + other, 2000);
+	cr_assert_eq(other, 0, "%d clients neither served nor refused", other);
+	cr_assert_gt(served, 0);
+	cr_assert(h_log_wait_count(&d, "flood: FAIL reason=", refused, 10000));
+	cr_assert_eq(h_log_count(&d, "flood: FAIL reason=per_source"), refused,
+	    "every refusal logged once, with its reason");
+	for (int i = 0; i < 400 && h_count_children(d.pid) > 0; i++)
+		poll(NULL, 0, 10);
+	cr_assert_eq(h_count_children(d.pid), 0, "zombies or stragglers");
+	cr_assert_eq(h_count_fds(d.pid), fds_before, "descriptor leak");
+	cr_assert(h_alive(d.pid), "master died");
 	h_stop(&d);
 }
