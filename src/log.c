@@ -126,10 +126,12 @@ fatalx(const char *fmt, ...)
 void
 log_handler_line(const char *service, long pid, const char *line, size_t len)
 {
-	char clean[1024];
+	/* spawn.c hands over at most 1024 bytes, each may become "\xNN":
+	 * room for all of them, or a full line lost its last bytes. */
+	char clean[4 * 1024 + 1];
 	size_t o = 0;
 
-	for (size_t i = 0; i < len && o + 5 < sizeof(clean); i++) {
+	for (size_t i = 0; i < len && o + 5 <= sizeof(clean); i++) {
 		unsigned char c = (unsigned char)line[i];
 		if (c >= 0x20 && c != 0x7f) {
 			clean[o++] = (char)c;

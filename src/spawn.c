@@ -4,12 +4,14 @@
 
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,10 +29,15 @@
 #define SPAWN_STDERR_MAX 1024
 
 /* Handlers' stderr (see spawn_init) and a line not yet complete. */
-static int stderr_fds[2] = { -1, -1 };
+static int stderr_fd = -1;
+static struct sockaddr_un stderr_addr; /* where handlers send their lines */
+static socklen_t stderr_addrlen;
+static char stderr_prefix[48];     /* "portier-<master PID>-": names */
+static char stderr_dgram[1 << 18]; /* past any datagram's size limit */
 static char stderr_line[SPAWN_STDERR_MAX];
 static size_t stderr_len;
 static long stderr_pid;
+static long stderr_handler; /* whose handler stderr_pid belongs to */
 static char stderr_service[128];
 
 /*
@@ -265,6 +272,45 @@ child_close_rest(int first)
 }
 
 /*
+ * fd 2: a datagram socket of this handler's own, named after its PID and
+ * connected to the master.  Everything the handler starts inherits it, so
+ * the name says whose line it is even when the writer is a short-lived
+ * command that is gone before the master reads (see spawn_init).
+ */
+static int
+child_stderr(void)
+{
+	struct sockaddr_un me = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+
+	if (fd == -1)
+		return -1;
+	if (fd < 3) { /* never on top of 0 or 1, which come next */
+		int high = fcntl(fd, F_DUPFD, 3);
+		close(fd);
+		if ((fd = high) == -1)
+			return -1;
+	}
+	child_format_pid(me.sun_path + 1, sizeof(me.sun_path) - 1,
+	    stderr_prefix, (long)getpid());
+	socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+	    1 + strlen(me.sun_path + 1));
+	/* Taken (a PID reused while an old handler's child lives): let
+	 * the kernel pick a name; the writer's session still names it. */
+	if (bind(fd, (struct sockaddr *)&me, len) == -1 &&
+	    bind(fd, (struct sockaddr *)&me, sizeof(sa_family_t)) == -1)
+		return -1;
+	/* The kernel doubles it: one write(2) may then carry just under
+	 * 256 KiB, what the master reads at once (stderr_dgram). */
+	int sndbuf = sizeof(stderr_dgram) / 2;
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	if (connect(fd, (struct sockaddr *)&stderr_addr, stderr_addrlen) ==
+	    -1 || dup2(fd, 2) == -1)
+		return -1;
+	return close(fd);
+}
+
+/*
  * The child side, run between vfork and exec: only system calls, no
  * allocation, no stdio, since it shares the master's memory.
  */
@@ -278,7 +324,7 @@ child_run(struct service *svc, int conn, char **envp, const sigset_t *mask)
 	for (int sig = 1; sig < NSIG; sig++)
 		(void)sigaction(sig, &sa, NULL);
 	setsid();
-	if (dup2(stderr_fds[1], 2) == -1 || dup2(conn, 0) == -1 ||
+	if (child_stderr() == -1 || dup2(conn, 0) == -1 ||
 	    dup2(conn, 1) == -1)
 		_exit(111);
 	if (svc->is_wait && dup2(conn, 3) == -1) /* SD_LISTEN_FDS_START */
@@ -607,7 +653,10 @@ spawn_remember(pid_t pid, const char *service)
 	strlcpy(r->service, service, sizeof(r->service));
 }
 
-/* The service whose handler PID is, running or lately reaped. */
+/*
+ * The service of the handler PID (from the sender's name, else the
+ * writer's PID), running or lately reaped.
+ */
 static const char *
 spawn_service_of(pid_t pid)
 {
@@ -644,8 +693,8 @@ spawn_reap(int signo)
 		 * Log what the handler said before it exited, while its PID
 		 * is still in the table to name its service.
 		 */
-		spawn_stderr_read(stderr_fds[0], NULL);
-		if (stderr_pid == pid)
+		spawn_stderr_read(stderr_fd, NULL);
+		if (stderr_handler == pid) /* its, or its command's, last words */
 			spawn_stderr_flush();
 		RB_REMOVE(child_tree, &children, c);
 		child_count--;
@@ -713,11 +762,14 @@ spawn_dump(void)
 }
 
 /*
- * Handlers' stderr: one AF_UNIX stream socket for all of them, with
- * SO_PASSCRED, so each read carries the writer's PID (the kernel never
- * joins data from different senders' credentials in one read) and the
- * child table names its service.  One descriptor in all, however many
- * services: 500 services fit select()'s FD_SETSIZE with room to spare.
+ * Handlers' stderr: one AF_UNIX datagram socket in the master receives
+ * every handler's lines, so one descriptor serves any number of services
+ * (500 services fit select()'s FD_SETSIZE with room to spare).  Each
+ * handler sends from a socket of its own named "portier-MASTER-HANDLER"
+ * (child_stderr), which names the service even for a line from a command
+ * the handler ran and that is gone already; SO_PASSCRED gives the PID of
+ * the process that wrote it.  A full queue blocks the writer, as a full
+ * pipe would.
  */
 
 /*
@@ -752,13 +804,17 @@ spawn_stderr_flush(void)
 	stderr_len = 0;
 }
 
-/* Log complete lines; keep a partial one until its writer says more. */
+/*
+ * Log complete lines; keep a partial one until its writer says more.
+ * HANDLER is the handler the sender's name gives, or 0.
+ */
 static void
-spawn_stderr_consume(long pid, const char *buf, size_t len)
+spawn_stderr_consume(long handler, long pid, const char *buf, size_t len)
 {
 	if (pid != stderr_pid) {
 		spawn_stderr_flush();
-		strlcpy(stderr_service, spawn_service_of((pid_t)pid),
+		stderr_handler = handler > 0 ? handler : pid;
+		strlcpy(stderr_service, spawn_service_of((pid_t)stderr_handler),
 		    sizeof(stderr_service));
 		stderr_pid = pid;
 	}
@@ -772,21 +828,40 @@ spawn_stderr_consume(long pid, const char *buf, size_t len)
 	}
 }
 
+/* The handler PID in a sender's name "\0portier-MASTER-HANDLER", or 0. */
+static long
+spawn_stderr_sender(const struct sockaddr_un *from, socklen_t len)
+{
+	char name[sizeof(from->sun_path)];
+	size_t plen = strlen(stderr_prefix);
+	size_t off = offsetof(struct sockaddr_un, sun_path) + 1;
+
+	if (len <= off || from->sun_path[0] != '\0')
+		return 0;
+	memcpy(name, from->sun_path + 1, len - off);
+	name[len - off] = '\0';
+	if (strncmp(name, stderr_prefix, plen) != 0)
+		return 0;
+	return strtol(name + plen, NULL, 10);
+}
+
 static void
 spawn_stderr_read(int fd, void *arg)
 {
-	char buf[4096];
 	char cbuf[CMSG_SPACE(sizeof(struct ucred))];
-	struct iovec iov = { buf, sizeof(buf) };
+	struct iovec iov = { stderr_dgram, sizeof(stderr_dgram) };
 
 	for (int round = 0; round < 64; round++) {
+		struct sockaddr_un from;
 		struct msghdr msg = { 0 };
+		msg.msg_name = &from;
+		msg.msg_namelen = sizeof(from);
 		msg.msg_iov = &iov;
 		msg.msg_iovlen = 1;
 		msg.msg_control = cbuf;
 		msg.msg_controllen = sizeof(cbuf);
 		ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT);
-		if (n <= 0)
+		if (n < 0)
 			return;
 		long pid = 0;
 		struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
@@ -795,7 +870,8 @@ spawn_stderr_read(int fd, void *arg)
 			memcpy(&cred, CMSG_DATA(cm), sizeof(cred));
 			pid = cred.pid;
 		}
-		spawn_stderr_consume(pid, buf, (size_t)n);
+		spawn_stderr_consume(spawn_stderr_sender(&from, msg.msg_namelen),
+		    pid, stderr_dgram, (size_t)n);
 	}
 }
 
@@ -803,14 +879,21 @@ int
 spawn_init(void)
 {
 	const int on = 1;
+	sa_family_t family = AF_UNIX;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, stderr_fds) ==
+	snprintf(stderr_prefix, sizeof(stderr_prefix), "portier-%ld-",
+	    (long)getpid());
+	stderr_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (stderr_fd == -1)
+		return -1;
+	/* Autobind: a unique abstract name, no file to clean up. */
+	stderr_addrlen = sizeof(stderr_addr);
+	if (bind(stderr_fd, (struct sockaddr *)&family, sizeof(family)) ==
+	    -1 ||
+	    getsockname(stderr_fd, (struct sockaddr *)&stderr_addr,
+		&stderr_addrlen) == -1 ||
+	    setsockopt(stderr_fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) ==
 	    -1)
 		return -1;
-	if (setsockopt(stderr_fds[0], SOL_SOCKET, SO_PASSCRED, &on,
-		sizeof(on)) == -1)
-		return -1;
-	shutdown(stderr_fds[0], SHUT_WR);
-	shutdown(stderr_fds[1], SHUT_RD);
-	return loop_watch_read(stderr_fds[0], spawn_stderr_read, NULL);
+	return loop_watch_read(stderr_fd, spawn_stderr_read, NULL);
 }

@@ -412,10 +412,14 @@ int
 h_log_count(struct h_daemon *d, const char *needle)
 {
 	char *log = h_log_read(d);
+	size_t len = strlen(needle);
 	int n = 0;
 
-	for (char *p = log; p && (p = strstr(p, needle)) != NULL; p++)
-		n++;
+	/* A plain scan: ASan's strstr measures the whole haystack on every
+	 * call, which made counting 600000 matches quadratic. */
+	for (char *p = log; p != NULL && *p != '\0'; p++)
+		if (*p == needle[0] && strncmp(p, needle, len) == 0)
+			n++;
 	free(log);
 	return n;
 }

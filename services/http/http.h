@@ -77,6 +77,12 @@ struct http_resolved {
 int http_resolve(const char *root, const char *path,
                  bool (*is_cgi)(const char *file), struct http_resolved *);
 
+/*
+ * Open FILE, a real path http_resolve found inside ROOT, refusing any
+ * symlink met on the way (one swapped in since the check): -1 / errno.
+ */
+int http_open_beneath(const char *root, const char *file, int flags);
+
 /* Range: bytes=... for a SIZE-byte file. */
 enum http_range_result {
 	RANGE_NONE,          /* no usable single range: send everything */

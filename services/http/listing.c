@@ -4,10 +4,12 @@
 
 #include <sys/stat.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "httpd.h"
 
@@ -24,15 +26,18 @@ listing_cmp(const void *a, const void *b)
 }
 
 static struct listing_entry *
-listing_read(const char *dir, size_t *count)
+listing_read(int fd, size_t *count)
 {
 	struct listing_entry *v = NULL;
 	struct dirent *de;
 	size_t n = 0;
-	DIR *d = opendir(dir);
+	DIR *d = fd == -1 ? NULL : fdopendir(fd);
 
-	if (d == NULL)
+	if (d == NULL) {
+		if (fd != -1)
+			close(fd);
 		return NULL;
+	}
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue; /* dotfiles, ".", ".." */
@@ -59,7 +64,8 @@ httpd_send_listing(struct httpd *h, struct exchange *ex, const char *dir,
 {
 	struct response body, head;
 	size_t n = 0;
-	struct listing_entry *v = listing_read(dir, &n);
+	struct listing_entry *v = listing_read(
+	    http_open_beneath(h->root, dir, O_RDONLY | O_DIRECTORY), &n);
 
 	if (v == NULL)
 		return httpd_send_error(h, ex, 403, NULL);

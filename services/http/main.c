@@ -121,12 +121,15 @@ options(struct httpd *h, int argc, char **argv)
 static void
 first_line(const struct httpd *h, char *out, size_t size)
 {
-	size_t n = 0;
+	size_t skip = 0, n = 0;
 
-	while (n < h->in_len && n + 1 < size && h->in[n] != '\n' &&
-	       h->in[n] != '\r')
+	/* The empty lines a request may follow (RFC 9112 2.2) are not it. */
+	while (skip < h->in_len && (h->in[skip] == '\r' || h->in[skip] == '\n'))
+		skip++;
+	while (skip + n < h->in_len && n + 1 < size &&
+	       h->in[skip + n] != '\n' && h->in[skip + n] != '\r')
 		n++;
-	memcpy(out, h->in, n);
+	memcpy(out, h->in + skip, n);
 	out[n] = '\0';
 }
 

@@ -3,12 +3,18 @@
 #include <config.h>
 
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#ifdef SYS_openat2
+#include <linux/openat2.h>
+#endif
 
 #include "http.h"
 
@@ -193,4 +199,38 @@ http_resolve(const char *root, const char *path,
 		}
 		at = next;
 	}
+}
+
+/*
+ * http_resolve checked FILE's real path; between that check and the open,
+ * a local user who can write in the tree could swap a directory for a
+ * symlink to "/".  openat2 (Linux 5.6) refuses any symlink on the way
+ * and any step out of ROOT, so what is opened is what was checked.
+ */
+int
+http_open_beneath(const char *root, const char *file, int flags)
+{
+#ifdef SYS_openat2
+	size_t n = strlen(root);
+
+	if (strncmp(file, root, n) == 0 &&
+	    (file[n] == '/' || file[n] == '\0')) {
+		const char *rel = file[n] == '/' && file[n + 1] ? file + n + 1
+								: ".";
+		int dir = open(n ? root : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (dir == -1)
+			return -1;
+		struct open_how how = {
+			.flags = (uint64_t)(flags | O_CLOEXEC),
+			.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS,
+		};
+		int fd = (int)syscall(SYS_openat2, dir, rel, &how, sizeof(how));
+		int saved = errno;
+		close(dir);
+		errno = saved;
+		if (fd != -1 || errno != ENOSYS)
+			return fd;
+	}
+#endif
+	return open(file, flags | O_NOFOLLOW | O_CLOEXEC);
 }

@@ -159,6 +159,20 @@ request_transfer_coding(const char *v)
 	return strcasecmp(v, "chunked") == 0 ? 0 : 501;
 }
 
+/*
+ * Host is uri-host [":" port] (RFC 3986 3.2.2): it becomes SERVER_NAME
+ * for CGI scripts, so nothing outside that grammar's characters passes.
+ */
+static bool
+request_host_is_valid(const char *v)
+{
+	static const char allowed[] = "abcdefghijklmnopqrstuvwxyz"
+	                              "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	                              "-._~!$&'()*+,;=:[]%";
+
+	return strspn(v, allowed) == strlen(v);
+}
+
 /* The framing of the body and the one Host, across all header lines. */
 static int
 request_validate(struct http_request *req)
@@ -169,7 +183,8 @@ request_validate(struct http_request *req)
 	for (int i = 0; i < req->n_headers && rc == 0; i++) {
 		const char *name = req->headers[i].name;
 		const char *v = req->headers[i].value;
-		if (strcasecmp(name, "Host") == 0 && ++hosts > 1)
+		if (strcasecmp(name, "Host") == 0 &&
+		    (++hosts > 1 || !request_host_is_valid(v)))
 			rc = 400; /* RFC 9112 3.2 */
 		else if (strcasecmp(name, "Content-Length") == 0)
 			rc = request_content_length(v, &req->content_length);

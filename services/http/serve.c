@@ -64,10 +64,11 @@ serve_find_index(struct httpd *h, const char *path, struct http_resolved *r)
 	return false;
 }
 
+/* INDEX: the directory's index file, or NULL. */
 static int
 serve_static(struct httpd *h, struct exchange *ex, const char *method,
              const char *path, const char *query, bool trailing_slash,
-             struct http_resolved *r)
+             struct http_resolved *r, struct http_resolved *index)
 {
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return httpd_send_error(
@@ -79,11 +80,12 @@ serve_static(struct httpd *h, struct exchange *ex, const char *method,
 		return httpd_send_error(h, ex, 403, NULL);
 	if (!trailing_slash && strcmp(path, "/") != 0)
 		return serve_redirect_slash(h, ex, path, query);
-	struct http_resolved index;
-	if (serve_find_index(h, path, &index))
-		return httpd_send_file(h, ex, index.file);
-	return httpd_send_listing(h, ex, r->file,
-	                          strcmp(path, "/") == 0 ? "/" : path);
+	if (index != NULL)
+		return httpd_send_file(h, ex, index->file);
+	/* The title names the URL as requested: with its slash. */
+	char url[HTTP_MAX_REQUEST_LINE + 2];
+	snprintf(url, sizeof(url), "%s/", strcmp(path, "/") == 0 ? "" : path);
+	return httpd_send_listing(h, ex, r->file, url);
 }
 
 int
@@ -111,5 +113,13 @@ httpd_serve_path(struct httpd *h, struct exchange *ex, const char *method,
 		return httpd_run_cgi(h, ex, method, &r, query, depth);
 	if (r.path_info[0] != '\0')
 		return httpd_send_error(h, ex, 404, NULL);
-	return serve_static(h, ex, method, path, query, trailing_slash, &r);
+	/* "dir/" may name an index file, and -i may list a script. */
+	struct http_resolved index;
+	bool has_index = S_ISDIR(r.st.st_mode) &&
+	                 (trailing_slash || strcmp(path, "/") == 0) &&
+	                 serve_find_index(h, path, &index);
+	if (has_index && httpd_is_cgi(index.file))
+		return httpd_run_cgi(h, ex, method, &index, query, depth);
+	return serve_static(h, ex, method, path, query, trailing_slash, &r,
+	                    has_index ? &index : NULL);
 }

@@ -11,8 +11,8 @@ extern char **environ;
 
 /*
  * The report lists "env NAME=value", then "fd N" for every descriptor
- * open at exec time, then "uid N" and, under wait = yes, whether
- * LISTEN_PID names this process.
+ * open at exec time, then "uid N", "gid N", "groups N...", and under
+ * wait = yes whether LISTEN_PID names this process.
  */
 static void
 envdump_report(FILE *out)
@@ -31,6 +31,13 @@ envdump_report(FILE *out)
 	if (dir != NULL)
 		closedir(dir);
 	fprintf(out, "uid %ld\n", (long)getuid());
+	fprintf(out, "gid %ld\n", (long)getgid());
+	gid_t groups[64];
+	int n = getgroups(64, groups);
+	fputs("groups", out);
+	for (int i = 0; i < n; i++)
+		fprintf(out, " %ld", (long)groups[i]);
+	fputs("\n", out);
 	const char *lpid = getenv("LISTEN_PID");
 	if (lpid != NULL)
 		fprintf(out, "listen_pid %s\n",

@@ -8,6 +8,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -350,6 +352,70 @@ Test(core, handler_environment_is_built_from_nothing)
 	h_stop(&d);
 }
 
+/* envdump's "uid/gid/groups" lines for a service with CREDENTIALS. */
+static char *
+credentials_of(struct h_daemon *d, const char *credentials)
+{
+	uint16_t port = h_free_port();
+	char cmd[256];
+	int status;
+
+	/* A copy nobody can reach, wherever the build tree lives. */
+	h_mkdir(d);
+	snprintf(cmd, sizeof(cmd), "cp %s %s/envdump", H_HELPER("envdump"),
+	         d->dir);
+	free(h_run(cmd, &status));
+	cr_assert_eq(status, 0);
+	h_start(d, h_conf("service who {\n port = %u\n bind = \"127.0.0.1\"\n"
+	                  " server = \"%s/envdump\"\n %s\n}\n",
+	                  port, d->dir, credentials));
+	char *out = fetch("127.0.0.1", port, NULL);
+	h_stop(d);
+	char *at = strstr(out, "\nuid ");
+	cr_assert_not_null(at, "%s", out);
+	memmove(out, at + 1, strlen(at));
+	char *groups = strstr(out, "groups");
+	cr_assert_not_null(groups, "%s", out);
+	groups[strcspn(groups, "\n") + 1] = '\0';
+	return out;
+}
+
+/* "uid U\ngid G\ngroups\n" for USER's own uid and GROUP's gid. */
+static const char *
+credentials_want(const char *user, const char *group)
+{
+	static char want[128];
+	struct passwd *pw = getpwnam(user);
+	cr_assert_not_null(pw, "no user %s here", user);
+	long uid = (long)pw->pw_uid, gid = (long)pw->pw_gid;
+
+	if (group != NULL) {
+		struct group *gr = getgrnam(group);
+		cr_assert_not_null(gr, "no group %s here", group);
+		gid = (long)gr->gr_gid;
+	}
+	snprintf(want, sizeof(want), "uid %ld\ngid %ld\ngroups\n", uid, gid);
+	return want;
+}
+
+Test(core, handlers_drop_to_the_configured_credentials)
+{
+	struct h_daemon d1 = {0}, d2 = {0}, d3 = {0};
+
+	if (geteuid() != 0)
+		cr_skip_test("credentials are only changed when run as root");
+	/* No user: nobody, its group, no supplementary groups. */
+	char *out = credentials_of(&d1, "");
+	cr_assert_str_eq(out, credentials_want("nobody", NULL));
+	free(out);
+	out = credentials_of(&d2, "user = \"daemon\"");
+	cr_assert_str_eq(out, credentials_want("daemon", NULL));
+	free(out);
+	out = credentials_of(&d3, "user = \"daemon\" group = \"nogroup\"");
+	cr_assert_str_eq(out, credentials_want("daemon", "nogroup"));
+	free(out);
+}
+
 Test(core, wait_yes_environment_and_descriptors)
 {
 	struct h_daemon d = {0};
@@ -545,6 +611,63 @@ Test(core, stderr_of_a_handlers_child_names_the_service)
 	cr_assert_eq(n, 5);
 	cr_assert_arr_eq(buf, "done\n", 5);
 	cr_assert_not(h_log_contains(&d, "handler["), "untagged line");
+	h_stop(&d);
+}
+
+Test(core, stderr_of_short_lived_commands_names_the_service)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port();
+	size_t n;
+
+	/* ls writes, exits and is reaped at once: often before we read. */
+	h_start(&d,
+	        h_conf(H_DEFAULTS "service lsr {\n port = %u\n"
+	                          " bind = \"127.0.0.1\"\n"
+	                          " server = \"/bin/sh\"\n"
+	                          " server_args = {\"-c\", \"ls "
+	                          "/nonexistent-portier-path; echo done\"}\n"
+	                          "}\n",
+	               port));
+	for (int i = 0; i < 20; i++) {
+		char *out = h_roundtrip("127.0.0.1", port, "", 0, &n);
+		cr_assert_str_eq(out, "done\n");
+		free(out);
+	}
+	cr_assert(h_log_wait_count(&d, "/nonexistent-portier-path", 20, 5000));
+	cr_assert_eq(h_log_count(&d, "\nlsr["), 20, "%d of 20 tagged lsr[",
+	             h_log_count(&d, "\nlsr["));
+	h_stop(&d);
+}
+
+Test(core, stderr_volume_is_logged_whole)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port();
+	char buf[16];
+	int fds[4];
+
+	/* 4 handlers at once, 150000 bytes each, in 1024-byte log lines. */
+	h_start(&d,
+	        h_conf(H_DEFAULTS "service big {\n port = %u\n"
+	                          " bind = \"127.0.0.1\"\n"
+	                          " server = \"/bin/sh\"\n"
+	                          " server_args = {\"-c\", \"head -c 150000 "
+	                          "/dev/zero | tr '\\\\000' Q >&2; echo ok\"}\n"
+	                          "}\n",
+	               port));
+	for (int i = 0; i < 4; i++)
+		cr_assert_neq(fds[i] = h_connect("127.0.0.1", port), -1);
+	for (int i = 0; i < 4; i++) {
+		cr_assert_eq(h_read_all(fds[i], buf, sizeof(buf), 10000), 3);
+		cr_assert_arr_eq(buf, "ok\n", 3);
+		close(fds[i]);
+	}
+	cr_assert(h_log_wait_count(&d, "Q", 600000, 10000),
+	          "%d of 600000 bytes logged", h_log_count(&d, "Q"));
+	cr_assert_eq(h_log_count(&d, "Q"), 600000);
+	cr_assert_eq(h_log_count(&d, "\nbig["), h_log_count(&d, "\n") - 1,
+	             "a line not tagged big[");
 	h_stop(&d);
 }
 

@@ -451,6 +451,34 @@ Test(daemon, check_flag_on_good_and_bad_files)
 	free(out);
 }
 
+Test(daemon, command_line_flags)
+{
+	int status;
+	char want[64];
+
+	char *out = run_portierd("-v", &status);
+	snprintf(want, sizeof(want), "portierd %s\n", PACKAGE_VERSION);
+	cr_assert_eq(status, 0);
+	cr_assert_str_eq(out, want);
+	free(out);
+	out = run_portierd("-h", &status);
+	cr_assert_eq(status, 0);
+	cr_assert(strncmp(out, "usage: portierd", 15) == 0, "%s", out);
+	free(out);
+	/* Usage mistakes are permanent errors: 100, as for handlers. */
+	out = run_portierd("-x", &status);
+	cr_assert_eq(status, 100);
+	cr_assert(strstr(out, "usage: portierd"), "%s", out);
+	free(out);
+	out = run_portierd("-n extra-argument", &status);
+	cr_assert_eq(status, 100);
+	free(out);
+	out = run_portierd("-l bogus -f /dev/null", &status);
+	cr_assert_eq(status, 100);
+	cr_assert(strstr(out, "unknown log level: bogus"), "%s", out);
+	free(out);
+}
+
 /* The PID in FILE once the daemon has written it (bounded), or 0. */
 static long
 pidfile_wait(const char *file)

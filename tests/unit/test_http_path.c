@@ -4,6 +4,8 @@
 #include <config.h>
 
 #include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -238,5 +240,34 @@ Test(path, resolve_walks_to_scripts_and_refuses_the_rest)
 	longp[0] = '/';
 	longp[sizeof(longp) - 1] = '\0';
 	cr_assert_eq(http_resolve(tree, longp, NULL, &r), 414);
+	tree_remove();
+}
+
+/* What http_resolve checked is what gets opened: a symlink swapped in on
+ * the way (here: simply present) is refused, not followed. */
+Test(path, open_beneath_refuses_links_on_the_way)
+{
+	char p[PATH_MAX * 2];
+
+	tree_create();
+	make("d", "/");
+	make("d/f.txt", NULL);
+	make("alias", "d");
+	make("d/etc", "/etc");
+	snprintf(p, sizeof(p), "%s/d/f.txt", tree);
+	int fd = http_open_beneath(tree, p, O_RDONLY);
+	cr_assert_neq(fd, -1, "%s: %s", p, strerror(errno));
+	close(fd);
+	snprintf(p, sizeof(p), "%s/d", tree);
+	fd = http_open_beneath(tree, p, O_RDONLY | O_DIRECTORY);
+	cr_assert_neq(fd, -1);
+	close(fd);
+	fd = http_open_beneath(tree, tree, O_RDONLY | O_DIRECTORY);
+	cr_assert_neq(fd, -1, "the root itself");
+	close(fd);
+	snprintf(p, sizeof(p), "%s/alias/f.txt", tree);
+	cr_assert_eq(http_open_beneath(tree, p, O_RDONLY), -1);
+	snprintf(p, sizeof(p), "%s/d/etc/passwd", tree);
+	cr_assert_eq(http_open_beneath(tree, p, O_RDONLY), -1);
 	tree_remove();
 }

@@ -203,6 +203,10 @@ Test(request, body_framing)
 	    "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked",
 	    "Host: a\r\nHost: b",
 	    "Host: a\r\nhost: a",
+	    "Host: a b",
+	    "Host: a/b",
+	    "Host: \"x\"",
+	    "Host: a\\b",
 	};
 	char in[512];
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
@@ -271,4 +275,19 @@ Test(request, forms_of_target_and_method)
 	cr_assert_eq(parse("GET / HTTP/1.1\r\nX: a\rb\r\n\r\n", &req), 400);
 	cr_assert_eq(parse("GET / HTTP/1.10\r\n\r\n", &req), 400);
 	cr_assert_eq(parse("GET / http/1.1\r\n\r\n", &req), 400);
+}
+
+Test(request, host_forms)
+{
+	struct http_request req;
+	const char *good[] = {"Host: [::1]:8080", "Host: a.example:80",
+	                      "Host: xn--bcher-kva.example", "Host:"};
+	char in[256];
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++) {
+		snprintf(in, sizeof(in), "GET / HTTP/1.1\r\n%s\r\n\r\n",
+		         good[i]);
+		cr_assert_eq(parse(in, &req), 0, "%s", good[i]);
+		http_request_free(&req);
+	}
 }
