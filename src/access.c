@@ -90,6 +90,18 @@ access_load_rules(struct access_state *st, char *why, size_t whylen)
 	return 0;
 }
 
+/* "FILE:LINE: service NAME: WHY", as conf.c words its errors. */
+static void
+access_error(const struct service *svc, const char *why, char *err,
+    size_t errlen)
+{
+	if (svc->file != NULL)
+		snprintf(err, errlen, "%s:%d: service %s: %s", svc->file,
+		    svc->line, svc->name, why);
+	else
+		snprintf(err, errlen, "service %s: %s", svc->name, why);
+}
+
 int
 access_service_init(struct service *svc, char *err, size_t errlen)
 {
@@ -99,14 +111,14 @@ access_service_init(struct service *svc, char *err, size_t errlen)
 	if (svc->access != NULL)
 		return 0;
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
-		snprintf(err, errlen, "service %s: %s", svc->name, why);
+		access_error(svc, why, err, errlen);
 		return -1;
 	}
 	st->svc = svc;
 	limit_sources_init(&st->sources);
 	svc->access = st;
 	if (access_load_rules(st, why, sizeof(why)) == -1) {
-		snprintf(err, errlen, "service %s: %s", svc->name, why);
+		access_error(svc, why, err, errlen);
 		access_service_fini(svc);
 		return -1;
 	}

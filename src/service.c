@@ -170,6 +170,18 @@ svc_prepare_access(struct config *cfg, char *err, size_t errlen)
 }
 
 int
+svc_check(struct config *cfg, char *err, size_t errlen)
+{
+	struct service *svc;
+
+	if (svc_prepare_access(cfg, err, errlen) == -1)
+		return -1;
+	TAILQ_FOREACH(svc, &cfg->services, entry)
+		access_service_fini(svc);
+	return 0;
+}
+
+int
 svc_reload(const char *file)
 {
 	char err[1024];

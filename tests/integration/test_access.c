@@ -824,3 +824,44 @@ Test(access, flood_with_refusals_accounts_for_every_client)
 	cr_assert(h_alive(d.pid), "master died");
 	h_stop(&d);
 }
+
+/* -C does what a start does with the rules: bad ones are refused. */
+Test(access, check_flag_resolves_rules_and_reads_banners)
+{
+	struct h_daemon d = { 0 };
+	char cmd[PATH_MAX * 2], bad[2048];
+	int status;
+	static const char *rules[] = {
+		" only_from = {\"10.0.0.0/33\"}",
+		" no_access = {\"no-such-host.invalid\"}",
+		" banner_fail = \"/nonexistent/banner\"",
+	};
+	static const char *why[] = {
+		"only_from: '10.0.0.0/33' is not an address",
+		"no_access: 'no-such-host.invalid' is not an address",
+		"banner /nonexistent/banner: No such file",
+	};
+
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		snprintf(bad, sizeof(bad), "service x {\n port = 7999\n"
+		    " server = \"/bin/cat\"\n%s\n}\n", rules[i]);
+		const char *file = h_write_file(&d, "bad.conf", bad, 0644);
+		snprintf(cmd, sizeof(cmd), "%s/src/portierd -C -f %s 2>&1",
+		    TOP_BUILDDIR, file);
+		char *out = h_run(cmd, &status);
+		cr_assert_eq(status, 1, "%s", out);
+		cr_assert(strstr(out, file) == out && strstr(out, why[i]),
+		    "%s", out);
+		free(out);
+	}
+	h_write_file(&d, "ok.conf", "service x {\n port = 7999\n"
+	    " server = \"/bin/cat\"\n only_from = {\"localhost\", \"::1/128\"}\n}\n",
+	    0644);
+	snprintf(cmd, sizeof(cmd), "%s/src/portierd -C -f %s/ok.conf 2>&1",
+	    TOP_BUILDDIR, d.dir);
+	char *out = h_run(cmd, &status);
+	cr_assert_eq(status, 0, "%s", out);
+	cr_assert_str_eq(out, "configuration OK\n");
+	free(out);
+	h_remove_dir(&d);
+}
