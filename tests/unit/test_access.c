@@ -348,3 +348,20 @@ Test(access, relay_traffic_line)
 	             0);
 	cr_assert_eq(out, 6);
 }
+
+Test(acl, ipv6_rules_above_the_mapped_range_reach_ipv4_peers)
+{
+	char *allow[] = {"10.0.0.0/8", "::/1", NULL};
+	char *deny[] = {"::ffff:0:0/96", NULL};
+	struct acl *acl = acl_of(true, allow, deny);
+
+	cr_assert_eq(verdict(acl, "10.1.1.1"), ACL_ALLOW); /* /104 */
+	cr_assert_eq(verdict(acl, "11.1.1.1"), ACL_DENY);  /* /96 */
+	cr_assert_eq(verdict(acl, "::2"), ACL_ALLOW);      /* /1 */
+	cr_assert_eq(verdict(acl, "8000::1"), ACL_NOT_LISTED);
+	acl_free(acl);
+	char *only6[] = {"::/1", NULL};
+	acl = acl_of(true, only6, NULL);
+	cr_assert_eq(verdict(acl, "192.0.2.1"), ACL_ALLOW); /* /1 */
+	acl_free(acl);
+}
