@@ -4,6 +4,7 @@
 
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -93,11 +94,11 @@ access_load_rules(struct access_state *st, char *why, size_t whylen)
 /* "FILE:LINE: service NAME: WHY", as conf.c words its errors. */
 static void
 access_error(const struct service *svc, const char *why, char *err,
-    size_t errlen)
+             size_t errlen)
 {
 	if (svc->file != NULL)
 		snprintf(err, errlen, "%s:%d: service %s: %s", svc->file,
-		    svc->line, svc->name, why);
+		         svc->line, svc->name, why);
 	else
 		snprintf(err, errlen, "service %s: %s", svc->name, why);
 }
@@ -445,6 +446,42 @@ access_on_exit(struct service *svc, struct child *child, int status)
 
 	access_conn_of_child(child, status, &c);
 	access_conn_end(svc, &c);
+}
+
+/* The text of a 128-bit key: IPv4 for a mapped address. */
+static void
+access_key_text(const uint8_t key[16], char ip[ADDR_TEXT_MAX])
+{
+	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6};
+	uint16_t port;
+
+	memcpy(&sin6.sin6_addr, key, 16);
+	access_peer_text((struct sockaddr *)&sin6, sizeof(sin6), ip, &port);
+}
+
+void
+access_dump(const struct service *svc)
+{
+	struct access_state *st = svc->access;
+	struct limit_source *s;
+	char ip[ADDR_TEXT_MAX];
+	int n = 0;
+
+	if (st == NULL)
+		return;
+	if (st->is_cps_paused)
+		log_info("  paused by cps (%d/s)", svc->cps_rate);
+	for (s = limit_source_first(&st->sources); s != NULL;
+	     s = limit_source_next(&st->sources, s)) {
+		/* Bounded: a flood from many addresses must not flood the log.
+		 */
+		if (n++ == 32) {
+			log_info("  ...");
+			break;
+		}
+		access_key_text(s->addr, ip);
+		log_info("  source %s: %d running", ip, s->count);
+	}
 }
 
 bool

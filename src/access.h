@@ -56,6 +56,8 @@ void access_conn_end(struct service *, const struct access_conn *);
 /* The same for a spawned handler. */
 void access_on_start(struct service *, struct child *);
 void access_on_exit(struct service *, struct child *, int status);
+/* SIGUSR1: per-source counts and the cps state, one line each. */
+void access_dump(const struct service *);
 /* True while a limit (cps) holds the service paused. */
 bool access_must_pause(const struct service *);
 

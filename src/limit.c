@@ -110,3 +110,16 @@ limit_source_leave(struct limit_source_tree *tree, const uint8_t addr[16])
 		free(s);
 	}
 }
+
+struct limit_source *
+limit_source_first(struct limit_source_tree *tree)
+{
+	return RB_MIN(limit_source_tree, tree);
+}
+
+struct limit_source *
+limit_source_next(struct limit_source_tree *tree, struct limit_source *s)
+{
+	(void)tree;
+	return RB_NEXT(limit_source_tree, tree, s);
+}

@@ -44,5 +44,9 @@ int limit_source_count(struct limit_source_tree *, const uint8_t addr[16]);
 int limit_source_enter(struct limit_source_tree *, const uint8_t addr[16]);
 /* One fewer; the entry goes when it reaches zero. */
 void limit_source_leave(struct limit_source_tree *, const uint8_t addr[16]);
+/* In address order, for the SIGUSR1 dump. */
+struct limit_source *limit_source_first(struct limit_source_tree *);
+struct limit_source *limit_source_next(struct limit_source_tree *,
+                                       struct limit_source *);
 
 #endif

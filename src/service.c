@@ -283,6 +283,7 @@ svc_dump(void)
 		TAILQ_FOREACH(l, &svc->listeners, entry)
 			log_info("  listener %s (fd %d%s)", l->text, l->fd,
 			    l->is_watched ? "" : ", not watched");
+		access_dump(svc);
 	}
 	spawn_dump();
 }

@@ -865,3 +865,21 @@ Test(access, check_flag_resolves_rules_and_reads_banners)
 	free(out);
 	h_remove_dir(&d);
 }
+
+Test(access, sigusr1_shows_the_per_source_counts)
+{
+	struct h_daemon d = { 0 };
+	uint16_t port = h_free_port();
+
+	h_start(&d, conf_cat(port, " per_source = 5"));
+	int a = open_held("127.0.0.2", port);
+	int b = open_held("127.0.0.2", port);
+	int c = open_held("127.0.0.3", port);
+	kill(d.pid, SIGUSR1);
+	cr_assert(h_log_wait(&d, "  source 127.0.0.2: 2 running", 5000));
+	cr_assert(h_log_wait(&d, "  source 127.0.0.3: 1 running", 5000));
+	close(a);
+	close(b);
+	close(c);
+	h_stop(&d);
+}

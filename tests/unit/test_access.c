@@ -316,7 +316,13 @@ Test(limit, per_source_counts_by_address)
 	cr_assert(RB_EMPTY(&t) == false);
 	limit_source_leave(&t, a);
 	cr_assert(RB_EMPTY(&t), "an address at zero is forgotten");
+	limit_source_enter(&t, b);
 	limit_source_enter(&t, a);
+	struct limit_source *s = limit_source_first(&t);
+	cr_assert_eq(memcmp(s->addr, a, 16), 0, "address order");
+	s = limit_source_next(&t, s);
+	cr_assert_eq(memcmp(s->addr, b, 16), 0);
+	cr_assert_null(limit_source_next(&t, s));
 	limit_sources_clear(&t);
 	cr_assert(RB_EMPTY(&t));
 }
