@@ -371,3 +371,113 @@ Test(acl, ipv6_rules_above_the_mapped_range_reach_ipv4_peers)
 	cr_assert_eq(verdict(acl, "192.0.2.1"), ACL_ALLOW); /* /1 */
 	acl_free(acl);
 }
+
+/* The rule the trie must agree with, the slow way: every rule, the
+ * longest prefix that matches, a tie to no_access. */
+struct ref_rule {
+	uint8_t addr[16];
+	int prefix;
+	bool allow;
+};
+
+static bool
+ref_matches(const struct ref_rule *r, const uint8_t a[16])
+{
+	for (int i = 0; i < r->prefix; i++) {
+		int bit = 7 - i % 8;
+		if (((r->addr[i / 8] >> bit) & 1) != ((a[i / 8] >> bit) & 1))
+			return false;
+	}
+	return true;
+}
+
+static enum acl_verdict
+ref_check(const struct ref_rule *rules, int n, bool has_only_from,
+          const uint8_t a[16])
+{
+	int best = -1;
+	bool allow = false;
+
+	for (int i = 0; i < n; i++) {
+		if (!ref_matches(&rules[i], a) || rules[i].prefix < best)
+			continue;
+		if (rules[i].prefix > best)
+			allow = rules[i].allow;
+		else
+			allow = allow && rules[i].allow;
+		best = rules[i].prefix;
+	}
+	if (best < 0)
+		return has_only_from ? ACL_NOT_LISTED : ACL_ALLOW;
+	return allow ? ACL_ALLOW : ACL_DENY;
+}
+
+static uint32_t
+rng(uint32_t *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 17;
+	*state ^= *state << 5;
+	return *state;
+}
+
+/* Addresses drawn near each other, so that rules overlap often. */
+static void
+random_text(uint32_t *st, char *text, size_t size, bool with_prefix)
+{
+	uint32_t r = rng(st);
+
+	if (r & 1)
+		snprintf(text, size, "10.%u.%u.%u", (r >> 1) & 3, (r >> 3) & 3,
+		         (r >> 5) & 7);
+	else if (r & 2)
+		snprintf(text, size, "::ffff:10.%u.0.%u", (r >> 2) & 3,
+		         (r >> 4) & 7);
+	else
+		snprintf(text, size, "2001:db8:%x::%x", (r >> 2) & 3,
+		         (r >> 4) & 7);
+	if (with_prefix) {
+		size_t len = strlen(text);
+		bool v4 = strchr(text, ':') == NULL;
+		snprintf(text + len, size - len, "/%u",
+		         (rng(st) % (v4 ? 33 : 129)));
+	}
+}
+
+Test(acl, agrees_with_a_linear_scan_on_random_rules)
+{
+	uint32_t st = 0x1234567;
+
+	for (int round = 0; round < 200; round++) {
+		enum { N = 24 };
+		static char text[N][64];
+		char *allow[N + 1] = {0}, *deny[N + 1] = {0};
+		struct ref_rule rules[N];
+		int na = 0, nd = 0;
+		bool has_only_from = rng(&st) & 1;
+
+		for (int i = 0; i < N; i++) {
+			random_text(&st, text[i], sizeof(text[i]), true);
+			rules[i].allow = rng(&st) & 1;
+			cr_assert_eq(acl_parse_cidr(text[i], rules[i].addr,
+			                            &rules[i].prefix),
+			             0, "%s", text[i]);
+			if (rules[i].allow)
+				allow[na++] = text[i];
+			else
+				deny[nd++] = text[i];
+		}
+		struct acl *acl = acl_of(has_only_from, allow, deny);
+		for (int j = 0; j < 200; j++) {
+			char peer[64];
+			uint8_t key[16];
+			int prefix;
+			random_text(&st, peer, sizeof(peer), false);
+			cr_assert_eq(acl_parse_cidr(peer, key, &prefix), 0);
+			cr_assert_eq(acl_check(acl, key),
+			             ref_check(rules, N, has_only_from, key),
+			             "round %d, peer %s", round, peer);
+		}
+		acl_free(acl);
+	}
+}
