@@ -26,7 +26,14 @@ struct acl_node {
 struct acl {
 	struct acl_node root;
 	bool has_allow_list; /* only_from given: no match means refused */
+	/* Where every IPv4 peer's walk is after ::ffff:0:0/96, and the
+	 * verdict so far: IPv4 lookups walk 32 bits, not 128. */
+	const struct acl_node *v4_node;
+	enum acl_verdict v4_best;
 };
+
+static const uint8_t acl_v4_prefix[12] = {0, 0, 0, 0, 0,    0,
+                                          0, 0, 0, 0, 0xff, 0xff};
 
 static void
 acl_mapped(const struct in_addr *in, uint8_t out[16])
@@ -50,8 +57,12 @@ acl_parse_cidr(const char *text, uint8_t addr[16], int *prefix)
 		return -1;
 	if ((slash = strchr(buf, '/')) != NULL) {
 		*slash = '\0';
+		/* Digits only: strtonum alone would take " 8" and "+8". */
+		if (slash[1] == '\0' ||
+		    strspn(slash + 1, "0123456789") != strlen(slash + 1))
+			return -1;
 		bits = (int)strtonum(slash + 1, 0, 128, &errstr);
-		if (errstr != NULL || slash[1] == '\0')
+		if (errstr != NULL)
 			return -1;
 	}
 	if (inet_pton(AF_INET, buf, &in4) == 1) {
@@ -66,6 +77,27 @@ acl_parse_cidr(const char *text, uint8_t addr[16], int *prefix)
 		return 0;
 	}
 	return -1;
+}
+
+/*
+ * Walk from N at depth FROM along ADDR down to depth TO, keeping in
+ * *BEST the verdict of the deepest rule met; the node at TO, or NULL.
+ */
+static const struct acl_node *
+acl_walk(const struct acl_node *n, int from, int to, const uint8_t *addr,
+         enum acl_verdict *best)
+{
+	for (int i = from; n != NULL; i++) {
+		/* A deny at the same depth as an allow wins. */
+		if (n->has_deny)
+			*best = ACL_DENY;
+		else if (n->has_allow)
+			*best = ACL_ALLOW;
+		if (i == to)
+			break;
+		n = n->child[(addr[i / 8] >> (7 - i % 8)) & 1];
+	}
+	return n;
 }
 
 static int
@@ -102,10 +134,13 @@ acl_insert_host(struct acl *acl, const char *name, bool allow)
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		if (ai->ai_family == AF_INET)
 			acl_mapped(&((struct sockaddr_in *)(void *)ai->ai_addr)
-					->sin_addr, addr);
+			                ->sin_addr,
+			           addr);
 		else
-			memcpy(addr, &((struct sockaddr_in6 *)(void *)
-					   ai->ai_addr)->sin6_addr, 16);
+			memcpy(addr,
+			       &((struct sockaddr_in6 *)(void *)ai->ai_addr)
+			            ->sin6_addr,
+			       16);
 		if (acl_insert(acl, addr, 128, allow) == -1)
 			break;
 	}
@@ -114,20 +149,20 @@ acl_insert_host(struct acl *acl, const char *name, bool allow)
 }
 
 static int
-acl_add_list(struct acl *acl, char **list, bool allow, char *err,
-    size_t errlen)
+acl_add_list(struct acl *acl, char **list, bool allow, char *err, size_t errlen)
 {
 	uint8_t addr[16];
 	int prefix;
 
 	for (size_t i = 0; list != NULL && list[i] != NULL; i++) {
 		int rc = acl_parse_cidr(list[i], addr, &prefix) == 0
-		    ? acl_insert(acl, addr, prefix, allow)
-		    : acl_insert_host(acl, list[i], allow);
+		             ? acl_insert(acl, addr, prefix, allow)
+		             : acl_insert_host(acl, list[i], allow);
 		if (rc == -1) {
-			snprintf(err, errlen, "%s: '%s' is not an address, "
-			    "prefix or known host", allow ? "only_from" :
-			    "no_access", list[i]);
+			snprintf(err, errlen,
+			         "%s: '%s' is not an address, "
+			         "prefix or known host",
+			         allow ? "only_from" : "no_access", list[i]);
 			return -1;
 		}
 	}
@@ -136,7 +171,7 @@ acl_add_list(struct acl *acl, char **list, bool allow, char *err,
 
 struct acl *
 acl_new(bool has_only_from, char **only_from, char **no_access, char *err,
-    size_t errlen)
+        size_t errlen)
 {
 	struct acl *acl = calloc(1, sizeof(*acl));
 
@@ -148,6 +183,9 @@ acl_new(bool has_only_from, char **only_from, char **no_access, char *err,
 		acl_free(acl);
 		return NULL;
 	}
+	acl->v4_best = ACL_NO_MATCH;
+	acl->v4_node =
+	    acl_walk(&acl->root, 0, 96, acl_v4_prefix, &acl->v4_best);
 	return acl;
 }
 
@@ -175,11 +213,14 @@ void
 acl_key(const struct sockaddr *sa, uint8_t out[16])
 {
 	if (sa->sa_family == AF_INET)
-		acl_mapped(&((const struct sockaddr_in *)(const void *)sa)
-				->sin_addr, out);
+		acl_mapped(
+		    &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+		    out);
 	else if (sa->sa_family == AF_INET6)
-		memcpy(out, &((const struct sockaddr_in6 *)(const void *)sa)
-				 ->sin6_addr, 16);
+		memcpy(
+		    out,
+		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+		    16);
 	else
 		memset(out, 0, 16); /* UNIX peers: one anonymous source */
 }
@@ -187,18 +228,13 @@ acl_key(const struct sockaddr *sa, uint8_t out[16])
 enum acl_verdict
 acl_check(const struct acl *acl, const uint8_t addr[16])
 {
-	const struct acl_node *n = &acl->root;
 	enum acl_verdict best = ACL_NO_MATCH;
 
-	for (int i = 0; n != NULL; i++) {
-		/* A deny at the same depth as an allow wins. */
-		if (n->has_deny)
-			best = ACL_DENY;
-		else if (n->has_allow)
-			best = ACL_ALLOW;
-		if (i == 128)
-			break;
-		n = n->child[(addr[i / 8] >> (7 - i % 8)) & 1];
+	if (memcmp(addr, acl_v4_prefix, sizeof(acl_v4_prefix)) == 0) {
+		best = acl->v4_best;
+		acl_walk(acl->v4_node, 96, 128, addr, &best);
+	} else {
+		acl_walk(&acl->root, 0, 128, addr, &best);
 	}
 	if (best == ACL_NO_MATCH)
 		return acl->has_allow_list ? ACL_NOT_LISTED : ACL_ALLOW;

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "classic.h"
 #include "internal.h"
 #include "log.h"
@@ -60,6 +61,12 @@ struct internal_conn {
 	struct chargen_state chargen;
 	size_t len; /* bytes in buf waiting to be written */
 	size_t off;
+	/* for per_source and the START / EXIT lines */
+	struct sockaddr_storage peer;
+	socklen_t peerlen;
+	uint64_t start_ms;
+	uint64_t bytes_in;
+	uint64_t bytes_out;
 	char buf[INTERNAL_BUF];
 };
 
@@ -101,10 +108,30 @@ internal_state(struct service *svc)
 	return st;
 }
 
+/* What the START / EXIT lines say about an in-loop connection. */
+static void
+internal_conn_facts(const struct internal_conn *c, struct access_conn *ac)
+{
+	memset(ac, 0, sizeof(*ac));
+	if (c->peerlen > 0) {
+		ac->peer = (const struct sockaddr *)&c->peer;
+		ac->peerlen = c->peerlen;
+	}
+	ac->start_ms = c->start_ms;
+	ac->status = -1;
+	ac->has_traffic = true;
+	ac->bytes_in = c->bytes_in;
+	ac->bytes_out = c->bytes_out;
+}
+
 static void
 internal_close(struct internal_conn *c)
 {
 	struct internal_state *st = c->st;
+	struct access_conn ac;
+
+	internal_conn_facts(c, &ac);
+	access_conn_end(st->svc, &ac);
 
 	loop_unwatch_read(c->fd);
 	loop_unwatch_write(c->fd);
@@ -150,6 +177,7 @@ internal_on_write(int fd, void *arg)
 		return;
 	}
 	c->off += (size_t)n;
+	c->bytes_out += (size_t)n;
 	internal_touch(c);
 	if (c->st->kind == KIND_ECHO && c->off == c->len) {
 		/* All echoed: read more, stop asking to write. */
@@ -175,6 +203,7 @@ internal_on_read(int fd, void *arg)
 	}
 	if (n < 0)
 		return;
+	c->bytes_in += (size_t)n;
 	internal_touch(c);
 	if (c->st->kind != KIND_ECHO)
 		return; /* discard and chargen drop what they read */
@@ -187,10 +216,14 @@ internal_on_read(int fd, void *arg)
 
 /* daytime and time: the answer fits any socket buffer; then close. */
 static void
-internal_answer_once(struct internal_state *st, int conn)
+internal_answer_once(struct internal_state *st, int conn,
+    const struct sockaddr *peer, socklen_t peerlen)
 {
+	struct access_conn ac = { .peer = peer, .peerlen = peerlen,
+		.start_ms = loop_now_ms(), .status = -1, .has_traffic = true };
 	char buf[128];
 	size_t n;
+	ssize_t sent;
 
 	if (st->kind == KIND_TIME) {
 		classic_time((uint8_t *)buf, time(NULL));
@@ -198,8 +231,11 @@ internal_answer_once(struct internal_state *st, int conn)
 	} else {
 		n = classic_daytime(buf, sizeof(buf), time(NULL));
 	}
-	(void)send(conn, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	access_conn_start(st->svc, &ac);
+	sent = send(conn, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
 	close(conn);
+	ac.bytes_out = sent > 0 ? (uint64_t)sent : 0;
+	access_conn_end(st->svc, &ac);
 }
 
 void
@@ -214,7 +250,7 @@ internal_accept(struct service *svc, struct listener *l, int conn,
 		return;
 	}
 	if (st->kind == KIND_DAYTIME || st->kind == KIND_TIME) {
-		internal_answer_once(st, conn);
+		internal_answer_once(st, conn, peer, peerlen);
 		return;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
@@ -223,6 +259,11 @@ internal_accept(struct service *svc, struct listener *l, int conn,
 	}
 	c->st = st;
 	c->fd = conn;
+	c->start_ms = loop_now_ms();
+	if (peer != NULL && peerlen <= sizeof(c->peer)) {
+		memcpy(&c->peer, peer, peerlen);
+		c->peerlen = peerlen;
+	}
 	fcntl(conn, F_SETFL, O_NONBLOCK);
 	bool writes_first = st->kind == KIND_CHARGEN;
 	int rc = writes_first ? loop_watch_write(conn, internal_on_write, c)
@@ -239,6 +280,9 @@ internal_accept(struct service *svc, struct listener *l, int conn,
 	}
 	LIST_INSERT_HEAD(&st->conns, c, entry);
 	internal_touch(c);
+	struct access_conn ac;
+	internal_conn_facts(c, &ac);
+	access_conn_start(svc, &ac);
 	/* At the bound, new clients wait in the kernel's backlog. */
 	st->open++;
 	spawn_update(svc);
@@ -303,6 +347,14 @@ internal_datagram(struct service *svc, struct listener *l)
 		    (struct sockaddr *)&peer, &len);
 		if (n < 0)
 			return;
+		const char *reason;
+		if (access_check(svc, (struct sockaddr *)&peer, len,
+			&reason) == -1) {
+			/* Dropped: no banner, nothing sent back. */
+			access_refuse(svc, -1, (struct sockaddr *)&peer, len,
+			    reason);
+			continue;
+		}
 		if (st->kind == KIND_DISCARD)
 			continue;
 		if (internal_is_loop_prone(&peer)) {

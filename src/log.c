@@ -162,15 +162,29 @@ static const struct {
 	{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
 };
 
+static bool
+log_level_known(const char *name)
+{
+	for (size_t i = 0; i < sizeof(log_levels) / sizeof(log_levels[0]); i++)
+		if (strcasecmp(name, log_levels[i].name) == 0)
+			return true;
+	return false;
+}
+
 /* "syslog FACILITY [LEVEL]" or "file PATH"; 0, or -1 if malformed. */
 int
 log_parse_type(const char *text, char *path, size_t pathsize, int *facility,
     char *level, size_t levelsize)
 {
-	char kind[16], a[4096], b[32];
+	char kind[16], a[4096], b[32], extra[2];
 	int n = sscanf(text, "%15s %4095s %31s", kind, a, b);
 
 	level[0] = path[0] = '\0';
+	/* A fourth word, or a level log_set_level would refuse later. */
+	if (sscanf(text, "%*s %*s %*s %1s", extra) == 1)
+		return -1;
+	if (n == 3 && !log_level_known(b))
+		return -1;
 	if (n >= 2 && strcasecmp(kind, "file") == 0 && n == 2 && a[0] == '/')
 		return strlcpy(path, a, pathsize) < pathsize ? 0 : -1;
 	if (n < 2 || strcasecmp(kind, "syslog") != 0)

@@ -133,8 +133,9 @@ main_check(void)
 	char msg[1024];
 	struct config *cfg = conf_load(config_file, msg, sizeof(msg));
 
-	if (cfg == NULL) {
+	if (cfg == NULL || svc_check(cfg, msg, sizeof(msg)) == -1) {
 		fprintf(stderr, "%s\n", msg);
+		config_free(cfg);
 		return 1;
 	}
 	config_free(cfg);

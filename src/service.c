@@ -126,6 +126,7 @@ svc_adopt(struct service *old, struct service *new)
 	new->is_open = true;
 	spawn_adopt(old, new);
 	internal_adopt(old, new);
+	access_adopt(old, new);
 	access_service_fini(old);
 	/* wait = yes stays paused until its handler exits, and so on. */
 	spawn_update(new);
@@ -151,6 +152,35 @@ svc_drop_old(struct config *old)
 	}
 }
 
+static int
+svc_prepare_access(struct config *cfg, char *err, size_t errlen)
+{
+	struct service *svc;
+
+	TAILQ_FOREACH(svc, &cfg->services, entry) {
+		if (svc->is_disabled)
+			continue;
+		if (access_service_init(svc, err, errlen) == -1) {
+			TAILQ_FOREACH(svc, &cfg->services, entry)
+				access_service_fini(svc);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+svc_check(struct config *cfg, char *err, size_t errlen)
+{
+	struct service *svc;
+
+	if (svc_prepare_access(cfg, err, errlen) == -1)
+		return -1;
+	TAILQ_FOREACH(svc, &cfg->services, entry)
+		access_service_fini(svc);
+	return 0;
+}
+
 int
 svc_reload(const char *file)
 {
@@ -162,6 +192,14 @@ svc_reload(const char *file)
 		log_warnx("reload failed: %s", err);
 		return -1;
 	}
+	/* Rules are resolved (host names) before anything changes: a name
+	 * that no longer resolves keeps the old configuration, and never
+	 * leaves a service without its rules. */
+	if (svc_prepare_access(cfg, err, sizeof(err)) == -1) {
+		log_warnx("reload failed: %s", err);
+		config_free(cfg);
+		return -1;
+	}
 	if (cfg->log_type != NULL && log_configure(cfg->log_type) == -1)
 		log_warn("log_type %s", cfg->log_type);
 	/* Sockets that stay are moved first, so no client sees a refusal. */
@@ -170,10 +208,8 @@ svc_reload(const char *file)
 			continue;
 		old = running_config ? svc_find_match(running_config, svc)
 				     : NULL;
-		if (old != NULL && old->is_open) {
-			access_service_init(svc, err, sizeof(err));
+		if (old != NULL && old->is_open)
 			svc_adopt(old, svc);
-		}
 	}
 	spawn_set_max_children(cfg->max_children);
 	if (running_config != NULL) {
@@ -247,6 +283,7 @@ svc_dump(void)
 		TAILQ_FOREACH(l, &svc->listeners, entry)
 			log_info("  listener %s (fd %d%s)", l->text, l->fd,
 			    l->is_watched ? "" : ", not watched");
+		access_dump(svc);
 	}
 	spawn_dump();
 }

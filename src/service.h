@@ -130,6 +130,8 @@ struct service {
 	TAILQ_HEAD(, listener) listeners;
 	int running;          /* live handlers */
 	bool is_paused;       /* limits or wait = yes: listeners not watched */
+	bool was_limited;     /* a PAUSE line awaits its RESUME line */
+	uint64_t limit_logged_ms;
 	bool is_retired;      /* removed by a reload, children still running */
 	bool is_open;         /* started (listeners, state), or adopted */
 	void *access;         /* access.c's state */

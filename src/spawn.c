@@ -437,28 +437,56 @@ spawn_is_full(void)
 /*
  * Every reason a service's listeners go unwatched, in one place: new
  * clients then wait in the kernel's backlog (a pause, never a refusal).
+ * NULL: watch them.
  */
-static bool
-spawn_must_pause(const struct service *svc)
+static const char *
+spawn_pause_reason(const struct service *svc)
 {
-	if (svc->is_retired || spawn_is_full())
-		return true;
+	if (svc->is_retired)
+		return "retired";
+	if (spawn_is_full())
+		return "max_children";
 	if (svc->is_wait && !svc->is_internal && svc->running > 0)
-		return true;
+		return "wait";
 	if (svc->instances > 0 && svc->running >= svc->instances)
-		return true;
+		return "instances";
 	if (svc->is_internal && internal_is_full(svc))
-		return true;
-	return access_must_pause(svc);
+		return "internal_max";
+	return access_must_pause(svc) ? "cps" : NULL;
+}
+
+/* The limits a user set: their pauses are worth a log line each way. */
+static bool
+spawn_is_limit(const char *reason)
+{
+	return reason != NULL && (strcmp(reason, "instances") == 0 ||
+	    strcmp(reason, "max_children") == 0 ||
+	    strcmp(reason, "internal_max") == 0);
 }
 
 void
 spawn_update(struct service *svc)
 {
-	if (spawn_must_pause(svc))
+	const char *reason = spawn_pause_reason(svc);
+
+	/* At most one PAUSE line a second per service: a flood against
+	 * instances pauses and resumes once per handler. */
+	if (reason != NULL) {
+		uint64_t now = loop_now_ms();
+		if (!svc->is_paused && spawn_is_limit(reason) &&
+		    now - svc->limit_logged_ms >= 1000) {
+			log_info("%s: PAUSE reason=%s running=%d", svc->name,
+			    reason, svc->running);
+			svc->limit_logged_ms = now;
+			svc->was_limited = true;
+		}
 		spawn_pause(svc);
-	else
-		spawn_resume(svc);
+		return;
+	}
+	if (svc->is_paused && svc->was_limited)
+		log_info("%s: RESUME running=%d", svc->name, svc->running);
+	svc->was_limited = false;
+	spawn_resume(svc);
 }
 
 static void
@@ -509,6 +537,45 @@ spawn_on_accept(int fd, void *arg)
 	}
 }
 
+/*
+ * wait = yes: the handler, not the master, takes the client, so the
+ * master checks before handing the socket over.  A datagram's sender is
+ * seen with MSG_PEEK and a refused datagram is dropped.  A stream's
+ * client is unknown until accepted: the rules that need no address
+ * (access_times, max_load, cps) are checked, and a refusal accepts one
+ * client to close it, so the listener does not stay readable forever.
+ */
+static bool
+spawn_ready_refused(struct service *svc, struct listener *l)
+{
+	struct sockaddr_storage peer;
+	socklen_t len = sizeof(peer);
+	const char *reason;
+	char byte;
+	int conn = -1;
+
+	if (svc->socket_type == SOCK_DGRAM) {
+		if (recvfrom(l->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT,
+			(struct sockaddr *)&peer, &len) == -1)
+			return errno == EAGAIN || errno == EINTR;
+		if (access_check(svc, (struct sockaddr *)&peer, len,
+			&reason) == 0)
+			return false;
+		(void)recv(l->fd, &byte, 1, MSG_DONTWAIT);
+	} else {
+		if (access_check(svc, NULL, 0, &reason) == 0)
+			return false;
+		conn = accept4(l->fd, (struct sockaddr *)&peer, &len,
+		    SOCK_CLOEXEC);
+		if (conn == -1)
+			return true;
+	}
+	access_refuse(svc, conn, (struct sockaddr *)&peer, len, reason);
+	if (conn != -1)
+		close(conn);
+	return true;
+}
+
 /* wait = yes, and every dgram service: the handler gets the socket. */
 static void
 spawn_on_ready(int fd, void *arg)
@@ -520,6 +587,8 @@ spawn_on_ready(int fd, void *arg)
 		internal_datagram(svc, l);
 		return;
 	}
+	if (spawn_ready_refused(svc, l))
+		return;
 	spawn_pause(svc);
 	spawn_exec(svc, l, fd, NULL, 0);
 	spawn_update(svc);
@@ -703,10 +772,33 @@ spawn_dump(void)
  * pipe would.
  */
 
+/*
+ * The relay handler's last line, "traffic in=N out=M", goes into its
+ * EXIT line when log_on_success has TRAFFIC.  The writer's PID comes
+ * from the kernel, and only the relay itself (not a child of it) is
+ * believed.
+ */
+static bool
+spawn_take_traffic(long pid, const char *line, size_t len)
+{
+	struct child key = { .pid = (pid_t)pid }, *c;
+
+	c = RB_FIND(child_tree, &children, &key);
+	if (c == NULL || c->svc->redirect_host == NULL ||
+	    !(c->svc->log_on_success & LOGF_TRAFFIC))
+		return false;
+	if (access_parse_traffic(line, len, &c->bytes_in, &c->bytes_out) ==
+	    -1)
+		return false;
+	c->has_traffic = true;
+	return true;
+}
+
 static void
 spawn_stderr_flush(void)
 {
-	if (stderr_len > 0)
+	if (stderr_len > 0 &&
+	    !spawn_take_traffic(stderr_pid, stderr_line, stderr_len))
 		log_handler_line(stderr_service, stderr_pid, stderr_line,
 		    stderr_len);
 	stderr_len = 0;

@@ -5,6 +5,7 @@
 
 #include <sys/socket.h>
 #include <sys/tree.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "listen.h"
@@ -18,6 +19,10 @@ struct child {
 	uint64_t start_ms;
 	struct sockaddr_storage peer; /* ss_family 0 when there is none */
 	socklen_t peerlen;
+	/* redirect: the relay's byte counts, reported on its stderr */
+	bool has_traffic;
+	uint64_t bytes_in;
+	uint64_t bytes_out;
 };
 
 /* Fill the handler environment (exposed for the unit tests). */

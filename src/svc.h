@@ -9,6 +9,9 @@
 
 /* Open every enabled service of CFG; on failure nothing stays open. */
 int svc_start(struct config *cfg, char *err, size_t errlen);
+/* What -C adds to conf_load: resolve the access rules' names and read
+ * the banners, as a start would; -1 with ERR ("FILE:LINE: ..."). */
+int svc_check(struct config *cfg, char *err, size_t errlen);
 /* Re-read FILE and merge it into the running table (SIGHUP). */
 int svc_reload(const char *file);
 /* Close every listener (SIGTERM); handlers keep running. */

@@ -3,7 +3,13 @@
 #include <config.h>
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -423,5 +429,457 @@ Test(access, chroot_view_of_the_handler)
 	char *out = h_roundtrip("127.0.0.1", port, "", 0, &n);
 	cr_assert_str_eq(out, "lsroot\nmarker\nuid 65534\n");
 	free(out);
+	h_stop(&d);
+}
+
+Test(access, ipv6_prefixes_and_mapped_ipv4_peers)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port();
+
+	if (!h_have_ipv6())
+		cr_skip_test("no IPv6 loopback");
+	/* ::/1 holds ::ffff:127.0.0.0/104 and ::1; ::1 itself is denied. */
+	h_start(&d, conf_cat(port, " only_from = {\"::/1\"}\n"
+	                           " no_access = {\"::1/128\", "
+	                           "\"::ffff:127.0.0.9\"}\n"
+	                           " bind = \"::\""));
+	cr_assert(served_from("127.0.0.2", "127.0.0.1", port),
+	          "a mapped IPv4 peer meets the IPv6 prefix");
+	cr_assert_not(served_from("::1", "::1", port));
+	cr_assert(h_log_wait(&d, "cat: FAIL reason=no_access host=::1", 5000));
+	cr_assert_not(served_from("127.0.0.9", "127.0.0.1", port));
+	cr_assert(
+	    h_log_wait(&d, "cat: FAIL reason=no_access host=127.0.0.9", 5000));
+	h_stop(&d);
+}
+
+/* A handler that says "started" and then blocks until the test writes
+ * one line into FIFO (each line releases exactly one handler). */
+static const char *
+conf_fifo(uint16_t port, const char *fifo, const char *extra)
+{
+	snprintf(
+	    conf, sizeof(conf),
+	    "service gate {\n port = %u\n bind = \"127.0.0.1\"\n"
+	    " user = \"root\"\n server = \"/bin/sh\"\n server_args = {\"-c\", "
+	    "\"echo started; read line < %s; echo done\"}\n"
+	    " log_on_success = {PID, HOST, EXIT, DURATION}\n%s\n}\n",
+	    port, fifo, extra);
+	return conf;
+}
+
+static int
+fifo_make(struct h_daemon *d, char *path, size_t size)
+{
+	h_mkdir(d);
+	snprintf(path, size, "%s/gate", d->dir);
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	/* Held open for writing (and reading, so open does not block):
+	 * a handler's open for reading never waits for a writer. */
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	cr_assert_neq(fd, -1);
+	return fd;
+}
+
+static void
+expect_line(int fd, const char *line)
+{
+	char buf[64];
+	size_t len = strlen(line);
+
+	cr_assert_eq(h_read_all(fd, buf, len, 5000), (ssize_t)len, "no '%s'",
+	             line);
+	cr_assert_arr_eq(buf, line, len);
+}
+
+Test(access, instances_wait_in_the_backlog_until_a_fifo_releases_one)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port();
+	char fifo[PATH_MAX];
+	int gate = fifo_make(&d, fifo, sizeof(fifo));
+
+	h_start(&d, conf_fifo(port, fifo, " instances = 2"));
+	int a = h_connect_from("127.0.0.2", "127.0.0.1", port);
+	expect_line(a, "started\n");
+	int b = h_connect_from("127.0.0.3", "127.0.0.1", port);
+	expect_line(b, "started\n");
+	cr_assert(
+	    h_log_wait(&d, "gate: PAUSE reason=instances running=2", 5000));
+	int c = h_connect_from("127.0.0.4", "127.0.0.1", port);
+	cr_assert_neq(c, -1, "the kernel's backlog takes the third");
+	cr_assert(gets_nothing_for_a_moment(c), "served past instances");
+	cr_assert_eq(h_count_children(d.pid), 2);
+	/* Release one handler: the third is served by a new one. */
+	cr_assert_eq(write(gate, "go\n", 3), 3);
+	cr_assert(h_log_wait(&d, "gate: RESUME", 5000));
+	expect_line(c, "started\n");
+	cr_assert_eq(write(gate, "go\ngo\n", 6), 6);
+	expect_line(c, "done\n");
+	cr_assert(h_log_wait_count(&d, "gate: EXIT pid=", 3, 5000));
+	cr_assert_not(h_log_contains(&d, "FAIL"), "instances refused someone");
+	close(a);
+	close(b);
+	close(c);
+	close(gate);
+	h_stop(&d);
+}
+
+Test(access, per_source_counts_survive_a_reload)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port();
+
+	h_start(&d, conf_cat(port, " per_source = 2"));
+	int a = open_held("127.0.0.2", port);
+	int b = open_held("127.0.0.2", port);
+	h_reload(&d, conf_cat(port, " per_source = 2\n instances = 50"),
+	         "reloaded");
+	cr_assert_not(served_from("127.0.0.2", "127.0.0.1", port));
+	cr_assert(
+	    h_log_wait(&d, "cat: FAIL reason=per_source host=127.0.0.2", 5000));
+	cr_assert(served_from("127.0.0.3", "127.0.0.1", port));
+	close(a);
+	close(b);
+	h_stop(&d);
+}
+
+Test(access, a_name_that_stops_resolving_keeps_the_old_rules)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port();
+
+	h_start(&d, conf_cat(port, " only_from = {\"127.0.0.2\"}"));
+	h_write_file(&d, "portier.conf",
+	             conf_cat(port, " only_from = {\"no-such-host.invalid\"}"),
+	             0644);
+	kill(d.pid, SIGHUP);
+	cr_assert(h_log_wait(&d, "reload failed: ", 10000));
+	cr_assert(h_log_contains(&d, "no-such-host.invalid"));
+	cr_assert(served_from("127.0.0.2", "127.0.0.1", port));
+	cr_assert_not(served_from("127.0.0.3", "127.0.0.1", port));
+	cr_assert(
+	    h_log_wait(&d, "cat: FAIL reason=only_from host=127.0.0.3", 5000));
+	h_stop(&d);
+}
+
+/* One datagram from SRC; the reply's length, 0 when none came. */
+static ssize_t
+udp_from(const char *src, uint16_t port, const char *msg, char *reply,
+         size_t size)
+{
+	struct sockaddr_in me = {.sin_family = AF_INET}, to = me;
+	struct pollfd pfd;
+	ssize_t n = 0;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	cr_assert_neq(fd, -1);
+	inet_pton(AF_INET, src, &me.sin_addr);
+	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	to.sin_port = htons(port);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&me, sizeof(me)), 0);
+	cr_assert_eq(
+	    sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&to, sizeof(to)),
+	    (ssize_t)strlen(msg));
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 1000) == 1)
+		n = recv(fd, reply, size, 0);
+	close(fd);
+	return n;
+}
+
+Test(access, datagrams_are_checked_before_the_handler_gets_the_socket)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port(), internal = h_free_port();
+	char reply[256];
+
+	snprintf(
+	    conf, sizeof(conf),
+	    "service uecho {\n socket_type = dgram\n protocol = udp\n"
+	    " port = %u\n bind = \"127.0.0.1\"\n wait = yes\n user = root\n"
+	    " server = \"%s\"\n only_from = {\"127.0.0.5\"}\n}\n"
+	    "service iecho {\n type = internal\n internal = echo\n"
+	    " socket_type = dgram\n protocol = udp\n port = %u\n"
+	    " bind = \"127.0.0.1\"\n wait = yes\n"
+	    " no_access = {\"127.0.0.6\"}\n}\n",
+	    port, H_HELPER("udpecho"), internal);
+	h_start(&d, conf);
+	/* The refused datagram comes first, while no handler runs. */
+	cr_assert_eq(udp_from("127.0.0.2", port, "no", reply, sizeof(reply)),
+	             0);
+	cr_assert(h_log_wait(&d, "uecho: FAIL reason=only_from host=127.0.0.2",
+	                     5000));
+	cr_assert_eq(h_count_children(d.pid), 0, "a refused datagram forked");
+	ssize_t n = udp_from("127.0.0.5", port, "yes", reply, sizeof(reply));
+	cr_assert_gt(n, 0);
+	cr_assert(memmem(reply, (size_t)n, ": yes", 5) != NULL);
+	/* Internal services answer in the master: the same rules apply. */
+	cr_assert_eq(
+	    udp_from("127.0.0.6", internal, "no", reply, sizeof(reply)), 0);
+	cr_assert(h_log_wait(&d, "iecho: FAIL reason=no_access host=127.0.0.6",
+	                     5000));
+	cr_assert_eq(
+	    udp_from("127.0.0.7", internal, "hi", reply, sizeof(reply)), 2);
+	cr_assert_arr_eq(reply, "hi", 2);
+	h_stop(&d);
+}
+
+Test(access, wait_yes_stream_outside_access_times_is_refused_by_the_master)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port();
+	char buf[64];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	snprintf(
+	    conf, sizeof(conf),
+	    "service acc {\n port = %u\n bind = \"127.0.0.1\"\n wait = yes\n"
+	    " user = root\n server = \"%s\"\n"
+	    " access_times = {\"%02d:%02d-%02d:%02d\"}\n}\n",
+	    port, H_HELPER("accepter"), (tm.tm_hour + 2) % 24, tm.tm_min,
+	    (tm.tm_hour + 3) % 24, tm.tm_min);
+	h_start(&d, conf);
+	int fd = h_connect_from("127.0.0.2", "127.0.0.1", port);
+	cr_assert_neq(fd, -1);
+	h_write_all(fd, "hi\n", 3);
+	cr_assert_eq(h_read_all(fd, buf, sizeof(buf), 5000), 0,
+	             "closed without an answer");
+	close(fd);
+	cr_assert(h_log_wait(&d,
+	                     "acc: FAIL reason=access_times "
+	                     "host=127.0.0.2",
+	                     5000));
+	cr_assert_eq(h_count_children(d.pid), 0, "a refused client forked");
+	h_stop(&d);
+}
+
+Test(access, traffic_in_the_exit_line_of_redirect_and_internal)
+{
+	struct h_daemon d = {0};
+	uint16_t back = h_free_port(), front = h_free_port(),
+	         echo = h_free_port();
+	size_t n;
+
+	snprintf(
+	    conf, sizeof(conf),
+	    "defaults {\n log_on_success = {PID, HOST, EXIT, DURATION, "
+	    "TRAFFIC}\n}\n"
+	    "service backend {\n port = %u\n bind = \"127.0.0.1\"\n"
+	    " user = root\n server = \"/bin/cat\"\n}\n"
+	    "service front {\n port = %u\n bind = \"127.0.0.1\"\n user = root\n"
+	    " redirect = \"127.0.0.1 %u\"\n}\n"
+	    "service iecho {\n type = internal\n internal = echo\n"
+	    " port = %u\n bind = \"127.0.0.1\"\n}\n",
+	    back, front, back, echo);
+	h_start(&d, conf);
+	char *out = h_roundtrip("127.0.0.1", front, "twelve bytes", 12, &n);
+	cr_assert_eq(n, 12);
+	free(out);
+	cr_assert(h_log_wait(&d, " bytes_in=12 bytes_out=12", 5000));
+	char *log = h_log_read(&d);
+	char *line = strstr(log, "front: EXIT pid=");
+	cr_assert_not_null(line, "%s", log);
+	cr_assert(strncmp(strstr(line, " host=127.0.0.1 port="), " host=", 6) ==
+	          0);
+	cr_assert_not_null(strstr(line, " status=0 duration="), "%s", log);
+	cr_assert_null(strstr(log, "]: traffic in="), "counted twice: %s", log);
+	free(log);
+	out = h_roundtrip("127.0.0.1", echo, "hello", 5, &n);
+	cr_assert_eq(n, 5);
+	free(out);
+	cr_assert(h_log_wait(&d, "iecho: START host=127.0.0.1 port=", 5000));
+	cr_assert(h_log_wait(&d, "iecho: EXIT host=127.0.0.1 port=", 5000));
+	cr_assert(h_log_wait(&d, "s bytes_in=5 bytes_out=5", 5000));
+	h_stop(&d);
+}
+
+/* A user who is a member of some group besides its primary one. */
+static bool
+find_member(char *user, size_t size, gid_t *primary, gid_t *extra)
+{
+	struct group *gr;
+	bool found = false;
+
+	setgrent();
+	while (!found && (gr = getgrent()) != NULL) {
+		for (char **m = gr->gr_mem; *m != NULL && !found; m++) {
+			struct passwd *pw = getpwnam(*m);
+			if (pw == NULL || pw->pw_uid == 0 ||
+			    pw->pw_gid == gr->gr_gid)
+				continue;
+			strlcpy(user, *m, size);
+			*primary = pw->pw_gid;
+			*extra = gr->gr_gid;
+			found = true;
+		}
+	}
+	endgrent();
+	return found;
+}
+
+Test(access, groups_yes_gives_the_supplementary_groups_and_no_drops_them)
+{
+	struct h_daemon d = { 0 };
+	uint16_t p1 = h_free_port(), p2 = h_free_port();
+	char user[64], want[64];
+	gid_t primary, extra;
+	size_t n;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root");
+	if (!find_member(user, sizeof(user), &primary, &extra))
+		cr_skip_test("no user with a supplementary group here");
+	snprintf(conf, sizeof(conf),
+	    "service with {\n port = %u\n bind = \"127.0.0.1\"\n user = \"%s\"\n"
+	    " groups = yes\n server = \"/usr/bin/id\"\n server_args = {\"-G\"}\n"
+	    "}\n"
+	    "service without {\n port = %u\n bind = \"127.0.0.1\"\n"
+	    " user = \"%s\"\n groups = no\n server = \"/usr/bin/id\"\n"
+	    " server_args = {\"-G\"}\n}\n", p1, user, p2, user);
+	h_start(&d, conf);
+	char *out = h_roundtrip("127.0.0.1", p1, "", 0, &n);
+	snprintf(want, sizeof(want), " %u", (unsigned)extra);
+	cr_assert_not_null(strstr(out, want), "%s: '%s' lacks %u", user, out,
+	    (unsigned)extra);
+	free(out);
+	out = h_roundtrip("127.0.0.1", p2, "", 0, &n);
+	snprintf(want, sizeof(want), "%u\n", (unsigned)primary);
+	cr_assert_str_eq(out, want);
+	free(out);
+	h_stop(&d);
+}
+
+/* One flood client: 's' served ("ok\n"), 'r' refused (closed at once),
+ * 'x' anything else. */
+static char
+flood_one(const char *src, uint16_t port)
+{
+	char buf[8];
+	int fd = h_connect_from(src, "127.0.0.1", port);
+
+	if (fd == -1)
+		return 'x';
+	ssize_t n = h_read_all(fd, buf, sizeof(buf), 20000);
+	close(fd);
+	if (n == 3 && memcmp(buf, "ok\n", 3) == 0)
+		return 's';
+	return n == 0 ? 'r' : 'x';
+}
+
+/*
+ * 2,000 connections, 64 at once, from two addresses, against
+ * instances = 8 and per_source = 4: each client is served or refused
+ * with a logged reason, and the master ends as it began.
+ */
+Test(access, flood_with_refusals_accounts_for_every_client)
+{
+	struct h_daemon d = { 0 };
+	uint16_t port = h_free_port();
+	pid_t workers[64];
+	int report[2];
+	int served = 0, refused = 0, other = 0;
+
+	snprintf(conf, sizeof(conf),
+	    "service flood {\n port = %u\n bind = \"127.0.0.1\"\n user = root\n"
+	    " server = \"/bin/echo\"\n server_args = {\"ok\"}\n"
+	    " instances = 8\n per_source = 4\n backlog = 1024\n}\n", port);
+	h_start(&d, conf);
+	int fds_before = h_count_fds(d.pid);
+	cr_assert_eq(pipe(report), 0);
+	for (int w = 0; w < 64; w++) {
+		if ((workers[w] = fork()) == 0) {
+			const char *src = w % 2 ? "127.0.0.2" : "127.0.0.3";
+			int count = w < 2000 % 64 ? 2000 / 64 + 1 : 2000 / 64;
+			for (int i = 0; i < count; i++) {
+				char r = flood_one(src, port);
+				(void)write(report[1], &r, 1);
+			}
+			_exit(0);
+		}
+	}
+	close(report[1]);
+	char r;
+	while (read(report[0], &r, 1) == 1)
+		*(r == 's' ? &served : r == 'r' ? &refused : &other) += 1;
+	close(report[0]);
+	for (int w = 0; w < 64; w++)
+		waitpid(workers[w], NULL, 0);
+	cr_log_info("flood: %d served, %d refused (per_source)", served,
+	    refused);
+	cr_assert_eq(served + refused + other, 2000);
+	cr_assert_eq(other, 0, "%d clients neither served nor refused", other);
+	cr_assert_gt(served, 0);
+	cr_assert(h_log_wait_count(&d, "flood: FAIL reason=", refused, 10000));
+	cr_assert_eq(h_log_count(&d, "flood: FAIL reason=per_source"), refused,
+	    "every refusal logged once, with its reason");
+	for (int i = 0; i < 400 && h_count_children(d.pid) > 0; i++)
+		poll(NULL, 0, 10);
+	cr_assert_eq(h_count_children(d.pid), 0, "zombies or stragglers");
+	cr_assert_eq(h_count_fds(d.pid), fds_before, "descriptor leak");
+	cr_assert(h_alive(d.pid), "master died");
+	h_stop(&d);
+}
+
+/* -C does what a start does with the rules: bad ones are refused. */
+Test(access, check_flag_resolves_rules_and_reads_banners)
+{
+	struct h_daemon d = { 0 };
+	char cmd[PATH_MAX * 2], bad[2048];
+	int status;
+	static const char *rules[] = {
+		" only_from = {\"10.0.0.0/33\"}",
+		" no_access = {\"no-such-host.invalid\"}",
+		" banner_fail = \"/nonexistent/banner\"",
+	};
+	static const char *why[] = {
+		"only_from: '10.0.0.0/33' is not an address",
+		"no_access: 'no-such-host.invalid' is not an address",
+		"banner /nonexistent/banner: No such file",
+	};
+
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		snprintf(bad, sizeof(bad), "service x {\n port = 7999\n"
+		    " server = \"/bin/cat\"\n%s\n}\n", rules[i]);
+		const char *file = h_write_file(&d, "bad.conf", bad, 0644);
+		snprintf(cmd, sizeof(cmd), "%s/src/portierd -C -f %s 2>&1",
+		    TOP_BUILDDIR, file);
+		char *out = h_run(cmd, &status);
+		cr_assert_eq(status, 1, "%s", out);
+		cr_assert(strstr(out, file) == out && strstr(out, why[i]),
+		    "%s", out);
+		free(out);
+	}
+	h_write_file(&d, "ok.conf", "service x {\n port = 7999\n"
+	    " server = \"/bin/cat\"\n only_from = {\"localhost\", \"::1/128\"}\n}\n",
+	    0644);
+	snprintf(cmd, sizeof(cmd), "%s/src/portierd -C -f %s/ok.conf 2>&1",
+	    TOP_BUILDDIR, d.dir);
+	char *out = h_run(cmd, &status);
+	cr_assert_eq(status, 0, "%s", out);
+	cr_assert_str_eq(out, "configuration OK\n");
+	free(out);
+	h_remove_dir(&d);
+}
+
+Test(access, sigusr1_shows_the_per_source_counts)
+{
+	struct h_daemon d = { 0 };
+	uint16_t port = h_free_port();
+
+	h_start(&d, conf_cat(port, " per_source = 5"));
+	int a = open_held("127.0.0.2", port);
+	int b = open_held("127.0.0.2", port);
+	int c = open_held("127.0.0.3", port);
+	kill(d.pid, SIGUSR1);
+	cr_assert(h_log_wait(&d, "  source 127.0.0.2: 2 running", 5000));
+	cr_assert(h_log_wait(&d, "  source 127.0.0.3: 1 running", 5000));
+	close(a);
+	close(b);
+	close(c);
 	h_stop(&d);
 }
