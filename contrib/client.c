@@ -15,7 +15,7 @@
 
 void
 client_options(int argc, char **argv, const char *default_service,
-    struct client_options *o)
+               struct client_options *o)
 {
 	int ch;
 
@@ -49,11 +49,11 @@ client_connect(const struct client_options *o)
 	rc = getaddrinfo(o->host, o->service, &hints, &res);
 	if (rc != 0)
 		errx(100, "%s port %s: %s", o->host, o->service,
-		    gai_strerror(rc));
+		     gai_strerror(rc));
 	/* Try every address the name has, as a browser would. */
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
-		    ai->ai_protocol);
+		            ai->ai_protocol);
 		if (fd == -1) {
 			last_errno = errno;
 			continue;
@@ -67,6 +67,6 @@ client_connect(const struct client_options *o)
 	freeaddrinfo(res);
 	if (fd == -1)
 		errx(111, "%s port %s: %s", o->host, o->service,
-		    strerror(last_errno));
+		     strerror(last_errno));
 	return fd;
 }

@@ -13,7 +13,7 @@ struct client_options {
 
 /* Parse "[-u] HOST [SERVICE]"; exits 100 with usage on a mistake. */
 void client_options(int argc, char **argv, const char *default_service,
-    struct client_options *);
+                    struct client_options *);
 /* Resolve and connect (TCP or connected UDP); exits with a message. */
 int client_connect(const struct client_options *);
 

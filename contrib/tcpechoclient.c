@@ -20,19 +20,19 @@
 static void
 echo_read_back(int fd, char *buf, size_t len)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 	size_t got = 0;
 
 	while (got < len) {
 		if (poll(&pfd, 1, ECHO_TIMEOUT_MS) != 1)
 			errx(111, "short read: %zu of %zu bytes, then silence",
-			    got, len);
+			     got, len);
 		ssize_t n = read(fd, buf + got, len - got);
 		if (n < 0)
 			err(111, "read");
 		if (n == 0)
 			errx(111, "short read: %zu of %zu bytes, then EOF", got,
-			    len);
+			     len);
 		got += (size_t)n;
 	}
 }

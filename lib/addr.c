@@ -17,15 +17,16 @@ addr_format_v6(const struct sockaddr_in6 *sin6, char *ip, uint16_t *port)
 	if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
 		/* The last four bytes are the IPv4 address. */
 		return inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], ip,
-		    ADDR_TEXT_MAX) ? 0 : -1;
+		                 ADDR_TEXT_MAX)
+		           ? 0
+		           : -1;
 	}
 	return inet_ntop(AF_INET6, &sin6->sin6_addr, ip, ADDR_TEXT_MAX) ? 0
-	    : -1;
+	                                                                : -1;
 }
 
 int
-addr_format(const struct sockaddr *sa, socklen_t len, char *ip,
-    uint16_t *port)
+addr_format(const struct sockaddr *sa, socklen_t len, char *ip, uint16_t *port)
 {
 	ip[0] = '\0';
 	*port = 0;
@@ -34,7 +35,8 @@ addr_format(const struct sockaddr *sa, socklen_t len, char *ip,
 		const struct sockaddr_in *sin = (const void *)sa;
 		*port = ntohs(sin->sin_port);
 		return inet_ntop(AF_INET, &sin->sin_addr, ip, ADDR_TEXT_MAX)
-		    ? 0 : -1;
+		           ? 0
+		           : -1;
 	}
 	case AF_INET6:
 		return addr_format_v6((const void *)sa, ip, port);

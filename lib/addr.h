@@ -16,6 +16,6 @@
  * unnamed) and port 0.  Returns 0, or -1 for an unknown family.
  */
 int addr_format(const struct sockaddr *sa, socklen_t len, char *ip,
-    uint16_t *port);
+                uint16_t *port);
 
 #endif

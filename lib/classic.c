@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
-/* classic.c -- the bodies of RFC 862-868: echo, discard, chargen, daytime, time */
+/* classic.c -- the bodies of RFC 862-868: echo, discard, chargen, daytime, time
+ */
 #include <config.h>
 
 #include <stdio.h>
@@ -12,7 +13,8 @@ classic_chargen_fill(struct chargen_state *st, char *buf, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
 		if (st->column < CHARGEN_LINE) {
-			unsigned c = (st->line + st->column) % CHARGEN_PRINTABLE;
+			unsigned c =
+			    (st->line + st->column) % CHARGEN_PRINTABLE;
 			buf[i] = (char)(' ' + c);
 		} else {
 			buf[i] = st->column == CHARGEN_LINE ? '\r' : '\n';
@@ -27,7 +29,7 @@ classic_chargen_fill(struct chargen_state *st, char *buf, size_t len)
 void
 classic_chargen_dgram(unsigned line, char *buf, size_t len)
 {
-	struct chargen_state st = { line % CHARGEN_PRINTABLE, 0 };
+	struct chargen_state st = {line % CHARGEN_PRINTABLE, 0};
 
 	classic_chargen_fill(&st, buf, len);
 }

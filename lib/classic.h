@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
-/* classic.h -- the bodies of RFC 862-868: echo, discard, chargen, daytime, time */
+/* classic.h -- the bodies of RFC 862-868: echo, discard, chargen, daytime, time
+ */
 #ifndef PORTIER_CLASSIC_H
 #define PORTIER_CLASSIC_H
 

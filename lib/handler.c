@@ -41,13 +41,13 @@ handler_is_dgram(void)
 	socklen_t len = sizeof(type);
 
 	return getsockopt(0, SOL_SOCKET, SO_TYPE, &type, &len) == 0 &&
-	    type == SOCK_DGRAM;
+	       type == SOCK_DGRAM;
 }
 
 int
 handler_dgram_loop(int idle_seconds, handler_reply_fn *reply)
 {
-	struct pollfd pfd = { .fd = 0, .events = POLLIN };
+	struct pollfd pfd = {.fd = 0, .events = POLLIN};
 	char in[65536], out[65536];
 
 	for (;;) {
@@ -62,12 +62,12 @@ handler_dgram_loop(int idle_seconds, handler_reply_fn *reply)
 		struct sockaddr_storage peer;
 		socklen_t len = sizeof(peer);
 		ssize_t got = recvfrom(0, in, sizeof(in), MSG_DONTWAIT,
-		    (struct sockaddr *)&peer, &len);
+		                       (struct sockaddr *)&peer, &len);
 		if (got < 0)
 			continue;
 		ssize_t put = reply(in, (size_t)got, out, sizeof(out));
 		if (put >= 0)
 			sendto(0, out, (size_t)put, 0, (struct sockaddr *)&peer,
-			    len);
+			       len);
 	}
 }

@@ -19,7 +19,7 @@
  * OUT and return how many, or -1 to send nothing.
  */
 typedef ssize_t handler_reply_fn(const char *in, size_t inlen, char *out,
-    size_t outsize);
+                                 size_t outsize);
 
 /* Parse "[-t SECONDS]"; exits 100 with a usage line on anything else. */
 int handler_options(int argc, char **argv, const char *usage);

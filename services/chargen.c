@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
-/* chargen.c -- RFC 864 chargen as a handler: the pattern until the client goes */
+/* chargen.c -- RFC 864 chargen as a handler: the pattern until the client goes
+ */
 #include <config.h>
 
 #include <stdlib.h>
@@ -25,7 +26,7 @@ chargen_reply(const char *in, size_t inlen, char *out, size_t outsize)
 int
 main(int argc, char **argv)
 {
-	struct chargen_state st = { 0, 0 };
+	struct chargen_state st = {0, 0};
 	char buf[CHARGEN_LINE * 100 + 200];
 	int idle = handler_options(argc, argv, "chargen [-t idle-seconds]");
 

@@ -25,13 +25,13 @@ struct pipe_dir {
 static int
 relay_connect(const char *host, const char *port)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res, *ai;
 	int fd = -1;
 
 	int rc = getaddrinfo(host, port, &hints, &res);
 	if (rc != 0) {
 		fprintf(stderr, "relay: %s port %s: %s\n", host, port,
-		    gai_strerror(rc));
+		        gai_strerror(rc));
 		return -1;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
@@ -44,7 +44,7 @@ relay_connect(const char *host, const char *port)
 	}
 	if (fd == -1)
 		fprintf(stderr, "relay: %s port %s: %s\n", host, port,
-		    strerror(errno));
+		        strerror(errno));
 	freeaddrinfo(res);
 	return fd;
 }
@@ -88,16 +88,16 @@ main(int argc, char **argv)
 	int server = relay_connect(argv[1], argv[2]);
 	if (server == -1)
 		return HANDLER_EXIT_TEMPORARY;
-	up = (struct pipe_dir){ .from = 0, .to = server };
-	down = (struct pipe_dir){ .from = server, .to = 1 };
+	up = (struct pipe_dir){.from = 0, .to = server};
+	down = (struct pipe_dir){.from = server, .to = 1};
 	/* Until both directions have ended and drained. */
-	while (!(up.eof && up.off == up.len && down.eof &&
-	    down.off == down.len)) {
+	while (
+	    !(up.eof && up.off == up.len && down.eof && down.off == down.len)) {
 		struct pollfd p[4] = {
-			{ 0, up.eof || up.off < up.len ? 0 : POLLIN, 0 },
-			{ server, up.off < up.len ? POLLOUT : 0, 0 },
-			{ server, down.eof || down.off < down.len ? 0 : POLLIN, 0 },
-			{ 1, down.off < down.len ? POLLOUT : 0, 0 },
+		    {0, up.eof || up.off < up.len ? 0 : POLLIN, 0},
+		    {server, up.off < up.len ? POLLOUT : 0, 0},
+		    {server, down.eof || down.off < down.len ? 0 : POLLIN, 0},
+		    {1, down.off < down.len ? POLLOUT : 0, 0},
 		};
 		if (poll(p, 4, -1) < 0 && errno != EINTR)
 			break;

@@ -20,7 +20,7 @@ enum acl_verdict {
 /* Parse "addr" or "addr/prefix" (v4 or v6) into the 128-bit form. */
 int acl_parse_cidr(const char *text, uint8_t addr[16], int *prefix);
 struct acl *acl_new(bool has_only_from, char **only_from, char **no_access,
-    char *err, size_t errlen);
+                    char *err, size_t errlen);
 void acl_free(struct acl *);
 /* The 128-bit key of a peer (IPv4 as ::ffff:a.b.c.d). */
 void acl_key(const struct sockaddr *, uint8_t out[16]);

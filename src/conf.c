@@ -73,12 +73,12 @@ conf_confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
 }
 
 /* Validate callbacks report through cfg_error, which adds file:line. */
-#define CONF_CHECK(cfg, ok, ...)                                             \
-	do {                                                                 \
-		if (!(ok)) {                                                 \
-			cfg_error(cfg, __VA_ARGS__);                         \
-			return -1;                                           \
-		}                                                            \
+#define CONF_CHECK(cfg, ok, ...)                                               \
+	do {                                                                   \
+		if (!(ok)) {                                                   \
+			cfg_error(cfg, __VA_ARGS__);                           \
+			return -1;                                             \
+		}                                                              \
 	} while (0)
 
 static int
@@ -86,7 +86,7 @@ conf_valid_socket_type(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *v = cfg_opt_getnstr(opt, 0);
 	CONF_CHECK(cfg, conf_socket_type(v) != -1,
-	    "socket_type must be stream or dgram, not '%s'", v);
+	           "socket_type must be stream or dgram, not '%s'", v);
 	return 0;
 }
 
@@ -95,7 +95,7 @@ conf_valid_protocol(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *v = cfg_opt_getnstr(opt, 0);
 	CONF_CHECK(cfg, conf_protocol(v) != -1,
-	    "protocol must be tcp, udp or unix, not '%s'", v);
+	           "protocol must be tcp, udp or unix, not '%s'", v);
 	return 0;
 }
 
@@ -105,9 +105,9 @@ conf_valid_type(cfg_t *cfg, cfg_opt_t *opt)
 	for (unsigned i = 0; i < cfg_opt_size(opt); i++) {
 		const char *v = cfg_opt_getnstr(opt, i);
 		CONF_CHECK(cfg,
-		    strcasecmp(v, "internal") == 0 ||
-			strcasecmp(v, "unlisted") == 0,
-		    "type must be internal or unlisted, not '%s'", v);
+		           strcasecmp(v, "internal") == 0 ||
+		               strcasecmp(v, "unlisted") == 0,
+		           "type must be internal or unlisted, not '%s'", v);
 	}
 	return 0;
 }
@@ -116,9 +116,11 @@ static int
 conf_valid_internal(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *v = cfg_opt_getnstr(opt, 0);
-	CONF_CHECK(cfg, internal_is_known(v),
+	CONF_CHECK(
+	    cfg, internal_is_known(v),
 	    "unknown internal service '%s' (echo, discard, daytime, chargen, "
-	    "time)", v);
+	    "time)",
+	    v);
 	return 0;
 }
 
@@ -127,7 +129,7 @@ conf_valid_port(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *v = cfg_opt_getnstr(opt, 0);
 	CONF_CHECK(cfg, conf_port(v, NULL) != -1, "unknown or bad port '%s'",
-	    v);
+	           v);
 	return 0;
 }
 
@@ -154,7 +156,7 @@ conf_valid_socket_owner(cfg_t *cfg, cfg_opt_t *opt)
 	uid_t uid;
 	gid_t gid;
 	CONF_CHECK(cfg, conf_owner(v, &uid, &gid) == 0,
-	    "socket_owner: unknown user or group in '%s'", v);
+	           "socket_owner: unknown user or group in '%s'", v);
 	return 0;
 }
 
@@ -163,8 +165,8 @@ conf_valid_octal(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *v = cfg_opt_getnstr(opt, 0);
 	CONF_CHECK(cfg, conf_octal(v) != -1,
-	    "%s must be an octal mode like 0644, not '%s'", cfg_opt_name(opt),
-	    v);
+	           "%s must be an octal mode like 0644, not '%s'",
+	           cfg_opt_name(opt), v);
 	return 0;
 }
 
@@ -174,8 +176,9 @@ conf_valid_rlimit(cfg_t *cfg, cfg_opt_t *opt)
 	const char *v = cfg_opt_getnstr(opt, 0);
 	rlim_t lim;
 	CONF_CHECK(cfg, conf_rlimit(v, &lim) == 0,
-	    "%s must be a number with an optional K, M or G suffix, or "
-	    "unlimited, not '%s'", cfg_opt_name(opt), v);
+	           "%s must be a number with an optional K, M or G suffix, or "
+	           "unlimited, not '%s'",
+	           cfg_opt_name(opt), v);
 	return 0;
 }
 
@@ -184,7 +187,8 @@ conf_valid_count(cfg_t *cfg, cfg_opt_t *opt)
 {
 	long v = cfg_opt_getnint(opt, 0);
 	CONF_CHECK(cfg, v >= 0 && v <= 1000000,
-	    "%s must be between 0 and 1000000, not %ld", cfg_opt_name(opt), v);
+	           "%s must be between 0 and 1000000, not %ld",
+	           cfg_opt_name(opt), v);
 	return 0;
 }
 
@@ -193,7 +197,7 @@ conf_valid_backlog(cfg_t *cfg, cfg_opt_t *opt)
 {
 	long v = cfg_opt_getnint(opt, 0);
 	CONF_CHECK(cfg, v >= 1 && v <= 65535,
-	    "backlog must be between 1 and 65535, not %ld", v);
+	           "backlog must be between 1 and 65535, not %ld", v);
 	return 0;
 }
 
@@ -202,7 +206,7 @@ conf_valid_nice(cfg_t *cfg, cfg_opt_t *opt)
 {
 	long v = cfg_opt_getnint(opt, 0);
 	CONF_CHECK(cfg, v >= -20 && v <= 19,
-	    "nice must be between -20 and 19, not %ld", v);
+	           "nice must be between -20 and 19, not %ld", v);
 	return 0;
 }
 
@@ -220,7 +224,7 @@ conf_valid_cps(cfg_t *cfg, cfg_opt_t *opt)
 	/* Called as each value arrives; the count is checked after. */
 	unsigned n = cfg_opt_size(opt);
 	CONF_CHECK(cfg, n <= 2 && cfg_opt_getnint(opt, n - 1) > 0,
-	    "cps must be {RATE, SECONDS}, both positive");
+	           "cps must be {RATE, SECONDS}, both positive");
 	return 0;
 }
 
@@ -232,7 +236,7 @@ conf_valid_times(cfg_t *cfg, cfg_opt_t *opt)
 	for (unsigned i = 0; i < cfg_opt_size(opt); i++) {
 		const char *v = cfg_opt_getnstr(opt, i);
 		CONF_CHECK(cfg, conf_time_window(v, &w) == 0,
-		    "access_times: '%s' is not HH:MM-HH:MM", v);
+		           "access_times: '%s' is not HH:MM-HH:MM", v);
 	}
 	return 0;
 }
@@ -243,8 +247,9 @@ conf_valid_log_flags(cfg_t *cfg, cfg_opt_t *opt)
 	for (unsigned i = 0; i < cfg_opt_size(opt); i++) {
 		const char *v = cfg_opt_getnstr(opt, i);
 		CONF_CHECK(cfg, conf_log_flag(v) != 0,
-		    "%s: unknown item '%s' (PID, HOST, DURATION, EXIT, "
-		    "TRAFFIC, ATTEMPT)", cfg_opt_name(opt), v);
+		           "%s: unknown item '%s' (PID, HOST, DURATION, EXIT, "
+		           "TRAFFIC, ATTEMPT)",
+		           cfg_opt_name(opt), v);
 	}
 	return 0;
 }
@@ -256,7 +261,7 @@ conf_valid_env(cfg_t *cfg, cfg_opt_t *opt)
 		const char *v = cfg_opt_getnstr(opt, i);
 		const char *eq = strchr(v, '=');
 		CONF_CHECK(cfg, eq != NULL && eq != v,
-		    "env: '%s' is not NAME=value", v);
+		           "env: '%s' is not NAME=value", v);
 	}
 	return 0;
 }
@@ -265,58 +270,57 @@ static int
 conf_valid_server(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *v = cfg_opt_getnstr(opt, 0);
-	CONF_CHECK(cfg, v[0] == '/', "server must be an absolute path, not '%s'",
-	    v);
+	CONF_CHECK(cfg, v[0] == '/',
+	           "server must be an absolute path, not '%s'", v);
 	return 0;
 }
 
-#define SERVICE_OPTIONS                                                      \
-	CFG_BOOL("disable", cfg_false, CFGF_NODEFAULT),                      \
-	CFG_STR_LIST("type", NULL, CFGF_NODEFAULT),                          \
-	CFG_STR("internal", NULL, CFGF_NODEFAULT),                           \
-	CFG_STR("socket_type", NULL, CFGF_NODEFAULT),                        \
-	CFG_STR("protocol", NULL, CFGF_NODEFAULT),                           \
-	CFG_STR("port", NULL, CFGF_NODEFAULT),                               \
-	CFG_STR("bind", NULL, CFGF_NODEFAULT),                               \
-	CFG_STR("socket", NULL, CFGF_NODEFAULT),                             \
-	CFG_STR("socket_mode", NULL, CFGF_NODEFAULT),                        \
-	CFG_STR("socket_owner", NULL, CFGF_NODEFAULT),                       \
-	CFG_BOOL("wait", cfg_false, CFGF_NODEFAULT),                         \
-	CFG_STR("user", NULL, CFGF_NODEFAULT),                               \
-	CFG_STR("group", NULL, CFGF_NODEFAULT),                              \
-	CFG_BOOL("groups", cfg_false, CFGF_NODEFAULT),                       \
-	CFG_STR("server", NULL, CFGF_NODEFAULT),                             \
-	CFG_STR_LIST("server_args", NULL, CFGF_NODEFAULT),                   \
-	CFG_STR_LIST("env", NULL, CFGF_NODEFAULT),                           \
-	CFG_STR_LIST("passenv", NULL, CFGF_NODEFAULT),                       \
-	CFG_INT("backlog", 0, CFGF_NODEFAULT),                               \
-	CFG_BOOL("v6only", cfg_false, CFGF_NODEFAULT),                       \
-	CFG_BOOL("tcp_nodelay", cfg_false, CFGF_NODEFAULT),                  \
-	CFG_BOOL("keepalive", cfg_false, CFGF_NODEFAULT),                    \
-	CFG_BOOL("proxy_protocol", cfg_false, CFGF_NODEFAULT),               \
-	CFG_INT("nice", 0, CFGF_NODEFAULT),                                  \
-	CFG_STR("umask", NULL, CFGF_NODEFAULT),                              \
-	CFG_STR("chroot", NULL, CFGF_NODEFAULT),                             \
-	CFG_STR("rlimit_as", NULL, CFGF_NODEFAULT),                          \
-	CFG_STR("rlimit_cpu", NULL, CFGF_NODEFAULT),                         \
-	CFG_STR("rlimit_data", NULL, CFGF_NODEFAULT),                        \
-	CFG_STR("rlimit_files", NULL, CFGF_NODEFAULT),                       \
-	CFG_STR("rlimit_stack", NULL, CFGF_NODEFAULT),                       \
-	CFG_STR_LIST("only_from", NULL, CFGF_NODEFAULT),                     \
-	CFG_STR_LIST("no_access", NULL, CFGF_NODEFAULT),                     \
-	CFG_STR_LIST("access_times", NULL, CFGF_NODEFAULT),                  \
-	CFG_INT("instances", 0, CFGF_NODEFAULT),                             \
-	CFG_INT("per_source", 0, CFGF_NODEFAULT),                            \
-	CFG_INT_LIST("cps", NULL, CFGF_NODEFAULT),                           \
-	CFG_FLOAT("max_load", 0, CFGF_NODEFAULT),                            \
-	CFG_INT("internal_max", 0, CFGF_NODEFAULT),                          \
-	CFG_STR("banner", NULL, CFGF_NODEFAULT),                             \
-	CFG_STR("banner_success", NULL, CFGF_NODEFAULT),                     \
-	CFG_STR("banner_fail", NULL, CFGF_NODEFAULT),                        \
-	CFG_STR_LIST("redirect", NULL, CFGF_NODEFAULT),                      \
-	CFG_STR_LIST("log_on_success", NULL, CFGF_NODEFAULT),                \
-	CFG_STR_LIST("log_on_failure", NULL, CFGF_NODEFAULT),                \
-	CFG_END()
+#define SERVICE_OPTIONS                                                        \
+	CFG_BOOL("disable", cfg_false, CFGF_NODEFAULT),                        \
+	    CFG_STR_LIST("type", NULL, CFGF_NODEFAULT),                        \
+	    CFG_STR("internal", NULL, CFGF_NODEFAULT),                         \
+	    CFG_STR("socket_type", NULL, CFGF_NODEFAULT),                      \
+	    CFG_STR("protocol", NULL, CFGF_NODEFAULT),                         \
+	    CFG_STR("port", NULL, CFGF_NODEFAULT),                             \
+	    CFG_STR("bind", NULL, CFGF_NODEFAULT),                             \
+	    CFG_STR("socket", NULL, CFGF_NODEFAULT),                           \
+	    CFG_STR("socket_mode", NULL, CFGF_NODEFAULT),                      \
+	    CFG_STR("socket_owner", NULL, CFGF_NODEFAULT),                     \
+	    CFG_BOOL("wait", cfg_false, CFGF_NODEFAULT),                       \
+	    CFG_STR("user", NULL, CFGF_NODEFAULT),                             \
+	    CFG_STR("group", NULL, CFGF_NODEFAULT),                            \
+	    CFG_BOOL("groups", cfg_false, CFGF_NODEFAULT),                     \
+	    CFG_STR("server", NULL, CFGF_NODEFAULT),                           \
+	    CFG_STR_LIST("server_args", NULL, CFGF_NODEFAULT),                 \
+	    CFG_STR_LIST("env", NULL, CFGF_NODEFAULT),                         \
+	    CFG_STR_LIST("passenv", NULL, CFGF_NODEFAULT),                     \
+	    CFG_INT("backlog", 0, CFGF_NODEFAULT),                             \
+	    CFG_BOOL("v6only", cfg_false, CFGF_NODEFAULT),                     \
+	    CFG_BOOL("tcp_nodelay", cfg_false, CFGF_NODEFAULT),                \
+	    CFG_BOOL("keepalive", cfg_false, CFGF_NODEFAULT),                  \
+	    CFG_BOOL("proxy_protocol", cfg_false, CFGF_NODEFAULT),             \
+	    CFG_INT("nice", 0, CFGF_NODEFAULT),                                \
+	    CFG_STR("umask", NULL, CFGF_NODEFAULT),                            \
+	    CFG_STR("chroot", NULL, CFGF_NODEFAULT),                           \
+	    CFG_STR("rlimit_as", NULL, CFGF_NODEFAULT),                        \
+	    CFG_STR("rlimit_cpu", NULL, CFGF_NODEFAULT),                       \
+	    CFG_STR("rlimit_data", NULL, CFGF_NODEFAULT),                      \
+	    CFG_STR("rlimit_files", NULL, CFGF_NODEFAULT),                     \
+	    CFG_STR("rlimit_stack", NULL, CFGF_NODEFAULT),                     \
+	    CFG_STR_LIST("only_from", NULL, CFGF_NODEFAULT),                   \
+	    CFG_STR_LIST("no_access", NULL, CFGF_NODEFAULT),                   \
+	    CFG_STR_LIST("access_times", NULL, CFGF_NODEFAULT),                \
+	    CFG_INT("instances", 0, CFGF_NODEFAULT),                           \
+	    CFG_INT("per_source", 0, CFGF_NODEFAULT),                          \
+	    CFG_INT_LIST("cps", NULL, CFGF_NODEFAULT),                         \
+	    CFG_FLOAT("max_load", 0, CFGF_NODEFAULT),                          \
+	    CFG_INT("internal_max", 0, CFGF_NODEFAULT),                        \
+	    CFG_STR("banner", NULL, CFGF_NODEFAULT),                           \
+	    CFG_STR("banner_success", NULL, CFGF_NODEFAULT),                   \
+	    CFG_STR("banner_fail", NULL, CFGF_NODEFAULT),                      \
+	    CFG_STR_LIST("redirect", NULL, CFGF_NODEFAULT),                    \
+	    CFG_STR_LIST("log_on_success", NULL, CFGF_NODEFAULT),              \
+	    CFG_STR_LIST("log_on_failure", NULL, CFGF_NODEFAULT), CFG_END()
 
 static int
 conf_valid_log_type(cfg_t *cfg, cfg_opt_t *opt)
@@ -324,10 +328,13 @@ conf_valid_log_type(cfg_t *cfg, cfg_opt_t *opt)
 	const char *v = cfg_opt_getnstr(opt, 0);
 	char path[4096], level[32];
 	int facility;
-	CONF_CHECK(cfg, log_parse_type(v, path, sizeof(path), &facility, level,
-	    sizeof(level)) == 0,
+	CONF_CHECK(
+	    cfg,
+	    log_parse_type(v, path, sizeof(path), &facility, level,
+	                   sizeof(level)) == 0,
 	    "log_type must be \"syslog FACILITY [LEVEL]\" or \"file /PATH\", "
-	    "not '%s'", v);
+	    "not '%s'",
+	    v);
 	return 0;
 }
 
@@ -335,63 +342,62 @@ static const struct {
 	const char *option;
 	cfg_validate_callback_t fn;
 } conf_validators[] = {
-	{ "socket_type", conf_valid_socket_type },
-	{ "protocol", conf_valid_protocol },
-	{ "type", conf_valid_type },
-	{ "internal", conf_valid_internal },
-	{ "port", conf_valid_port },
-	{ "user", conf_valid_user },
-	{ "group", conf_valid_group },
-	{ "socket_owner", conf_valid_socket_owner },
-	{ "socket_mode", conf_valid_octal },
-	{ "umask", conf_valid_octal },
-	{ "rlimit_as", conf_valid_rlimit },
-	{ "rlimit_cpu", conf_valid_rlimit },
-	{ "rlimit_data", conf_valid_rlimit },
-	{ "rlimit_files", conf_valid_rlimit },
-	{ "rlimit_stack", conf_valid_rlimit },
-	{ "instances", conf_valid_count },
-	{ "per_source", conf_valid_count },
-	{ "internal_max", conf_valid_count },
-	{ "backlog", conf_valid_backlog },
-	{ "nice", conf_valid_nice },
-	{ "max_load", conf_valid_load },
-	{ "cps", conf_valid_cps },
-	{ "access_times", conf_valid_times },
-	{ "log_on_success", conf_valid_log_flags },
-	{ "log_on_failure", conf_valid_log_flags },
-	{ "env", conf_valid_env },
-	{ "server", conf_valid_server },
+    {"socket_type", conf_valid_socket_type},
+    {"protocol", conf_valid_protocol},
+    {"type", conf_valid_type},
+    {"internal", conf_valid_internal},
+    {"port", conf_valid_port},
+    {"user", conf_valid_user},
+    {"group", conf_valid_group},
+    {"socket_owner", conf_valid_socket_owner},
+    {"socket_mode", conf_valid_octal},
+    {"umask", conf_valid_octal},
+    {"rlimit_as", conf_valid_rlimit},
+    {"rlimit_cpu", conf_valid_rlimit},
+    {"rlimit_data", conf_valid_rlimit},
+    {"rlimit_files", conf_valid_rlimit},
+    {"rlimit_stack", conf_valid_rlimit},
+    {"instances", conf_valid_count},
+    {"per_source", conf_valid_count},
+    {"internal_max", conf_valid_count},
+    {"backlog", conf_valid_backlog},
+    {"nice", conf_valid_nice},
+    {"max_load", conf_valid_load},
+    {"cps", conf_valid_cps},
+    {"access_times", conf_valid_times},
+    {"log_on_success", conf_valid_log_flags},
+    {"log_on_failure", conf_valid_log_flags},
+    {"env", conf_valid_env},
+    {"server", conf_valid_server},
 };
 
 static cfg_t *
 conf_init(void)
 {
-	static cfg_opt_t service_opts[] = { SERVICE_OPTIONS };
-	static cfg_opt_t defaults_opts[] = { SERVICE_OPTIONS };
+	static cfg_opt_t service_opts[] = {SERVICE_OPTIONS};
+	static cfg_opt_t defaults_opts[] = {SERVICE_OPTIONS};
 	static cfg_opt_t opts[] = {
-		CFG_STR("log_level", NULL, CFGF_NODEFAULT),
-		CFG_STR("log_type", NULL, CFGF_NODEFAULT),
-		CFG_STR("include_dir", NULL, CFGF_NODEFAULT),
-		CFG_INT("max_children", 0, CFGF_NONE),
-		CFG_SEC("defaults", defaults_opts, CFGF_NONE),
-		CFG_SEC("service", service_opts,
-		    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
-		CFG_END()
-	};
+	    CFG_STR("log_level", NULL, CFGF_NODEFAULT),
+	    CFG_STR("log_type", NULL, CFGF_NODEFAULT),
+	    CFG_STR("include_dir", NULL, CFGF_NODEFAULT),
+	    CFG_INT("max_children", 0, CFGF_NONE),
+	    CFG_SEC("defaults", defaults_opts, CFGF_NONE),
+	    CFG_SEC("service", service_opts,
+	            CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	    CFG_END()};
 	char path[64];
 	cfg_t *cfg = cfg_init(opts, CFGF_NONE);
 
 	if (cfg == NULL)
 		return NULL;
 	cfg_set_error_function(cfg, conf_confuse_error);
-	for (size_t i = 0; i < sizeof(conf_validators) /
-		 sizeof(conf_validators[0]); i++) {
+	for (size_t i = 0;
+	     i < sizeof(conf_validators) / sizeof(conf_validators[0]); i++) {
 		snprintf(path, sizeof(path), "service|%s",
-		    conf_validators[i].option);
+		         conf_validators[i].option);
 		cfg_set_validate_func(cfg, path, conf_validators[i].fn);
 		snprintf(path, sizeof(path), "defaults|%s",
-		    conf_validators[i].option);
+		         conf_validators[i].option);
 		cfg_set_validate_func(cfg, path, conf_validators[i].fn);
 	}
 	cfg_set_validate_func(cfg, "max_children", conf_valid_count);
@@ -418,8 +424,8 @@ conf_scan_sections(struct conf_load *ld, const char *file)
 		lineno++;
 		if (sscanf(line, " service %255[A-Za-z0-9_.:-]", name) != 1)
 			continue;
-		struct conf_section_line *p = reallocarray(ld->sections,
-		    ld->n_sections + 1, sizeof(*p));
+		struct conf_section_line *p =
+		    reallocarray(ld->sections, ld->n_sections + 1, sizeof(*p));
 		if (p == NULL)
 			break;
 		ld->sections = p;
@@ -434,11 +440,12 @@ conf_scan_sections(struct conf_load *ld, const char *file)
 /* The first `service NAME` line in FILE, or FALLBACK. */
 static int
 conf_section_start(struct conf_load *ld, const char *file, const char *name,
-    int fallback)
+                   int fallback)
 {
 	for (size_t i = 0; i < ld->n_sections; i++)
-		if (ld->sections[i].name && strcmp(ld->sections[i].name, name) ==
-			0 && strcmp(ld->sections[i].file, file) == 0)
+		if (ld->sections[i].name &&
+		    strcmp(ld->sections[i].name, name) == 0 &&
+		    strcmp(ld->sections[i].file, file) == 0)
 			return ld->sections[i].line;
 	return fallback;
 }
@@ -451,9 +458,9 @@ conf_check_duplicate_names(struct conf_load *ld)
 		for (size_t j = 0; j < i; j++)
 			if (ld->sections[i].name && ld->sections[j].name &&
 			    strcmp(ld->sections[i].name,
-				ld->sections[j].name) == 0) {
-				conf_errorf(ld->sections[i].file,
-				    ld->sections[i].line,
+			           ld->sections[j].name) == 0) {
+				conf_errorf(
+				    ld->sections[i].file, ld->sections[i].line,
 				    "service %s is already defined at %s:%d",
 				    ld->sections[i].name, ld->sections[j].file,
 				    ld->sections[j].line);
@@ -474,7 +481,7 @@ conf_is_fragment(const char *name)
 	size_t len = strlen(name);
 
 	return name[0] != '.' && len > 5 && name[len - 1] != '~' &&
-	    strcmp(name + len - 5, ".conf") == 0;
+	       strcmp(name + len - 5, ".conf") == 0;
 }
 
 /* Every *.conf in DIR (relative to the main file), sorted. */
@@ -570,7 +577,7 @@ conf_parse_includes(cfg_t *cfg, struct conf_load *ld, const char *file)
 	char **names = conf_list_dir(file, dir, &n);
 	if (names == NULL) {
 		conf_errorf(file, 0, "include_dir %s: %s", dir,
-		    strerror(errno));
+		            strerror(errno));
 		return -1;
 	}
 	for (size_t i = 0; i < n && rc == 0; i++)
@@ -594,7 +601,7 @@ conf_load_done(struct conf_load *ld)
 struct config *
 conf_load(const char *file, char *err, size_t errlen)
 {
-	struct conf_load ld = { .err = err, .errlen = errlen };
+	struct conf_load ld = {.err = err, .errlen = errlen};
 	struct config *config = NULL;
 	cfg_t *cfg;
 
@@ -604,7 +611,7 @@ conf_load(const char *file, char *err, size_t errlen)
 	if (cfg == NULL) {
 		snprintf(err, errlen, "%s: out of memory", file);
 	} else if (conf_parse_file(cfg, &ld, file) == 0 &&
-	    conf_parse_includes(cfg, &ld, file) == 0) {
+	           conf_parse_includes(cfg, &ld, file) == 0) {
 		config = conf_build(cfg, file, &ld.has_error);
 	}
 	if (cfg != NULL)
@@ -625,9 +632,9 @@ conf_service_error(cfg_t *sec, const char *name, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	conf_errorf(file, conf_section_start(current_load, file, name,
-			      sec->line),
-	    "service %s: %s", name, msg);
+	conf_errorf(file,
+	            conf_section_start(current_load, file, name, sec->line),
+	            "service %s: %s", name, msg);
 }
 
 bool

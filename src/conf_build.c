@@ -28,7 +28,7 @@ conf_is_set(cfg_t *sec, const char *name)
 
 	/* An empty list (only_from = {}) is set, though it has no values. */
 	return opt != NULL &&
-	    (cfg_opt_size(opt) > 0 || (opt->flags & CFGF_MODIFIED));
+	       (cfg_opt_size(opt) > 0 || (opt->flags & CFGF_MODIFIED));
 }
 
 /* The section that gives NAME: the service, else defaults{}, else NULL. */
@@ -126,23 +126,23 @@ conf_build_socket(struct service *svc, cfg_t *sec, cfg_t *defs)
 	else if (svc->socket_path != NULL)
 		svc->protocol = PROTO_UNIX;
 	else
-		svc->protocol = svc->socket_type == SOCK_DGRAM ? PROTO_UDP
-							       : PROTO_TCP;
+		svc->protocol =
+		    svc->socket_type == SOCK_DGRAM ? PROTO_UDP : PROTO_TCP;
 	if (svc->socket_type == -1)
-		svc->socket_type = svc->protocol == PROTO_UDP ? SOCK_DGRAM
-							      : SOCK_STREAM;
+		svc->socket_type =
+		    svc->protocol == PROTO_UDP ? SOCK_DGRAM : SOCK_STREAM;
 	if (svc->protocol == PROTO_UDP && svc->socket_type != SOCK_DGRAM) {
 		conf_service_error(sec, svc->name,
-		    "protocol udp needs socket_type dgram");
+		                   "protocol udp needs socket_type dgram");
 		rc = -1;
 	} else if (svc->protocol == PROTO_TCP &&
-	    svc->socket_type != SOCK_STREAM) {
+	           svc->socket_type != SOCK_STREAM) {
 		conf_service_error(sec, svc->name,
-		    "protocol tcp needs socket_type stream");
+		                   "protocol tcp needs socket_type stream");
 		rc = -1;
 	} else if (svc->protocol == PROTO_UNIX && svc->socket_path == NULL) {
 		conf_service_error(sec, svc->name,
-		    "protocol unix needs socket = \"/path\"");
+		                   "protocol unix needs socket = \"/path\"");
 		rc = -1;
 	}
 	free(type);
@@ -153,13 +153,13 @@ conf_build_socket(struct service *svc, cfg_t *sec, cfg_t *defs)
 static int
 conf_build_address(struct service *svc, cfg_t *sec, cfg_t *defs)
 {
-	static const char *proto_names[] = { "tcp", "udp", "unix" };
+	static const char *proto_names[] = {"tcp", "udp", "unix"};
 	const char *name;
 
 	svc->port = conf_str(sec, defs, "port");
 	svc->bind = conf_str(sec, defs, "bind");
-	svc->backlog = (int)conf_int(sec, defs, "backlog",
-	    CONF_DEFAULT_BACKLOG);
+	svc->backlog =
+	    (int)conf_int(sec, defs, "backlog", CONF_DEFAULT_BACKLOG);
 	svc->v6only = conf_bool(sec, defs, "v6only", -1);
 	svc->tcp_nodelay = conf_bool(sec, defs, "tcp_nodelay", 0);
 	svc->keepalive = conf_bool(sec, defs, "keepalive", 0);
@@ -177,7 +177,8 @@ conf_build_address(struct service *svc, cfg_t *sec, cfg_t *defs)
 	free(owner);
 	if (svc->protocol == PROTO_UNIX) {
 		if (conf_is_set(sec, "port")) {
-			conf_service_error(sec, svc->name,
+			conf_service_error(
+			    sec, svc->name,
 			    "socket and port cannot both be set");
 			return -1;
 		}
@@ -187,9 +188,11 @@ conf_build_address(struct service *svc, cfg_t *sec, cfg_t *defs)
 	name = svc->port ? svc->port : svc->name;
 	int port = conf_port(name, proto_names[svc->protocol]);
 	if (port == -1) {
-		conf_service_error(sec, svc->name, svc->port ?
-		    "port '%s' is not a %s service in /etc/services" :
-		    "no port, and '%s' is not a %s service in /etc/services",
+		conf_service_error(
+		    sec, svc->name,
+		    svc->port ? "port '%s' is not a %s service in /etc/services"
+		              : "no port, and '%s' is not a %s service in "
+		                "/etc/services",
 		    name, proto_names[svc->protocol]);
 		return -1;
 	}
@@ -230,9 +233,9 @@ conf_build_redirect(struct service *svc, cfg_t *sec, cfg_t *defs)
 	if (from == NULL)
 		return 0;
 	if (conf_redirect(cfg_getopt(from, "redirect"), &svc->redirect_host,
-		&svc->redirect_port) == -1) {
+	                  &svc->redirect_port) == -1) {
 		conf_service_error(sec, svc->name,
-		    "redirect must be \"HOST PORT\"");
+		                   "redirect must be \"HOST PORT\"");
 		return -1;
 	}
 	free(svc->server);
@@ -258,7 +261,7 @@ conf_build_server(struct service *svc, cfg_t *sec, cfg_t *defs)
 		return conf_build_redirect(svc, sec, defs);
 	if (svc->server == NULL) {
 		conf_service_error(sec, svc->name,
-		    "server is required unless type = internal");
+		                   "server is required unless type = internal");
 		return -1;
 	}
 	svc->argv = conf_list(sec, defs, "server_args", 1);
@@ -275,7 +278,8 @@ conf_build_wait(struct service *svc, cfg_t *sec, cfg_t *defs)
 	int wait = conf_bool(sec, defs, "wait", -1);
 
 	if (svc->socket_type == SOCK_DGRAM && wait == 0 && !svc->is_internal) {
-		conf_service_error(sec, svc->name,
+		conf_service_error(
+		    sec, svc->name,
 		    "wait = no is not possible with socket_type dgram");
 		return -1;
 	}
@@ -320,7 +324,7 @@ conf_build_credentials(struct service *svc, cfg_t *sec, cfg_t *defs)
 	if (svc->user != NULL) {
 		if ((pw = getpwnam(svc->user)) == NULL) {
 			conf_service_error(sec, svc->name, "unknown user '%s'",
-			    svc->user);
+			                   svc->user);
 			return -1;
 		}
 		svc->has_user = true;
@@ -330,8 +334,8 @@ conf_build_credentials(struct service *svc, cfg_t *sec, cfg_t *defs)
 	if (svc->group != NULL) {
 		struct group *gr = getgrnam(svc->group);
 		if (gr == NULL) {
-			conf_service_error(sec, svc->name,
-			    "unknown group '%s'", svc->group);
+			conf_service_error(sec, svc->name, "unknown group '%s'",
+			                   svc->group);
 			return -1;
 		}
 		svc->has_group = true;
@@ -339,7 +343,7 @@ conf_build_credentials(struct service *svc, cfg_t *sec, cfg_t *defs)
 	}
 	if (svc->use_groups && pw != NULL && conf_build_groups(svc, pw) == -1) {
 		conf_service_error(sec, svc->name,
-		    "cannot read the groups of '%s'", svc->user);
+		                   "cannot read the groups of '%s'", svc->user);
 		return -1;
 	}
 	return 0;
@@ -349,11 +353,11 @@ static void
 conf_build_resources(struct service *svc, cfg_t *sec, cfg_t *defs)
 {
 	static const char *names[SVC_RLIMIT_COUNT] = {
-		[SVC_RLIMIT_AS] = "rlimit_as",
-		[SVC_RLIMIT_CPU] = "rlimit_cpu",
-		[SVC_RLIMIT_DATA] = "rlimit_data",
-		[SVC_RLIMIT_FILES] = "rlimit_files",
-		[SVC_RLIMIT_STACK] = "rlimit_stack",
+	    [SVC_RLIMIT_AS] = "rlimit_as",
+	    [SVC_RLIMIT_CPU] = "rlimit_cpu",
+	    [SVC_RLIMIT_DATA] = "rlimit_data",
+	    [SVC_RLIMIT_FILES] = "rlimit_files",
+	    [SVC_RLIMIT_STACK] = "rlimit_stack",
 	};
 
 	svc->has_nice = conf_pick(sec, defs, "nice") != NULL;
@@ -391,19 +395,21 @@ conf_build_access(struct service *svc, cfg_t *sec, cfg_t *defs)
 	svc->no_access = conf_list(sec, defs, "no_access", 0);
 	if ((from = conf_pick(sec, defs, "access_times")) != NULL) {
 		unsigned n = cfg_size(from, "access_times");
-		svc->access_times = calloc(n ? n : 1, sizeof(*svc->access_times));
+		svc->access_times =
+		    calloc(n ? n : 1, sizeof(*svc->access_times));
 		if (svc->access_times == NULL)
 			return -1;
 		for (unsigned i = 0; i < n; i++)
 			conf_time_window(cfg_getnstr(from, "access_times", i),
-			    &svc->access_times[i]);
+			                 &svc->access_times[i]);
 		svc->n_access_times = (int)n;
 	}
 	svc->instances = (int)conf_int(sec, defs, "instances", 0);
 	svc->per_source = (int)conf_int(sec, defs, "per_source", 0);
 	if ((from = conf_pick(sec, defs, "cps")) != NULL) {
 		if (cfg_size(from, "cps") != 2) {
-			conf_service_error(sec, svc->name,
+			conf_service_error(
+			    sec, svc->name,
 			    "cps must be {RATE, SECONDS}, both positive");
 			return -1;
 		}
@@ -412,8 +418,8 @@ conf_build_access(struct service *svc, cfg_t *sec, cfg_t *defs)
 	}
 	from = conf_pick(sec, defs, "max_load");
 	svc->max_load = from ? cfg_getfloat(from, "max_load") : 0;
-	svc->internal_max = (int)conf_int(sec, defs, "internal_max",
-	    CONF_DEFAULT_INTERNAL_MAX);
+	svc->internal_max =
+	    (int)conf_int(sec, defs, "internal_max", CONF_DEFAULT_INTERNAL_MAX);
 	svc->banner = conf_str(sec, defs, "banner");
 	svc->banner_success = conf_str(sec, defs, "banner_success");
 	svc->banner_fail = conf_str(sec, defs, "banner_fail");
@@ -458,7 +464,7 @@ conf_same_address(const struct service *a, const struct service *b)
 		return false;
 	/* An unset bind takes every address, so it meets any other. */
 	return a->bind == NULL || b->bind == NULL ||
-	    strcmp(a->bind, b->bind) == 0;
+	       strcmp(a->bind, b->bind) == 0;
 }
 
 static int
@@ -467,18 +473,21 @@ conf_check_addresses(struct config *config, cfg_t *cfg)
 	struct service *a, *b;
 	unsigned i = 0;
 
-	TAILQ_FOREACH(a, &config->services, entry) {
+	TAILQ_FOREACH(a, &config->services, entry)
+	{
 		cfg_t *sec = cfg_getnsec(cfg, "service", i++);
 		if (a->is_disabled)
 			continue;
-		TAILQ_FOREACH(b, &config->services, entry) {
+		TAILQ_FOREACH(b, &config->services, entry)
+		{
 			if (b == a)
 				break;
 			if (!b->is_disabled && conf_same_address(a, b)) {
-				conf_service_error(sec, a->name,
+				conf_service_error(
+				    sec, a->name,
 				    "same address, port and protocol as "
-				    "service %s (%s:%d)", b->name, b->file,
-				    b->line);
+				    "service %s (%s:%d)",
+				    b->name, b->file, b->line);
 				return -1;
 			}
 		}

@@ -109,11 +109,22 @@ conf_rlimit(const char *v, rlim_t *out)
 	if (errno != 0)
 		return -1;
 	switch (toupper((unsigned char)*end)) {
-	case '\0': break;
-	case 'K': mult = 1ULL << 10; end++; break;
-	case 'M': mult = 1ULL << 20; end++; break;
-	case 'G': mult = 1ULL << 30; end++; break;
-	default: return -1;
+	case '\0':
+		break;
+	case 'K':
+		mult = 1ULL << 10;
+		end++;
+		break;
+	case 'M':
+		mult = 1ULL << 20;
+		end++;
+		break;
+	case 'G':
+		mult = 1ULL << 30;
+		end++;
+		break;
+	default:
+		return -1;
 	}
 	if (*end != '\0' || n > ~0ULL / mult)
 		return -1;
@@ -154,12 +165,9 @@ conf_log_flag(const char *v)
 		const char *name;
 		int bit;
 	} flags[] = {
-		{ "PID", LOGF_PID },
-		{ "HOST", LOGF_HOST },
-		{ "DURATION", LOGF_DURATION },
-		{ "EXIT", LOGF_EXIT },
-		{ "TRAFFIC", LOGF_TRAFFIC },
-		{ "ATTEMPT", LOGF_ATTEMPT },
+	    {"PID", LOGF_PID},           {"HOST", LOGF_HOST},
+	    {"DURATION", LOGF_DURATION}, {"EXIT", LOGF_EXIT},
+	    {"TRAFFIC", LOGF_TRAFFIC},   {"ATTEMPT", LOGF_ATTEMPT},
 	};
 
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
@@ -179,7 +187,7 @@ conf_redirect(cfg_opt_t *opt, char **host, char **port)
 		strlcpy(h, cfg_opt_getnstr(opt, 0), sizeof(h));
 		strlcpy(p, cfg_opt_getnstr(opt, 1), sizeof(p));
 	} else if (cfg_opt_size(opt) != 1 ||
-	    sscanf(cfg_opt_getnstr(opt, 0), "%255s %63s", h, p) != 2) {
+	           sscanf(cfg_opt_getnstr(opt, 0), "%255s %63s", h, p) != 2) {
 		return -1;
 	}
 	if (conf_port(p, "tcp") == -1)

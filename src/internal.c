@@ -34,11 +34,9 @@ enum internal_kind {
 };
 
 static const char *kind_names[] = {
-	[KIND_ECHO] = "echo",
-	[KIND_DISCARD] = "discard",
-	[KIND_DAYTIME] = "daytime",
-	[KIND_CHARGEN] = "chargen",
-	[KIND_TIME] = "time",
+    [KIND_ECHO] = "echo",       [KIND_DISCARD] = "discard",
+    [KIND_DAYTIME] = "daytime", [KIND_CHARGEN] = "chargen",
+    [KIND_TIME] = "time",
 };
 
 struct internal_conn;
@@ -77,8 +75,7 @@ static int n_guarded_ports;
 static int
 internal_kind(const char *name)
 {
-	for (size_t i = 0; i < sizeof(kind_names) / sizeof(kind_names[0]);
-	     i++)
+	for (size_t i = 0; i < sizeof(kind_names) / sizeof(kind_names[0]); i++)
 		if (strcmp(name, kind_names[i]) == 0)
 			return (int)i;
 	return -1;
@@ -170,7 +167,7 @@ internal_on_write(int fd, void *arg)
 		c->len = sizeof(c->buf);
 	}
 	ssize_t n = send(fd, c->buf + c->off, c->len - c->off,
-	    MSG_DONTWAIT | MSG_NOSIGNAL);
+	                 MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (n < 0) {
 		if (errno != EAGAIN && errno != EINTR)
 			internal_close(c);
@@ -217,10 +214,13 @@ internal_on_read(int fd, void *arg)
 /* daytime and time: the answer fits any socket buffer; then close. */
 static void
 internal_answer_once(struct internal_state *st, int conn,
-    const struct sockaddr *peer, socklen_t peerlen)
+                     const struct sockaddr *peer, socklen_t peerlen)
 {
-	struct access_conn ac = { .peer = peer, .peerlen = peerlen,
-		.start_ms = loop_now_ms(), .status = -1, .has_traffic = true };
+	struct access_conn ac = {.peer = peer,
+	                         .peerlen = peerlen,
+	                         .start_ms = loop_now_ms(),
+	                         .status = -1,
+	                         .has_traffic = true};
 	char buf[128];
 	size_t n;
 	ssize_t sent;
@@ -240,7 +240,7 @@ internal_answer_once(struct internal_state *st, int conn,
 
 void
 internal_accept(struct service *svc, struct listener *l, int conn,
-    const struct sockaddr *peer, socklen_t peerlen)
+                const struct sockaddr *peer, socklen_t peerlen)
 {
 	struct internal_state *st = internal_state(svc);
 	struct internal_conn *c;
@@ -267,7 +267,7 @@ internal_accept(struct service *svc, struct listener *l, int conn,
 	fcntl(conn, F_SETFL, O_NONBLOCK);
 	bool writes_first = st->kind == KIND_CHARGEN;
 	int rc = writes_first ? loop_watch_write(conn, internal_on_write, c)
-			      : loop_watch_read(conn, internal_on_read, c);
+	                      : loop_watch_read(conn, internal_on_read, c);
 	/* chargen also reads, to see the client leave and drop its input. */
 	if (rc == 0 && writes_first)
 		rc = loop_watch_read(conn, internal_on_read, c);
@@ -312,7 +312,7 @@ internal_is_loop_prone(const struct sockaddr_storage *peer)
 
 static size_t
 internal_dgram_reply(struct internal_state *st, const char *in, size_t inlen,
-    char *out, size_t outsize)
+                     char *out, size_t outsize)
 {
 	switch (st->kind) {
 	case KIND_ECHO:
@@ -326,7 +326,7 @@ internal_dgram_reply(struct internal_state *st, const char *in, size_t inlen,
 	case KIND_CHARGEN: {
 		size_t len = arc4random_uniform(CHARGEN_DGRAM_MAX + 1);
 		classic_chargen_dgram(arc4random_uniform(CHARGEN_PRINTABLE),
-		    out, len);
+		                      out, len);
 		return len;
 	}
 	default:
@@ -344,15 +344,15 @@ internal_datagram(struct service *svc, struct listener *l)
 		struct sockaddr_storage peer;
 		socklen_t len = sizeof(peer);
 		ssize_t n = recvfrom(l->fd, in, sizeof(in), MSG_DONTWAIT,
-		    (struct sockaddr *)&peer, &len);
+		                     (struct sockaddr *)&peer, &len);
 		if (n < 0)
 			return;
 		const char *reason;
-		if (access_check(svc, (struct sockaddr *)&peer, len,
-			&reason) == -1) {
+		if (access_check(svc, (struct sockaddr *)&peer, len, &reason) ==
+		    -1) {
 			/* Dropped: no banner, nothing sent back. */
 			access_refuse(svc, -1, (struct sockaddr *)&peer, len,
-			    reason);
+			              reason);
 			continue;
 		}
 		if (st->kind == KIND_DISCARD)
@@ -361,14 +361,15 @@ internal_datagram(struct service *svc, struct listener *l)
 			time_t now = time(NULL);
 			if (now != st->last_guard_log)
 				log_warnx("service %s: datagram from a "
-				    "loop-prone port dropped", svc->name);
+				          "loop-prone port dropped",
+				          svc->name);
 			st->last_guard_log = now;
 			continue;
 		}
-		size_t put = internal_dgram_reply(st, in, (size_t)n, out,
-		    sizeof(out));
-		(void)sendto(l->fd, out, put, MSG_DONTWAIT, (struct sockaddr *)&peer,
-		    len);
+		size_t put =
+		    internal_dgram_reply(st, in, (size_t)n, out, sizeof(out));
+		(void)sendto(l->fd, out, put, MSG_DONTWAIT,
+		             (struct sockaddr *)&peer, len);
 	}
 }
 
@@ -378,7 +379,7 @@ internal_is_full(const struct service *svc)
 	const struct internal_state *st = svc->internal;
 
 	return st != NULL && svc->internal_max > 0 &&
-	    st->open >= svc->internal_max;
+	       st->open >= svc->internal_max;
 }
 
 int

@@ -13,7 +13,7 @@
 bool internal_is_known(const char *name);
 /* Take over an accepted stream connection; closes CONN when done. */
 void internal_accept(struct service *, struct listener *, int conn,
-    const struct sockaddr *peer, socklen_t peerlen);
+                     const struct sockaddr *peer, socklen_t peerlen);
 /* Answer what is waiting on a dgram listener, without blocking. */
 void internal_datagram(struct service *, struct listener *);
 int internal_service_init(struct service *);

@@ -35,7 +35,7 @@ listen_new(struct service *svc, const struct sockaddr *sa, socklen_t len)
 	snprintf(l->local_port, sizeof(l->local_port), "%u", port);
 	if (sa->sa_family == AF_INET6)
 		snprintf(l->text, sizeof(l->text), "[%s]:%u", l->local_ip,
-		    port);
+		         port);
 	else if (sa->sa_family == AF_INET)
 		snprintf(l->text, sizeof(l->text), "%s:%u", l->local_ip, port);
 	else
@@ -54,10 +54,11 @@ listen_inet_options(struct service *svc, int fd, const struct listener *l)
 		/* "::" (or no bind) is one dual-stack socket for v4 and v6
 		 * unless v6only says so; a specific v6 address is v6 only. */
 		const struct sockaddr_in6 *sin6 = (const void *)&l->addr;
-		int v6only = svc->v6only == 1 || (svc->v6only == -1 &&
-		    !IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr));
+		int v6only = svc->v6only == 1 ||
+		             (svc->v6only == -1 &&
+		              !IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr));
 		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only,
-			sizeof(v6only)) == -1)
+		               sizeof(v6only)) == -1)
 			return -1;
 	}
 	if (svc->socket_type != SOCK_STREAM)
@@ -109,14 +110,15 @@ listen_bind_one(struct listener *l, const char **why)
 	struct service *svc = l->svc;
 	int family = l->addr.ss_family;
 
-	l->fd = socket(family, svc->socket_type | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0);
+	l->fd =
+	    socket(family, svc->socket_type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (l->fd == -1)
 		return (*why = strerror(errno), -1);
 	/* select(2) cannot hold it: refuse now, never FD_SET past the end. */
 	if (l->fd >= FD_SETSIZE)
 		return (*why = "descriptor past select()'s FD_SETSIZE (1024): "
-				"too many services", -1);
+		               "too many services",
+		        -1);
 	if (family != AF_UNIX && listen_inet_options(svc, l->fd, l) == -1)
 		return (*why = strerror(errno), -1);
 	if (family == AF_UNIX &&
@@ -127,8 +129,8 @@ listen_bind_one(struct listener *l, const char **why)
 	if (family == AF_UNIX) {
 		if (chmod(svc->socket_path, svc->socket_mode) == -1 ||
 		    (svc->has_socket_owner &&
-			chown(svc->socket_path, svc->socket_uid,
-			    svc->socket_gid) == -1))
+		     chown(svc->socket_path, svc->socket_uid,
+		           svc->socket_gid) == -1))
 			return (*why = strerror(errno), -1);
 	}
 	if (svc->socket_type == SOCK_STREAM &&
@@ -139,7 +141,7 @@ listen_bind_one(struct listener *l, const char **why)
 
 static int
 listen_add(struct service *svc, const struct sockaddr *sa, socklen_t len,
-    char *err, size_t errlen)
+           char *err, size_t errlen)
 {
 	const char *why = NULL;
 	struct listener *l = listen_new(svc, sa, len);
@@ -151,7 +153,7 @@ listen_add(struct service *svc, const struct sockaddr *sa, socklen_t len,
 	TAILQ_INSERT_TAIL(&svc->listeners, l, entry);
 	if (listen_bind_one(l, &why) == -1) {
 		snprintf(err, errlen, "service %s: %s: %s", svc->name, l->text,
-		    why);
+		         why);
 		return -1;
 	}
 	return 0;
@@ -167,11 +169,11 @@ listen_open_unix(struct service *svc, char *err, size_t errlen)
 	if (strlcpy(sun.sun_path, svc->socket_path, sizeof(sun.sun_path)) >=
 	    sizeof(sun.sun_path)) {
 		snprintf(err, errlen, "service %s: socket path too long",
-		    svc->name);
+		         svc->name);
 		return -1;
 	}
 	return listen_add(svc, (struct sockaddr *)&sun, sizeof(sun), err,
-	    errlen);
+	                  errlen);
 }
 
 static int
@@ -188,7 +190,7 @@ listen_open_any(struct service *svc, char *err, size_t errlen)
 		sin6.sin6_addr = in6addr_any;
 		sin6.sin6_port = htons(svc->port_number);
 		return listen_add(svc, (struct sockaddr *)&sin6, sizeof(sin6),
-		    err, errlen);
+		                  err, errlen);
 	}
 	/* No IPv6 on this host: fall back to IPv4 only. */
 	memset(&sin, 0, sizeof(sin));
@@ -196,7 +198,7 @@ listen_open_any(struct service *svc, char *err, size_t errlen)
 	sin.sin_addr.s_addr = htonl(INADDR_ANY);
 	sin.sin_port = htons(svc->port_number);
 	return listen_add(svc, (struct sockaddr *)&sin, sizeof(sin), err,
-	    errlen);
+	                  errlen);
 }
 
 static int
@@ -214,12 +216,12 @@ listen_open_host(struct service *svc, char *err, size_t errlen)
 	rc = getaddrinfo(svc->bind, port, &hints, &res);
 	if (rc != 0) {
 		snprintf(err, errlen, "service %s: bind %s: %s", svc->name,
-		    svc->bind, gai_strerror(rc));
+		         svc->bind, gai_strerror(rc));
 		return -1;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		if (listen_add(svc, ai->ai_addr, ai->ai_addrlen, err,
-			errlen) == -1)
+		if (listen_add(svc, ai->ai_addr, ai->ai_addrlen, err, errlen) ==
+		    -1)
 			break;
 	}
 	freeaddrinfo(res);

@@ -13,7 +13,7 @@
 
 static bool log_to_syslog;
 static enum log_level log_threshold = LOG_LEVEL_INFO;
-static FILE *log_file;          /* log_type = file PATH */
+static FILE *log_file; /* log_type = file PATH */
 static char log_file_path[4096];
 
 static const struct {
@@ -21,11 +21,11 @@ static const struct {
 	enum log_level level;
 	int priority;
 } log_levels[] = {
-	{ "error", LOG_LEVEL_ERROR, LOG_ERR },
-	{ "warning", LOG_LEVEL_WARNING, LOG_WARNING },
-	{ "notice", LOG_LEVEL_NOTICE, LOG_NOTICE },
-	{ "info", LOG_LEVEL_INFO, LOG_INFO },
-	{ "debug", LOG_LEVEL_DEBUG, LOG_DEBUG },
+    {"error", LOG_LEVEL_ERROR, LOG_ERR},
+    {"warning", LOG_LEVEL_WARNING, LOG_WARNING},
+    {"notice", LOG_LEVEL_NOTICE, LOG_NOTICE},
+    {"info", LOG_LEVEL_INFO, LOG_INFO},
+    {"debug", LOG_LEVEL_DEBUG, LOG_DEBUG},
 };
 
 void
@@ -51,8 +51,7 @@ log_set_level(const char *name)
 }
 
 static void
-log_vemit(enum log_level level, const char *fmt, va_list ap,
-    const char *suffix)
+log_vemit(enum log_level level, const char *fmt, va_list ap, const char *suffix)
 {
 	char msg[1024];
 
@@ -61,26 +60,26 @@ log_vemit(enum log_level level, const char *fmt, va_list ap,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (log_file != NULL) {
 		fprintf(log_file, "portierd: %s%s%s\n", msg, suffix ? ": " : "",
-		    suffix ? suffix : "");
+		        suffix ? suffix : "");
 		fflush(log_file);
 		return;
 	}
 	if (log_to_syslog) {
 		syslog(log_levels[level].priority, "%s%s%s", msg,
-		    suffix ? ": " : "", suffix ? suffix : "");
+		       suffix ? ": " : "", suffix ? suffix : "");
 		return;
 	}
 	fprintf(stderr, "portierd: %s%s%s\n", msg, suffix ? ": " : "",
-	    suffix ? suffix : "");
+	        suffix ? suffix : "");
 }
 
-#define LOG_FUNCTION(fn, level)                                              \
-	void fn(const char *fmt, ...)                                        \
-	{                                                                    \
-		va_list ap;                                                  \
-		va_start(ap, fmt);                                           \
-		log_vemit(level, fmt, ap, NULL);                             \
-		va_end(ap);                                                  \
+#define LOG_FUNCTION(fn, level)                                                \
+	void fn(const char *fmt, ...)                                          \
+	{                                                                      \
+		va_list ap;                                                    \
+		va_start(ap, fmt);                                             \
+		log_vemit(level, fmt, ap, NULL);                               \
+		va_end(ap);                                                    \
 	}
 
 LOG_FUNCTION(log_debug, LOG_LEVEL_DEBUG)
@@ -154,12 +153,10 @@ static const struct {
 	const char *name;
 	int facility;
 } log_facilities[] = {
-	{ "daemon", LOG_DAEMON }, { "auth", LOG_AUTH },
-	{ "authpriv", LOG_AUTHPRIV }, { "user", LOG_USER },
-	{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 },
-	{ "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 },
-	{ "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
-	{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
+    {"daemon", LOG_DAEMON}, {"auth", LOG_AUTH},     {"authpriv", LOG_AUTHPRIV},
+    {"user", LOG_USER},     {"local0", LOG_LOCAL0}, {"local1", LOG_LOCAL1},
+    {"local2", LOG_LOCAL2}, {"local3", LOG_LOCAL3}, {"local4", LOG_LOCAL4},
+    {"local5", LOG_LOCAL5}, {"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7},
 };
 
 static bool
@@ -174,7 +171,7 @@ log_level_known(const char *name)
 /* "syslog FACILITY [LEVEL]" or "file PATH"; 0, or -1 if malformed. */
 int
 log_parse_type(const char *text, char *path, size_t pathsize, int *facility,
-    char *level, size_t levelsize)
+               char *level, size_t levelsize)
 {
 	char kind[16], a[4096], b[32], extra[2];
 	int n = sscanf(text, "%15s %4095s %31s", kind, a, b);
@@ -189,8 +186,8 @@ log_parse_type(const char *text, char *path, size_t pathsize, int *facility,
 		return strlcpy(path, a, pathsize) < pathsize ? 0 : -1;
 	if (n < 2 || strcasecmp(kind, "syslog") != 0)
 		return -1;
-	for (size_t i = 0; i < sizeof(log_facilities) /
-		 sizeof(log_facilities[0]); i++) {
+	for (size_t i = 0;
+	     i < sizeof(log_facilities) / sizeof(log_facilities[0]); i++) {
 		if (strcasecmp(a, log_facilities[i].name) != 0)
 			continue;
 		*facility = log_facilities[i].facility;
@@ -210,7 +207,7 @@ log_configure(const char *type)
 	if (type == NULL)
 		return 0;
 	if (log_parse_type(type, path, sizeof(path), &facility, level,
-		sizeof(level)) == -1)
+	                   sizeof(level)) == -1)
 		return -1;
 	if (path[0] != '\0') {
 		strlcpy(log_file_path, path, sizeof(log_file_path));

@@ -33,11 +33,11 @@ void fatalx(const char *fmt, ...)
  * with control characters escaped so a handler cannot forge log lines.
  */
 void log_handler_line(const char *service, long pid, const char *line,
-    size_t len);
+                      size_t len);
 
 /* log_type: "syslog FACILITY [LEVEL]" or "file PATH". */
-int log_parse_type(const char *text, char *path, size_t pathsize,
-    int *facility, char *level, size_t levelsize);
+int log_parse_type(const char *text, char *path, size_t pathsize, int *facility,
+                   char *level, size_t levelsize);
 int log_configure(const char *log_type);
 int log_reopen(void);
 

@@ -25,7 +25,7 @@ static fd_set read_set, write_set;
 static int max_fd = -1;
 static bool is_stopping;
 
-static int signal_pipe[2] = { -1, -1 };
+static int signal_pipe[2] = {-1, -1};
 static loop_signal_fn *signal_fns[NSIG];
 
 RB_HEAD(timer_tree, loop_timer);
@@ -143,7 +143,7 @@ static void
 loop_shrink_max(void)
 {
 	while (max_fd >= 0 && !watches[max_fd].read_fn &&
-	    !watches[max_fd].write_fn)
+	       !watches[max_fd].write_fn)
 		max_fd--;
 }
 
@@ -173,12 +173,12 @@ bool
 loop_is_watched(int fd)
 {
 	return fd >= 0 && fd < FD_SETSIZE &&
-	    (watches[fd].read_fn || watches[fd].write_fn);
+	       (watches[fd].read_fn || watches[fd].write_fn);
 }
 
 void
 loop_timer_set(struct loop_timer *t, uint64_t delay_ms, loop_timer_fn *fn,
-    void *arg)
+               void *arg)
 {
 	loop_timer_cancel(t);
 	t->due_ms = loop_now_ms() + delay_ms;
@@ -246,7 +246,7 @@ loop_run(void)
 			tv.tv_usec = (wait_ms % 1000) * 1000;
 		}
 		int n = select(nfds, &readable, &writable, NULL,
-		    wait_ms >= 0 ? &tv : NULL);
+		               wait_ms >= 0 ? &tv : NULL);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;

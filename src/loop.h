@@ -42,7 +42,7 @@ void loop_unwatch_write(int fd);
 bool loop_is_watched(int fd);
 
 void loop_timer_set(struct loop_timer *, uint64_t delay_ms, loop_timer_fn *,
-    void *arg);
+                    void *arg);
 void loop_timer_cancel(struct loop_timer *);
 uint64_t loop_now_ms(void);
 

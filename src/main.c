@@ -29,20 +29,19 @@ static const char *config_file = SYSCONFDIR "/portier.conf";
 static bool is_stopping;
 static struct loop_timer stop_timer;
 
-static void __attribute__((noreturn))
-usage(int status)
+static void __attribute__((noreturn)) usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-	    "usage: portierd [-Cnsvh] [-f file] [-l level] [-p pidfile]\n"
-	    "  -f file     configuration (default %s)\n"
-	    "  -C          check the configuration and exit\n"
-	    "  -n          stay in the foreground, log to stderr\n"
-	    "  -s          log to syslog even in the foreground\n"
-	    "  -l level    error, warning, notice, info or debug\n"
-	    "  -p pidfile  write the PID there; refuse a second instance\n"
-	    "  -v          print the version\n"
-	    "  -h          this help\n",
-	    SYSCONFDIR "/portier.conf");
+	        "usage: portierd [-Cnsvh] [-f file] [-l level] [-p pidfile]\n"
+	        "  -f file     configuration (default %s)\n"
+	        "  -C          check the configuration and exit\n"
+	        "  -n          stay in the foreground, log to stderr\n"
+	        "  -s          log to syslog even in the foreground\n"
+	        "  -l level    error, warning, notice, info or debug\n"
+	        "  -p pidfile  write the PID there; refuse a second instance\n"
+	        "  -v          print the version\n"
+	        "  -h          this help\n",
+	        SYSCONFDIR "/portier.conf");
 	exit(status);
 }
 
@@ -53,7 +52,8 @@ main_update_title(void)
 
 	svc_counts(&services, &listeners);
 	setproctitle("%d service%s, %d listener%s", services,
-	    services == 1 ? "" : "s", listeners, listeners == 1 ? "" : "s");
+	             services == 1 ? "" : "s", listeners,
+	             listeners == 1 ? "" : "s");
 }
 
 static void
@@ -89,7 +89,7 @@ main_on_stop(int signo)
 	spawn_signal_all(SIGTERM);
 	spawn_signal_all(SIGCONT);
 	loop_timer_set(&stop_timer, MAIN_STOP_GRACE_MS, main_stop_timeout,
-	    NULL);
+	               NULL);
 	main_check_stopped();
 }
 
@@ -155,15 +155,31 @@ main(int argc, char *argv[], char *envp[])
 	setproctitle_init(argc, argv, envp);
 	while ((ch = getopt(argc, argv, "Cf:hl:np:sv")) != -1) {
 		switch (ch) {
-		case 'C': is_check = true; break;
-		case 'f': config_file = optarg; break;
-		case 'h': usage(0);
-		case 'l': level = optarg; break;
-		case 'n': is_foreground = true; break;
-		case 'p': pidfile = optarg; break;
-		case 's': use_syslog = true; break;
-		case 'v': printf("portierd %s\n", PACKAGE_VERSION); return 0;
-		default: usage(100);
+		case 'C':
+			is_check = true;
+			break;
+		case 'f':
+			config_file = optarg;
+			break;
+		case 'h':
+			usage(0);
+		case 'l':
+			level = optarg;
+			break;
+		case 'n':
+			is_foreground = true;
+			break;
+		case 'p':
+			pidfile = optarg;
+			break;
+		case 's':
+			use_syslog = true;
+			break;
+		case 'v':
+			printf("portierd %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			usage(100);
 		}
 	}
 	if (optind != argc)
@@ -178,7 +194,8 @@ main(int argc, char *argv[], char *envp[])
 		errx(1, "%s", msg);
 	if (level == NULL && cfg->log_level != NULL &&
 	    log_set_level(cfg->log_level) == -1)
-		errx(1, "%s: unknown log_level %s", config_file, cfg->log_level);
+		errx(1, "%s: unknown log_level %s", config_file,
+		     cfg->log_level);
 	if (pidfile != NULL) {
 		pid_t other;
 		pfh = pidfile_open(pidfile, 0644, &other);
@@ -188,7 +205,7 @@ main(int argc, char *argv[], char *envp[])
 			errno = saved;
 			if (errno == EEXIST)
 				errx(1, "already running as PID %ld (%s)",
-				    (long)other, pidfile);
+				     (long)other, pidfile);
 			err(1, "pidfile %s", pidfile);
 		}
 	}
@@ -204,7 +221,7 @@ main(int argc, char *argv[], char *envp[])
 	log_init(use_syslog || !is_foreground);
 	if (log_configure(cfg->log_type) == -1)
 		fatalx("%s: log_type %s: cannot open", config_file,
-		    cfg->log_type);
+		       cfg->log_type);
 	pidfile_write(pfh);
 	main_update_title();
 	log_info("ready");

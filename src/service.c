@@ -57,8 +57,8 @@ svc_foreach(void (*fn)(struct service *))
 	if (running_config == NULL)
 		return;
 	TAILQ_FOREACH(svc, &running_config->services, entry)
-		if (!svc->is_disabled)
-			fn(svc);
+	if (!svc->is_disabled)
+		fn(svc);
 }
 
 int
@@ -67,12 +67,13 @@ svc_start(struct config *cfg, char *err, size_t errlen)
 	struct service *svc;
 
 	spawn_set_max_children(cfg->max_children);
-	TAILQ_FOREACH(svc, &cfg->services, entry) {
+	TAILQ_FOREACH(svc, &cfg->services, entry)
+	{
 		if (svc->is_disabled)
 			continue;
 		if (svc_open(svc, err, errlen) == -1) {
 			TAILQ_FOREACH(svc, &cfg->services, entry)
-				svc_shutdown(svc);
+			svc_shutdown(svc);
 			return -1;
 		}
 	}
@@ -84,7 +85,7 @@ static bool
 str_same(const char *a, const char *b)
 {
 	return (a == NULL && b == NULL) ||
-	    (a != NULL && b != NULL && strcmp(a, b) == 0);
+	       (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
 /* Same name, protocol and address: the listeners can be kept. */
@@ -92,11 +93,11 @@ static bool
 svc_same_socket(const struct service *a, const struct service *b)
 {
 	return strcmp(a->name, b->name) == 0 && a->protocol == b->protocol &&
-	    a->socket_type == b->socket_type && a->is_wait == b->is_wait &&
-	    a->is_internal == b->is_internal &&
-	    a->port_number == b->port_number && str_same(a->bind, b->bind) &&
-	    str_same(a->socket_path, b->socket_path) &&
-	    a->v6only == b->v6only && a->backlog == b->backlog;
+	       a->socket_type == b->socket_type && a->is_wait == b->is_wait &&
+	       a->is_internal == b->is_internal &&
+	       a->port_number == b->port_number && str_same(a->bind, b->bind) &&
+	       str_same(a->socket_path, b->socket_path) &&
+	       a->v6only == b->v6only && a->backlog == b->backlog;
 }
 
 static struct service *
@@ -105,8 +106,8 @@ svc_find_match(struct config *cfg, const struct service *want)
 	struct service *svc;
 
 	TAILQ_FOREACH(svc, &cfg->services, entry)
-		if (!svc->is_disabled && svc_same_socket(svc, want))
-			return svc;
+	if (!svc->is_disabled && svc_same_socket(svc, want))
+		return svc;
 	return NULL;
 }
 
@@ -138,7 +139,8 @@ svc_drop_old(struct config *old)
 {
 	struct service *svc, *next;
 
-	TAILQ_FOREACH_SAFE(svc, &old->services, entry, next) {
+	TAILQ_FOREACH_SAFE(svc, &old->services, entry, next)
+	{
 		if (svc->is_disabled || !svc->is_open)
 			continue; /* never opened, or adopted */
 		svc_unwatch_listeners(svc);
@@ -157,12 +159,13 @@ svc_prepare_access(struct config *cfg, char *err, size_t errlen)
 {
 	struct service *svc;
 
-	TAILQ_FOREACH(svc, &cfg->services, entry) {
+	TAILQ_FOREACH(svc, &cfg->services, entry)
+	{
 		if (svc->is_disabled)
 			continue;
 		if (access_service_init(svc, err, errlen) == -1) {
 			TAILQ_FOREACH(svc, &cfg->services, entry)
-				access_service_fini(svc);
+			access_service_fini(svc);
 			return -1;
 		}
 	}
@@ -177,7 +180,7 @@ svc_check(struct config *cfg, char *err, size_t errlen)
 	if (svc_prepare_access(cfg, err, errlen) == -1)
 		return -1;
 	TAILQ_FOREACH(svc, &cfg->services, entry)
-		access_service_fini(svc);
+	access_service_fini(svc);
 	return 0;
 }
 
@@ -203,11 +206,12 @@ svc_reload(const char *file)
 	if (cfg->log_type != NULL && log_configure(cfg->log_type) == -1)
 		log_warn("log_type %s", cfg->log_type);
 	/* Sockets that stay are moved first, so no client sees a refusal. */
-	TAILQ_FOREACH(svc, &cfg->services, entry) {
+	TAILQ_FOREACH(svc, &cfg->services, entry)
+	{
 		if (svc->is_disabled)
 			continue;
-		old = running_config ? svc_find_match(running_config, svc)
-				     : NULL;
+		old =
+		    running_config ? svc_find_match(running_config, svc) : NULL;
 		if (old != NULL && old->is_open)
 			svc_adopt(old, svc);
 	}
@@ -217,7 +221,8 @@ svc_reload(const char *file)
 		config_free(running_config);
 	}
 	running_config = cfg;
-	TAILQ_FOREACH(svc, &cfg->services, entry) {
+	TAILQ_FOREACH(svc, &cfg->services, entry)
+	{
 		if (svc->is_disabled || svc->is_open)
 			continue;
 		if (svc_open(svc, err, sizeof(err)) == -1)
@@ -234,7 +239,8 @@ svc_close_listeners(void)
 
 	if (running_config == NULL)
 		return;
-	TAILQ_FOREACH(svc, &running_config->services, entry) {
+	TAILQ_FOREACH(svc, &running_config->services, entry)
+	{
 		svc_unwatch_listeners(svc);
 		internal_service_fini(svc);
 	}
@@ -255,12 +261,13 @@ svc_counts(int *services, int *listeners)
 	*services = *listeners = 0;
 	if (running_config == NULL)
 		return;
-	TAILQ_FOREACH(svc, &running_config->services, entry) {
+	TAILQ_FOREACH(svc, &running_config->services, entry)
+	{
 		if (svc->is_disabled)
 			continue;
 		(*services)++;
 		TAILQ_FOREACH(l, &svc->listeners, entry)
-			(*listeners)++;
+		(*listeners)++;
 	}
 }
 
@@ -272,17 +279,18 @@ svc_dump(void)
 
 	if (running_config == NULL)
 		return;
-	TAILQ_FOREACH(svc, &running_config->services, entry) {
+	TAILQ_FOREACH(svc, &running_config->services, entry)
+	{
 		if (svc->is_disabled) {
 			log_info("service %s: disabled", svc->name);
 			continue;
 		}
 		log_info("service %s: %s, %d running%s", svc->name,
-		    svc->is_internal ? "internal" : svc->server, svc->running,
-		    svc->is_paused ? ", paused" : "");
+		         svc->is_internal ? "internal" : svc->server,
+		         svc->running, svc->is_paused ? ", paused" : "");
 		TAILQ_FOREACH(l, &svc->listeners, entry)
-			log_info("  listener %s (fd %d%s)", l->text, l->fd,
-			    l->is_watched ? "" : ", not watched");
+		log_info("  listener %s (fd %d%s)", l->text, l->fd,
+		         l->is_watched ? "" : ", not watched");
 		access_dump(svc);
 	}
 	spawn_dump();

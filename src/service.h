@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
-/* service.h -- the in-memory service table: what conf.c fills, the rest reads */
+/* service.h -- the in-memory service table: what conf.c fills, the rest reads
+ */
 #ifndef PORTIER_SERVICE_H
 #define PORTIER_SERVICE_H
 
@@ -17,12 +18,12 @@ enum svc_protocol {
 };
 
 /* Bits of log_on_success / log_on_failure. */
-#define LOGF_PID	0x01
-#define LOGF_HOST	0x02
-#define LOGF_DURATION	0x04
-#define LOGF_EXIT	0x08
-#define LOGF_TRAFFIC	0x10
-#define LOGF_ATTEMPT	0x20
+#define LOGF_PID 0x01
+#define LOGF_HOST 0x02
+#define LOGF_DURATION 0x04
+#define LOGF_EXIT 0x08
+#define LOGF_TRAFFIC 0x10
+#define LOGF_ATTEMPT 0x20
 
 /* One rlimit attribute; is_set false means "leave the inherited value". */
 struct svc_rlimit {
@@ -62,11 +63,11 @@ struct service {
 
 	/* what it is */
 	bool is_disabled;
-	bool is_internal;     /* type = internal */
-	bool is_unlisted;     /* type = unlisted (accepted, no effect) */
-	char *internal_name;  /* internal = NAME, defaults to name */
+	bool is_internal;    /* type = internal */
+	bool is_unlisted;    /* type = unlisted (accepted, no effect) */
+	char *internal_name; /* internal = NAME, defaults to name */
 	bool is_wait;
-	int socket_type;      /* SOCK_STREAM or SOCK_DGRAM */
+	int socket_type; /* SOCK_STREAM or SOCK_DGRAM */
 	enum svc_protocol protocol;
 
 	/* where it listens */
@@ -79,16 +80,16 @@ struct service {
 	uid_t socket_uid;
 	gid_t socket_gid;
 	int backlog;
-	int v6only;           /* -1 unset, 0 no, 1 yes */
+	int v6only; /* -1 unset, 0 no, 1 yes */
 	bool tcp_nodelay;
 	bool keepalive;
 	bool proxy_protocol;
 
 	/* what it runs */
 	char *server;
-	char **argv;          /* NULL-terminated; argv[0] is server's basename */
-	char **env;           /* NULL-terminated "NAME=value" */
-	char **passenv;       /* NULL-terminated names */
+	char **argv;    /* NULL-terminated; argv[0] is server's basename */
+	char **env;     /* NULL-terminated "NAME=value" */
+	char **passenv; /* NULL-terminated names */
 
 	/* credentials and resources */
 	bool has_user;
@@ -96,18 +97,18 @@ struct service {
 	uid_t uid;
 	bool has_group;
 	char *group;
-	gid_t gid;            /* group's gid, else the user's primary gid */
-	bool use_groups;      /* groups = yes: the user's supplementary groups */
-	gid_t *groups;        /* resolved at load for groups = yes */
+	gid_t gid;       /* group's gid, else the user's primary gid */
+	bool use_groups; /* groups = yes: the user's supplementary groups */
+	gid_t *groups;   /* resolved at load for groups = yes */
 	int ngroups;
 	bool has_nice;
 	int nice;
-	int umask;            /* -1: leave as is */
+	int umask; /* -1: leave as is */
 	char *chroot;
 	struct svc_rlimit rlimits[SVC_RLIMIT_COUNT];
 
 	/* access control and limits (0 or NULL: no limit / no rule) */
-	bool has_only_from;   /* only_from given, possibly empty = nobody */
+	bool has_only_from; /* only_from given, possibly empty = nobody */
 	char **only_from;
 	char **no_access;
 	struct svc_time_window *access_times;
@@ -117,25 +118,25 @@ struct service {
 	int cps_rate;
 	int cps_pause;
 	double max_load;
-	int internal_max;     /* open in-loop internal connections */
+	int internal_max; /* open in-loop internal connections */
 	char *banner;
 	char *banner_success;
 	char *banner_fail;
 	char *redirect_host;
 	char *redirect_port;
-	int log_on_success;   /* LOGF_* bits */
+	int log_on_success; /* LOGF_* bits */
 	int log_on_failure;
 
 	/* runtime: owned by service.c, listen.c, spawn.c */
 	TAILQ_HEAD(, listener) listeners;
-	int running;          /* live handlers */
-	bool is_paused;       /* limits or wait = yes: listeners not watched */
-	bool was_limited;     /* a PAUSE line awaits its RESUME line */
+	int running;      /* live handlers */
+	bool is_paused;   /* limits or wait = yes: listeners not watched */
+	bool was_limited; /* a PAUSE line awaits its RESUME line */
 	uint64_t limit_logged_ms;
-	bool is_retired;      /* removed by a reload, children still running */
-	bool is_open;         /* started (listeners, state), or adopted */
-	void *access;         /* access.c's state */
-	void *internal;       /* internal.c's state */
+	bool is_retired; /* removed by a reload, children still running */
+	bool is_open;    /* started (listeners, state), or adopted */
+	void *access;    /* access.c's state */
+	void *internal;  /* internal.c's state */
 };
 
 TAILQ_HEAD(service_list, service);
@@ -143,10 +144,10 @@ TAILQ_HEAD(service_list, service);
 /* The whole parsed configuration. */
 struct config {
 	char *file;
-	char *log_level;      /* NULL: leave as is */
+	char *log_level; /* NULL: leave as is */
 	char *include_dir;
-	int max_children;     /* 0: unlimited */
-	char *log_type;       /* as written, NULL: default */
+	int max_children; /* 0: unlimited */
+	char *log_type;   /* as written, NULL: default */
 	struct service_list services;
 };
 

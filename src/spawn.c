@@ -67,11 +67,9 @@ child_cmp(struct child *a, struct child *b)
 RB_GENERATE_STATIC(child_tree, child, node, child_cmp)
 
 static const int spawn_rlimit_resource[SVC_RLIMIT_COUNT] = {
-	[SVC_RLIMIT_AS] = RLIMIT_AS,
-	[SVC_RLIMIT_CPU] = RLIMIT_CPU,
-	[SVC_RLIMIT_DATA] = RLIMIT_DATA,
-	[SVC_RLIMIT_FILES] = RLIMIT_NOFILE,
-	[SVC_RLIMIT_STACK] = RLIMIT_STACK,
+    [SVC_RLIMIT_AS] = RLIMIT_AS,       [SVC_RLIMIT_CPU] = RLIMIT_CPU,
+    [SVC_RLIMIT_DATA] = RLIMIT_DATA,   [SVC_RLIMIT_FILES] = RLIMIT_NOFILE,
+    [SVC_RLIMIT_STACK] = RLIMIT_STACK,
 };
 
 /*
@@ -134,7 +132,7 @@ spawn_proto_name(const struct service *svc, int family)
  */
 char **
 spawn_build_env(struct service *svc, struct listener *l, int conn,
-    const struct sockaddr *peer, socklen_t peerlen)
+                const struct sockaddr *peer, socklen_t peerlen)
 {
 	char remote_ip[ADDR_TEXT_MAX], local_ip[ADDR_TEXT_MAX], port[8];
 	struct sockaddr_storage local;
@@ -149,24 +147,25 @@ spawn_build_env(struct service *svc, struct listener *l, int conn,
 	if (conn != -1 &&
 	    getsockname(conn, (struct sockaddr *)&local, &locallen) == 0)
 		addr_format((struct sockaddr *)&local, locallen, local_ip,
-		    &local_port);
+		            &local_port);
 	if (peer != NULL) {
 		addr_format(peer, peerlen, remote_ip, &remote_port);
 		/* A v4-mapped peer on a dual-stack socket is plain IPv4. */
-		if (peer->sa_family == AF_INET6 && strchr(remote_ip, ':') == NULL)
+		if (peer->sa_family == AF_INET6 &&
+		    strchr(remote_ip, ':') == NULL)
 			family = AF_INET;
 		else
 			family = peer->sa_family;
 	}
 	/* A value that does not fit in env_text is left out, and logged. */
-#define ENV_ADD(str)                                                         \
-	do {                                                                 \
-		char *s_ = (str);                                            \
-		if (s_ != NULL)                                              \
-			env_list[n++] = s_;                                  \
-		else                                                         \
-			log_warnx("service %s: environment too large",       \
-			    svc->name);                                      \
+#define ENV_ADD(str)                                                           \
+	do {                                                                   \
+		char *s_ = (str);                                              \
+		if (s_ != NULL)                                                \
+			env_list[n++] = s_;                                    \
+		else                                                           \
+			log_warnx("service %s: environment too large",         \
+			          svc->name);                                  \
 	} while (0)
 	ENV_ADD(env_put(&used, "PROTO", spawn_proto_name(svc, family)));
 	ENV_ADD(env_put(&used, "PORTIER_SERVICE", svc->name));
@@ -243,8 +242,8 @@ child_apply_limits(const struct service *svc)
 			child_fail("setgroups", svc->name, errno);
 		if (syscall(SYS_setresgid, svc->gid, svc->gid, svc->gid) == -1)
 			child_fail("setgid", svc->name, errno);
-		if (svc->has_user && syscall(SYS_setresuid, svc->uid, svc->uid,
-					 svc->uid) == -1)
+		if (svc->has_user &&
+		    syscall(SYS_setresuid, svc->uid, svc->uid, svc->uid) == -1)
 			child_fail("setuid", svc->name, errno);
 	}
 	if (svc->has_nice && setpriority(PRIO_PROCESS, 0, svc->nice) == -1)
@@ -280,7 +279,7 @@ child_close_rest(int first)
 static int
 child_stderr(void)
 {
-	struct sockaddr_un me = { .sun_family = AF_UNIX };
+	struct sockaddr_un me = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
 
 	if (fd == -1)
@@ -292,9 +291,9 @@ child_stderr(void)
 			return -1;
 	}
 	child_format_pid(me.sun_path + 1, sizeof(me.sun_path) - 1,
-	    stderr_prefix, (long)getpid());
-	socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
-	    1 + strlen(me.sun_path + 1));
+	                 stderr_prefix, (long)getpid());
+	socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+	                            strlen(me.sun_path + 1));
 	/* Taken (a PID reused while an old handler's child lives): let
 	 * the kernel pick a name; the writer's session still names it. */
 	if (bind(fd, (struct sockaddr *)&me, len) == -1 &&
@@ -305,7 +304,8 @@ child_stderr(void)
 	int sndbuf = sizeof(stderr_dgram) / 2;
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	if (connect(fd, (struct sockaddr *)&stderr_addr, stderr_addrlen) ==
-	    -1 || dup2(fd, 2) == -1)
+	        -1 ||
+	    dup2(fd, 2) == -1)
 		return -1;
 	return close(fd);
 }
@@ -324,8 +324,7 @@ child_run(struct service *svc, int conn, char **envp, const sigset_t *mask)
 	for (int sig = 1; sig < NSIG; sig++)
 		(void)sigaction(sig, &sa, NULL);
 	setsid();
-	if (child_stderr() == -1 || dup2(conn, 0) == -1 ||
-	    dup2(conn, 1) == -1)
+	if (child_stderr() == -1 || dup2(conn, 0) == -1 || dup2(conn, 1) == -1)
 		_exit(111);
 	if (svc->is_wait && dup2(conn, 3) == -1) /* SD_LISTEN_FDS_START */
 		_exit(111);
@@ -333,7 +332,7 @@ child_run(struct service *svc, int conn, char **envp, const sigset_t *mask)
 	child_apply_limits(svc);
 	if (svc->is_wait)
 		child_format_pid(env_listen_pid, sizeof(env_listen_pid),
-		    "LISTEN_PID=", (long)getpid());
+		                 "LISTEN_PID=", (long)getpid());
 	sigset_t empty;
 	sigemptyset(&empty);
 	sigprocmask(SIG_SETMASK, &empty, NULL);
@@ -389,7 +388,7 @@ spawn_vfork(struct service *svc, int conn, char **envp)
 /* Spawn SVC's handler on CONN; the master keeps no copy of CONN. */
 static pid_t
 spawn_exec(struct service *svc, struct listener *l, int conn,
-    const struct sockaddr *peer, socklen_t peerlen)
+           const struct sockaddr *peer, socklen_t peerlen)
 {
 	struct child *c = child_new();
 	char **envp;
@@ -460,8 +459,8 @@ static bool
 spawn_is_limit(const char *reason)
 {
 	return reason != NULL && (strcmp(reason, "instances") == 0 ||
-	    strcmp(reason, "max_children") == 0 ||
-	    strcmp(reason, "internal_max") == 0);
+	                          strcmp(reason, "max_children") == 0 ||
+	                          strcmp(reason, "internal_max") == 0);
 }
 
 void
@@ -476,7 +475,7 @@ spawn_update(struct service *svc)
 		if (!svc->is_paused && spawn_is_limit(reason) &&
 		    now - svc->limit_logged_ms >= 1000) {
 			log_info("%s: PAUSE reason=%s running=%d", svc->name,
-			    reason, svc->running);
+			         reason, svc->running);
 			svc->limit_logged_ms = now;
 			svc->was_limited = true;
 		}
@@ -491,7 +490,7 @@ spawn_update(struct service *svc)
 
 static void
 spawn_connection(struct service *svc, struct listener *l, int conn,
-    const struct sockaddr *peer, socklen_t peerlen)
+                 const struct sockaddr *peer, socklen_t peerlen)
 {
 	const char *reason = NULL;
 
@@ -523,13 +522,13 @@ spawn_on_accept(int fd, void *arg)
 	for (int i = 0; i < SPAWN_ACCEPT_BURST && !svc->is_paused; i++) {
 		struct sockaddr_storage peer;
 		socklen_t len = sizeof(peer);
-		int conn = accept4(fd, (struct sockaddr *)&peer, &len,
-		    SOCK_CLOEXEC);
+		int conn =
+		    accept4(fd, (struct sockaddr *)&peer, &len, SOCK_CLOEXEC);
 		if (conn == -1) {
 			if (errno == EMFILE || errno == ENFILE)
 				log_warn("service %s: accept", svc->name);
 			else if (errno != EAGAIN && errno != EINTR &&
-			    errno != ECONNABORTED)
+			         errno != ECONNABORTED)
 				log_warn("service %s: accept", svc->name);
 			return;
 		}
@@ -556,17 +555,17 @@ spawn_ready_refused(struct service *svc, struct listener *l)
 
 	if (svc->socket_type == SOCK_DGRAM) {
 		if (recvfrom(l->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT,
-			(struct sockaddr *)&peer, &len) == -1)
+		             (struct sockaddr *)&peer, &len) == -1)
 			return errno == EAGAIN || errno == EINTR;
-		if (access_check(svc, (struct sockaddr *)&peer, len,
-			&reason) == 0)
+		if (access_check(svc, (struct sockaddr *)&peer, len, &reason) ==
+		    0)
 			return false;
 		(void)recv(l->fd, &byte, 1, MSG_DONTWAIT);
 	} else {
 		if (access_check(svc, NULL, 0, &reason) == 0)
 			return false;
 		conn = accept4(l->fd, (struct sockaddr *)&peer, &len,
-		    SOCK_CLOEXEC);
+		               SOCK_CLOEXEC);
 		if (conn == -1)
 			return true;
 	}
@@ -600,12 +599,14 @@ spawn_resume(struct service *svc)
 	struct listener *l;
 
 	svc->is_paused = false;
-	TAILQ_FOREACH(l, &svc->listeners, entry) {
+	TAILQ_FOREACH(l, &svc->listeners, entry)
+	{
 		if (l->is_watched)
 			continue;
 		bool accepts = svc->socket_type == SOCK_STREAM && !svc->is_wait;
-		if (loop_watch_read(l->fd, accepts ? spawn_on_accept
-						   : spawn_on_ready, l) == -1) {
+		if (loop_watch_read(l->fd,
+		                    accepts ? spawn_on_accept : spawn_on_ready,
+		                    l) == -1) {
 			log_warn("service %s: %s", svc->name, l->text);
 			continue;
 		}
@@ -619,7 +620,8 @@ spawn_pause(struct service *svc)
 	struct listener *l;
 
 	svc->is_paused = true;
-	TAILQ_FOREACH(l, &svc->listeners, entry) {
+	TAILQ_FOREACH(l, &svc->listeners, entry)
+	{
 		if (l->is_watched)
 			loop_unwatch_read(l->fd);
 		l->is_watched = false;
@@ -633,11 +635,11 @@ spawn_log_exit(struct child *c, int status)
 
 	if (WIFSIGNALED(status))
 		log_warnx("service %s: handler %ld killed by signal %d%s",
-		    svc->name, (long)c->pid, WTERMSIG(status),
-		    WCOREDUMP(status) ? " (core dumped)" : "");
+		          svc->name, (long)c->pid, WTERMSIG(status),
+		          WCOREDUMP(status) ? " (core dumped)" : "");
 	else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
 		log_info("service %s: handler %ld exited with status %d",
-		    svc->name, (long)c->pid, WEXITSTATUS(status));
+		         svc->name, (long)c->pid, WEXITSTATUS(status));
 }
 
 static void spawn_stderr_read(int fd, void *arg);
@@ -660,7 +662,7 @@ spawn_remember(pid_t pid, const char *service)
 static const char *
 spawn_service_of(pid_t pid)
 {
-	struct child key = { .pid = pid }, *c;
+	struct child key = {.pid = pid}, *c;
 
 	if ((c = RB_FIND(child_tree, &children, &key)) != NULL)
 		return c->svc->name;
@@ -694,7 +696,8 @@ spawn_reap(int signo)
 		 * is still in the table to name its service.
 		 */
 		spawn_stderr_read(stderr_fd, NULL);
-		if (stderr_handler == pid) /* its, or its command's, last words */
+		if (stderr_handler ==
+		    pid) /* its, or its command's, last words */
 			spawn_stderr_flush();
 		RB_REMOVE(child_tree, &children, c);
 		child_count--;
@@ -720,7 +723,8 @@ spawn_adopt(struct service *old, struct service *new)
 {
 	struct child *c;
 
-	RB_FOREACH(c, child_tree, &children) {
+	RB_FOREACH(c, child_tree, &children)
+	{
 		if (c->svc == old)
 			c->svc = new;
 	}
@@ -739,8 +743,8 @@ spawn_signal_all(int sig)
 	struct child *c;
 
 	RB_FOREACH(c, child_tree, &children)
-		if (kill(-c->pid, sig) == -1)
-			kill(c->pid, sig);
+	if (kill(-c->pid, sig) == -1)
+		kill(c->pid, sig);
 	return child_count;
 }
 
@@ -757,8 +761,8 @@ spawn_dump(void)
 	uint64_t now = loop_now_ms();
 
 	RB_FOREACH(c, child_tree, &children)
-		log_info("handler %ld: service %s, running %.1fs", (long)c->pid,
-		    c->svc->name, (double)(now - c->start_ms) / 1000.0);
+	log_info("handler %ld: service %s, running %.1fs", (long)c->pid,
+	         c->svc->name, (double)(now - c->start_ms) / 1000.0);
 }
 
 /*
@@ -781,14 +785,13 @@ spawn_dump(void)
 static bool
 spawn_take_traffic(long pid, const char *line, size_t len)
 {
-	struct child key = { .pid = (pid_t)pid }, *c;
+	struct child key = {.pid = (pid_t)pid}, *c;
 
 	c = RB_FIND(child_tree, &children, &key);
 	if (c == NULL || c->svc->redirect_host == NULL ||
 	    !(c->svc->log_on_success & LOGF_TRAFFIC))
 		return false;
-	if (access_parse_traffic(line, len, &c->bytes_in, &c->bytes_out) ==
-	    -1)
+	if (access_parse_traffic(line, len, &c->bytes_in, &c->bytes_out) == -1)
 		return false;
 	c->has_traffic = true;
 	return true;
@@ -800,7 +803,7 @@ spawn_stderr_flush(void)
 	if (stderr_len > 0 &&
 	    !spawn_take_traffic(stderr_pid, stderr_line, stderr_len))
 		log_handler_line(stderr_service, stderr_pid, stderr_line,
-		    stderr_len);
+		                 stderr_len);
 	stderr_len = 0;
 }
 
@@ -815,7 +818,7 @@ spawn_stderr_consume(long handler, long pid, const char *buf, size_t len)
 		spawn_stderr_flush();
 		stderr_handler = handler > 0 ? handler : pid;
 		strlcpy(stderr_service, spawn_service_of((pid_t)stderr_handler),
-		    sizeof(stderr_service));
+		        sizeof(stderr_service));
 		stderr_pid = pid;
 	}
 	for (size_t i = 0; i < len; i++) {
@@ -849,11 +852,11 @@ static void
 spawn_stderr_read(int fd, void *arg)
 {
 	char cbuf[CMSG_SPACE(sizeof(struct ucred))];
-	struct iovec iov = { stderr_dgram, sizeof(stderr_dgram) };
+	struct iovec iov = {stderr_dgram, sizeof(stderr_dgram)};
 
 	for (int round = 0; round < 64; round++) {
 		struct sockaddr_un from;
-		struct msghdr msg = { 0 };
+		struct msghdr msg = {0};
 		msg.msg_name = &from;
 		msg.msg_namelen = sizeof(from);
 		msg.msg_iov = &iov;
@@ -870,8 +873,9 @@ spawn_stderr_read(int fd, void *arg)
 			memcpy(&cred, CMSG_DATA(cm), sizeof(cred));
 			pid = cred.pid;
 		}
-		spawn_stderr_consume(spawn_stderr_sender(&from, msg.msg_namelen),
-		    pid, stderr_dgram, (size_t)n);
+		spawn_stderr_consume(
+		    spawn_stderr_sender(&from, msg.msg_namelen), pid,
+		    stderr_dgram, (size_t)n);
 	}
 }
 
@@ -882,18 +886,17 @@ spawn_init(void)
 	sa_family_t family = AF_UNIX;
 
 	snprintf(stderr_prefix, sizeof(stderr_prefix), "portier-%ld-",
-	    (long)getpid());
+	         (long)getpid());
 	stderr_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (stderr_fd == -1)
 		return -1;
 	/* Autobind: a unique abstract name, no file to clean up. */
 	stderr_addrlen = sizeof(stderr_addr);
-	if (bind(stderr_fd, (struct sockaddr *)&family, sizeof(family)) ==
-	    -1 ||
+	if (bind(stderr_fd, (struct sockaddr *)&family, sizeof(family)) == -1 ||
 	    getsockname(stderr_fd, (struct sockaddr *)&stderr_addr,
-		&stderr_addrlen) == -1 ||
+	                &stderr_addrlen) == -1 ||
 	    setsockopt(stderr_fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) ==
-	    -1)
+	        -1)
 		return -1;
 	return loop_watch_read(stderr_fd, spawn_stderr_read, NULL);
 }

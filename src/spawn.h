@@ -27,7 +27,7 @@ struct child {
 
 /* Fill the handler environment (exposed for the unit tests). */
 char **spawn_build_env(struct service *, struct listener *, int conn,
-    const struct sockaddr *peer, socklen_t peerlen);
+                       const struct sockaddr *peer, socklen_t peerlen);
 
 /* Open the handlers' stderr socket; once, after loop_init. */
 int spawn_init(void);

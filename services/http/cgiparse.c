@@ -85,7 +85,8 @@ cgi_parse_response(const char *buf, size_t len, struct cgi_response *r)
 	size_t end = cgi_head_end(buf, len);
 	if (end == 0)
 		return len > HTTP_MAX_HEADER_BYTES ? -1 : 1;
-	if (memchr(buf, '\0', end) != NULL || (r->raw = malloc(end + 1)) == NULL)
+	if (memchr(buf, '\0', end) != NULL ||
+	    (r->raw = malloc(end + 1)) == NULL)
 		return -1;
 	memcpy(r->raw, buf, end);
 	r->raw[end] = '\0';

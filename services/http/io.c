@@ -27,7 +27,7 @@ httpd_now_ms(void)
 static int
 httpd_wait(int fd, short events, long deadline_ms)
 {
-	struct pollfd pfd = { .fd = fd, .events = events };
+	struct pollfd pfd = {.fd = fd, .events = events};
 
 	for (;;) {
 		long left = deadline_ms - httpd_now_ms();
@@ -48,7 +48,8 @@ httpd_fill(struct httpd *h, long deadline_ms)
 		if (h->in_cap >= HTTPD_IN_MAX)
 			return -1;
 		size_t cap = h->in_cap ? h->in_cap * 2 : 4096;
-		char *p = realloc(h->in, cap > HTTPD_IN_MAX ? HTTPD_IN_MAX : cap);
+		char *p =
+		    realloc(h->in, cap > HTTPD_IN_MAX ? HTTPD_IN_MAX : cap);
 		if (p == NULL)
 			return -1;
 		h->in = p;
@@ -92,8 +93,8 @@ httpd_write(struct httpd *h, const void *buf, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN &&
-		    httpd_wait(1, POLLOUT, httpd_now_ms() +
-			h->write_timeout * 1000L) == 0)
+		    httpd_wait(1, POLLOUT,
+		               httpd_now_ms() + h->write_timeout * 1000L) == 0)
 			continue;
 		return -1;
 	}
@@ -114,14 +115,18 @@ httpd_sendfile(struct httpd *h, int fd, off_t offset, off_t count)
 			return -1; /* the file shrank */
 		if (errno == EINTR)
 			continue;
-		if (errno == EAGAIN && httpd_wait(1, POLLOUT, httpd_now_ms() +
-					   h->write_timeout * 1000L) == 0)
+		if (errno == EAGAIN &&
+		    httpd_wait(1, POLLOUT,
+		               httpd_now_ms() + h->write_timeout * 1000L) == 0)
 			continue;
 		if (errno == EINVAL || errno == ENOSYS) {
 			/* fd 1 is not a socket (a pipe in a test): copy. */
 			char buf[65536];
-			ssize_t r = pread(fd, buf, count < (off_t)sizeof(buf) ?
-			    (size_t)count : sizeof(buf), offset);
+			ssize_t r =
+			    pread(fd, buf,
+			          count < (off_t)sizeof(buf) ? (size_t)count
+			                                     : sizeof(buf),
+			          offset);
 			if (r <= 0 || httpd_write(h, buf, (size_t)r) == -1)
 				return -1;
 			offset += r;

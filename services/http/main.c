@@ -208,7 +208,7 @@ linger(struct httpd *h)
 	shutdown(1, SHUT_WR);
 	h->in_len = 0;
 	while (httpd_now_ms() < deadline) {
-		struct pollfd pfd = { .fd = 0, .events = POLLIN };
+		struct pollfd pfd = {.fd = 0, .events = POLLIN};
 		if (poll(&pfd, 1, 200) <= 0)
 			continue;
 		if (read(0, buf, sizeof(buf)) <= 0)

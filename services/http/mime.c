@@ -24,21 +24,21 @@ static const struct {
 	const char *ext;
 	const char *type;
 } builtin[] = {
-	{ "html", "text/html" }, { "htm", "text/html" },
-	{ "css", "text/css" }, { "js", "text/javascript" },
-	{ "txt", "text/plain" }, { "json", "application/json" },
-	{ "png", "image/png" }, { "jpg", "image/jpeg" },
-	{ "jpeg", "image/jpeg" }, { "gif", "image/gif" },
-	{ "svg", "image/svg+xml" }, { "ico", "image/vnd.microsoft.icon" },
-	{ "pdf", "application/pdf" }, { "xml", "application/xml" },
-	{ "wasm", "application/wasm" }, { "webp", "image/webp" },
+    {"html", "text/html"},        {"htm", "text/html"},
+    {"css", "text/css"},          {"js", "text/javascript"},
+    {"txt", "text/plain"},        {"json", "application/json"},
+    {"png", "image/png"},         {"jpg", "image/jpeg"},
+    {"jpeg", "image/jpeg"},       {"gif", "image/gif"},
+    {"svg", "image/svg+xml"},     {"ico", "image/vnd.microsoft.icon"},
+    {"pdf", "application/pdf"},   {"xml", "application/xml"},
+    {"wasm", "application/wasm"}, {"webp", "image/webp"},
 };
 
 static int
 mime_cmp(const void *a, const void *b)
 {
 	return strcasecmp(((const struct mime_entry *)a)->ext,
-	    ((const struct mime_entry *)b)->ext);
+	                  ((const struct mime_entry *)b)->ext);
 }
 
 static void
@@ -75,7 +75,8 @@ mime_load(const char *file)
 	if (fp != NULL)
 		fclose(fp);
 	if (table_len == 0)
-		for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++)
+		for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]);
+		     i++)
 			mime_add(builtin[i].ext, builtin[i].type);
 	qsort(table, table_len, sizeof(*table), mime_cmp);
 }
@@ -127,8 +128,8 @@ mime_type(const char *path, const char *mime_file)
 		mime_load(mime_file);
 	if (dot == NULL || dot[1] == '\0')
 		return "application/octet-stream";
-	struct mime_entry key = { (char *)dot + 1, NULL };
-	struct mime_entry *e = bsearch(&key, table, table_len, sizeof(*table),
-	    mime_cmp);
+	struct mime_entry key = {(char *)dot + 1, NULL};
+	struct mime_entry *e =
+	    bsearch(&key, table, table_len, sizeof(*table), mime_cmp);
 	return e ? e->type : "application/octet-stream";
 }

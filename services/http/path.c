@@ -215,14 +215,15 @@ http_open_beneath(const char *root, const char *file, int flags)
 
 	if (strncmp(file, root, n) == 0 &&
 	    (file[n] == '/' || file[n] == '\0')) {
-		const char *rel = file[n] == '/' && file[n + 1] ? file + n + 1
-								: ".";
-		int dir = open(n ? root : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		const char *rel =
+		    file[n] == '/' && file[n + 1] ? file + n + 1 : ".";
+		int dir =
+		    open(n ? root : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (dir == -1)
 			return -1;
 		struct open_how how = {
-			.flags = (uint64_t)(flags | O_CLOEXEC),
-			.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS,
+		    .flags = (uint64_t)(flags | O_CLOEXEC),
+		    .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS,
 		};
 		int fd = (int)syscall(SYS_openat2, dir, rel, &how, sizeof(how));
 		int saved = errno;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
-/* ideal.c -- the floor for the exec path: accept, posix_spawn /bin/cat, nothing else */
+/* ideal.c -- the floor for the exec path: accept, posix_spawn /bin/cat, nothing
+ * else */
 #include <config.h>
 
 #include <sys/socket.h>
@@ -26,12 +27,12 @@ reap(int sig)
 int
 main(int argc, char **argv)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct sockaddr_in sin = {.sin_family = AF_INET};
 	int one = 1;
 
 	if (argc != 2)
 		return 100;
-	struct sigaction sa = { .sa_handler = reap, .sa_flags = SA_RESTART };
+	struct sigaction sa = {.sa_handler = reap, .sa_flags = SA_RESTART};
 	sigaction(SIGCHLD, &sa, NULL);
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -42,7 +43,7 @@ main(int argc, char **argv)
 		perror("ideal");
 		return 111;
 	}
-	char *args[] = { "cat", NULL };
+	char *args[] = {"cat", NULL};
 	for (;;) {
 		int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
 		if (c == -1)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
-/* loadgen.c -- connections per second with C in flight: rate, p50/p99, errors */
+/* loadgen.c -- connections per second with C in flight: rate, p50/p99, errors
+ */
 #include <config.h>
 
 #include <sys/epoll.h>
@@ -49,7 +50,7 @@ now(void)
 static int
 slot_start(int ep, struct slot *s)
 {
-	struct epoll_event ev = { .events = EPOLLOUT | EPOLLIN, .data.ptr = s };
+	struct epoll_event ev = {.events = EPOLLOUT | EPOLLIN, .data.ptr = s};
 
 	s->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	s->started = now();
@@ -95,12 +96,12 @@ slot_step(int ep, struct slot *s, uint32_t events)
 	}
 	if ((events & EPOLLOUT) && s->sent < outlen) {
 		ssize_t n = write(s->fd, out + s->sent, outlen - s->sent);
-		if (n > 0 && (s->sent += (size_t)n) == outlen && mode ==
-		    MODE_ECHO)
+		if (n > 0 && (s->sent += (size_t)n) == outlen &&
+		    mode == MODE_ECHO)
 			shutdown(s->fd, SHUT_WR);
 	}
 	if (s->sent == outlen) {
-		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = s };
+		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = s};
 		epoll_ctl(ep, EPOLL_CTL_MOD, s->fd, &ev);
 	}
 	if (events & (EPOLLIN | EPOLLHUP)) {
@@ -113,7 +114,7 @@ slot_step(int ep, struct slot *s, uint32_t events)
 			if (n < 0 && errno == EAGAIN)
 				break;
 			bool ok = n == 0 && s->got > 0 &&
-			    (mode != MODE_ECHO || s->got == outlen);
+			          (mode != MODE_ECHO || s->got == outlen);
 			slot_finish(ep, s, ok);
 			return true;
 		}
@@ -137,18 +138,30 @@ main(int argc, char **argv)
 
 	while ((ch = getopt(argc, argv, "c:d:h:m:p:u:")) != -1) {
 		switch (ch) {
-		case 'c': concurrency = atoi(optarg); break;
-		case 'd': seconds = atof(optarg); break;
-		case 'h': host = optarg; break;
-		case 'p': port = atoi(optarg); break;
-		case 'u': path = optarg; break;
+		case 'c':
+			concurrency = atoi(optarg);
+			break;
+		case 'd':
+			seconds = atof(optarg);
+			break;
+		case 'h':
+			host = optarg;
+			break;
+		case 'p':
+			port = atoi(optarg);
+			break;
+		case 'u':
+			path = optarg;
+			break;
 		case 'm':
-			mode = strcmp(optarg, "read") == 0 ? MODE_READ :
-			    strcmp(optarg, "http") == 0 ? MODE_HTTP : MODE_ECHO;
+			mode = strcmp(optarg, "read") == 0   ? MODE_READ
+			       : strcmp(optarg, "http") == 0 ? MODE_HTTP
+			                                     : MODE_ECHO;
 			break;
 		default:
 			fprintf(stderr, "usage: loadgen -p port [-h 127.0.0.1] "
-			    "[-c conc] [-d secs] [-m echo|read|http] [-u path]\n");
+			                "[-c conc] [-d secs] [-m "
+			                "echo|read|http] [-u path]\n");
 			return 100;
 		}
 	}
@@ -158,8 +171,10 @@ main(int argc, char **argv)
 	target.sin_port = htons((uint16_t)port);
 	if (inet_pton(AF_INET, host, &target.sin_addr) != 1)
 		return 100;
-	snprintf(http_request, sizeof(http_request), "GET %s HTTP/1.0\r\n"
-	    "Host: %s\r\n\r\n", path, host);
+	snprintf(http_request, sizeof(http_request),
+	         "GET %s HTTP/1.0\r\n"
+	         "Host: %s\r\n\r\n",
+	         path, host);
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	struct slot *slots = calloc((size_t)concurrency, sizeof(*slots));
 	struct epoll_event evs[256];
@@ -182,7 +197,8 @@ main(int argc, char **argv)
 	double p50 = n_latencies ? latencies[n_latencies / 2] : 0;
 	double p99 = n_latencies ? latencies[n_latencies * 99 / 100] : 0;
 	printf("conns=%ld secs=%.2f rate=%.1f p50_ms=%.3f p99_ms=%.3f "
-	    "errors=%ld\n", done, elapsed, (double)done / elapsed, p50 * 1000,
-	    p99 * 1000, errors);
+	       "errors=%ld\n",
+	       done, elapsed, (double)done / elapsed, p50 * 1000, p99 * 1000,
+	       errors);
 	return 0;
 }

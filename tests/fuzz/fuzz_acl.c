@@ -24,7 +24,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (prefix < 0 || prefix > 128)
 		abort();
-	char *list[] = { text, NULL };
+	char *list[] = {text, NULL};
 	struct acl *acl = acl_new(true, list, NULL, err, sizeof(err));
 	if (acl == NULL || acl_check(acl, addr) != ACL_ALLOW)
 		abort(); /* an address always matches its own rule */

@@ -19,7 +19,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (path[0] == '\0')
 		snprintf(path, sizeof(path), "/tmp/portier-fuzz-conf.%ld",
-		    (long)getpid());
+		         (long)getpid());
 	FILE *fp = fopen(path, "w");
 	if (fp == NULL)
 		return 0;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
-/* test_access.c -- only_from, no_access, limits that pause, credentials, logs */
+/* test_access.c -- only_from, no_access, limits that pause, credentials, logs
+ */
 #include <config.h>
 
 #include <sys/socket.h>
@@ -33,9 +34,10 @@ static const char *
 conf_cat(uint16_t port, const char *extra)
 {
 	snprintf(conf, sizeof(conf),
-	    "service cat {\n port = %u\n user = \"root\"\n"
-	    " server = \"/bin/cat\"\n log_on_success = {PID, HOST, EXIT, "
-	    "DURATION}\n%s\n}\n", port, extra);
+	         "service cat {\n port = %u\n user = \"root\"\n"
+	         " server = \"/bin/cat\"\n log_on_success = {PID, HOST, EXIT, "
+	         "DURATION}\n%s\n}\n",
+	         port, extra);
 	return conf;
 }
 
@@ -71,24 +73,26 @@ open_held(const char *src, uint16_t port)
 static bool
 gets_nothing_for_a_moment(int fd)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 
 	return poll(&pfd, 1, 300) == 0;
 }
 
 Test(access, only_from_and_no_access_most_specific_wins)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	uint16_t port = h_free_port();
 
-	h_start(&d, conf_cat(port,
-	    " only_from = {\"127.0.0.0/8\", \"127.0.0.5\", \"::1\"}\n"
-	    " no_access = {\"127.0.0.0/24\", \"127.0.1.0/24\"}\n"
-	    " bind = \"::\""));
+	h_start(
+	    &d,
+	    conf_cat(port,
+	             " only_from = {\"127.0.0.0/8\", \"127.0.0.5\", \"::1\"}\n"
+	             " no_access = {\"127.0.0.0/24\", \"127.0.1.0/24\"}\n"
+	             " bind = \"::\""));
 	/* /8 allows, /24 denies (more specific), /32 allows again. */
 	cr_assert_not(served_from("127.0.0.2", "127.0.0.1", port));
-	cr_assert(h_log_wait(&d, "cat: FAIL reason=no_access host=127.0.0.2",
-	    5000));
+	cr_assert(
+	    h_log_wait(&d, "cat: FAIL reason=no_access host=127.0.0.2", 5000));
 	cr_assert(served_from("127.0.0.5", "127.0.0.1", port));
 	cr_assert(served_from("127.0.2.1", "127.0.0.1", port));
 	cr_assert_not(served_from("127.0.1.9", "127.0.0.1", port));
@@ -98,20 +102,23 @@ Test(access, only_from_and_no_access_most_specific_wins)
 
 Test(access, only_from_names_and_empty_list)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	uint16_t p1 = h_free_port(), p2 = h_free_port();
 	char both[8192];
 
-	snprintf(both, sizeof(both),
+	snprintf(
+	    both, sizeof(both),
 	    "service named {\n port = %u\n bind = \"127.0.0.1\"\n user = root\n"
 	    " server = \"/bin/cat\"\n only_from = {\"localhost\"}\n}\n"
-	    "service nobody {\n port = %u\n bind = \"127.0.0.1\"\n user = root\n"
-	    " server = \"/bin/cat\"\n only_from = {}\n}\n", p1, p2);
+	    "service nobody {\n port = %u\n bind = \"127.0.0.1\"\n user = "
+	    "root\n"
+	    " server = \"/bin/cat\"\n only_from = {}\n}\n",
+	    p1, p2);
 	h_start(&d, both);
 	cr_assert(served_from("127.0.0.1", "127.0.0.1", p1));
 	cr_assert_not(served_from("127.0.0.3", "127.0.0.1", p1));
 	cr_assert(h_log_wait(&d, "named: FAIL reason=only_from host=127.0.0.3",
-	    5000));
+	                     5000));
 	cr_assert_not(served_from("127.0.0.1", "127.0.0.1", p2));
 	cr_assert(h_log_wait(&d, "nobody: FAIL reason=only_from", 5000));
 	h_stop(&d);
@@ -119,15 +126,15 @@ Test(access, only_from_names_and_empty_list)
 
 Test(access, per_source_refuses_the_third_from_one_address)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	uint16_t port = h_free_port();
 
 	h_start(&d, conf_cat(port, " per_source = 2"));
 	int a = open_held("127.0.0.2", port);
 	int b = open_held("127.0.0.2", port);
 	cr_assert_not(served_from("127.0.0.2", "127.0.0.1", port));
-	cr_assert(h_log_wait(&d, "cat: FAIL reason=per_source host=127.0.0.2",
-	    5000));
+	cr_assert(
+	    h_log_wait(&d, "cat: FAIL reason=per_source host=127.0.0.2", 5000));
 	cr_assert(served_from("127.0.0.3", "127.0.0.1", port));
 	/* One handler fewer (its EXIT logged): welcome again. */
 	cr_assert(h_log_wait(&d, "cat: EXIT", 5000));
@@ -142,7 +149,7 @@ Test(access, per_source_refuses_the_third_from_one_address)
 
 Test(access, instances_defer_in_the_backlog)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	uint16_t port = h_free_port();
 	char buf[8];
 
@@ -164,15 +171,18 @@ Test(access, instances_defer_in_the_backlog)
 
 Test(access, max_children_holds_every_service)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	uint16_t p1 = h_free_port(), p2 = h_free_port();
 	char both[8192], buf[8];
 
-	snprintf(both, sizeof(both), "max_children = 1\n"
+	snprintf(
+	    both, sizeof(both),
+	    "max_children = 1\n"
 	    "service one {\n port = %u\n bind = \"127.0.0.1\"\n user = root\n"
 	    " server = \"/bin/cat\"\n}\n"
 	    "service two {\n port = %u\n bind = \"127.0.0.1\"\n user = root\n"
-	    " server = \"/bin/cat\"\n}\n", p1, p2);
+	    " server = \"/bin/cat\"\n}\n",
+	    p1, p2);
 	h_start(&d, both);
 	int a = open_held("127.0.0.1", p1);
 	int b = h_connect("127.0.0.1", p2);
@@ -186,7 +196,7 @@ Test(access, max_children_holds_every_service)
 
 Test(access, cps_pauses_then_resumes_by_itself)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	uint16_t port = h_free_port();
 	int fds[8];
 
@@ -207,7 +217,7 @@ Test(access, cps_pauses_then_resumes_by_itself)
 
 Test(access, access_times_outside_the_window)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	uint16_t port = h_free_port();
 	char window[64];
 	time_t now = time(NULL);
@@ -215,9 +225,11 @@ Test(access, access_times_outside_the_window)
 
 	localtime_r(&now, &tm);
 	/* A window two to three hours from now never holds "now". */
-	snprintf(window, sizeof(window), " access_times = {\"%02d:%02d-%02d:"
-	    "%02d\"}", (tm.tm_hour + 2) % 24, tm.tm_min, (tm.tm_hour + 3) % 24,
-	    tm.tm_min);
+	snprintf(window, sizeof(window),
+	         " access_times = {\"%02d:%02d-%02d:"
+	         "%02d\"}",
+	         (tm.tm_hour + 2) % 24, tm.tm_min, (tm.tm_hour + 3) % 24,
+	         tm.tm_min);
 	h_start(&d, conf_cat(port, window));
 	cr_assert_not(served_from("127.0.0.1", "127.0.0.1", port));
 	cr_assert(h_log_wait(&d, "cat: FAIL reason=access_times", 5000));
@@ -226,7 +238,7 @@ Test(access, access_times_outside_the_window)
 
 Test(access, max_load_refuses_when_loaded)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	uint16_t port = h_free_port();
 
 	h_start(&d, conf_cat(port, " max_load = 0.000001"));
@@ -241,7 +253,7 @@ Test(access, max_load_refuses_when_loaded)
 
 Test(access, banners)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	uint16_t port = h_free_port();
 	char extra[PATH_MAX * 3], buf[256];
 
@@ -249,9 +261,12 @@ Test(access, banners)
 	h_write_file(&d, "hello.txt", "welcome\n", 0644);
 	h_write_file(&d, "ok.txt", "granted\n", 0644);
 	h_write_file(&d, "no.txt", "go away\n", 0644);
-	snprintf(extra, sizeof(extra), " banner = \"%s/hello.txt\"\n"
+	snprintf(
+	    extra, sizeof(extra),
+	    " banner = \"%s/hello.txt\"\n"
 	    " banner_success = \"%s/ok.txt\"\n banner_fail = \"%s/no.txt\"\n"
-	    " no_access = {\"127.0.0.9\"}", d.dir, d.dir, d.dir);
+	    " no_access = {\"127.0.0.9\"}",
+	    d.dir, d.dir, d.dir);
 	h_start(&d, conf_cat(port, extra));
 	int fd = h_connect_from("127.0.0.1", "127.0.0.1", port);
 	ssize_t n = h_read_all(fd, buf, 16, 5000);
@@ -268,19 +283,21 @@ Test(access, banners)
 
 Test(access, credentials_and_resources_reach_the_handler)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	uint16_t port = h_free_port();
 	size_t n;
 
 	if (geteuid() != 0)
 		cr_skip_test("needs root");
-	snprintf(conf, sizeof(conf),
+	snprintf(
+	    conf, sizeof(conf),
 	    "service creds {\n port = %u\n bind = \"127.0.0.1\"\n"
 	    " user = nobody\n group = nogroup\n groups = no\n nice = 7\n"
 	    " umask = \"027\"\n rlimit_files = 77\n rlimit_as = 512M\n"
 	    " server = \"/bin/sh\"\n server_args = {\"-c\", \"id -u; id -G; "
 	    "ulimit -n; umask; cut -d' ' -f19 /proc/self/stat; ulimit -v\"}\n"
-	    "}\n", port);
+	    "}\n",
+	    port);
 	h_start(&d, conf);
 	char *out = h_roundtrip("127.0.0.1", port, "", 0, &n);
 	cr_assert_str_eq(out, "65534\n65534\n77\n0027\n7\n524288\n");
@@ -290,7 +307,7 @@ Test(access, credentials_and_resources_reach_the_handler)
 
 Test(access, start_exit_and_fail_log_lines)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	uint16_t port = h_free_port();
 
 	h_start(&d, conf_cat(port, " no_access = {\"127.0.0.7\"}"));
@@ -304,22 +321,24 @@ Test(access, start_exit_and_fail_log_lines)
 	cr_assert(strstr(exit_line, " status=0 duration="), "%s", log);
 	free(log);
 	cr_assert_not(served_from("127.0.0.7", "127.0.0.1", port));
-	cr_assert(h_log_wait(&d, "cat: FAIL reason=no_access host=127.0.0.7",
-	    5000));
+	cr_assert(
+	    h_log_wait(&d, "cat: FAIL reason=no_access host=127.0.0.7", 5000));
 	h_stop(&d);
 }
 
 /* 2,000 connections, 64 at once, instances = 8: all served, nothing leaks. */
 Test(access, flood_against_instances)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	uint16_t port = h_free_port();
 	pid_t workers[64];
 
-	snprintf(conf, sizeof(conf),
+	snprintf(
+	    conf, sizeof(conf),
 	    "service flood {\n port = %u\n bind = \"127.0.0.1\"\n user = root\n"
 	    " server = \"/bin/echo\"\n server_args = {\"ok\"}\n"
-	    " instances = 8\n backlog = 1024\n}\n", port);
+	    " instances = 8\n backlog = 1024\n}\n",
+	    port);
 	h_start(&d, conf);
 	int fds_before = h_count_fds(d.pid);
 	for (int w = 0; w < 64; w++) {
@@ -329,7 +348,7 @@ Test(access, flood_against_instances)
 				char buf[8];
 				int fd = h_connect("127.0.0.1", port);
 				if (fd == -1 || h_read_all(fd, buf, sizeof(buf),
-						    20000) != 3)
+				                           20000) != 3)
 					bad++;
 				if (fd != -1)
 					close(fd);
@@ -355,16 +374,18 @@ Test(access, flood_against_instances)
 
 Test(access, redirect_relays_both_ways_with_half_close)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	uint16_t back = h_free_port(), front = h_free_port();
 	char big[200000];
 	size_t n;
 
-	snprintf(conf, sizeof(conf),
+	snprintf(
+	    conf, sizeof(conf),
 	    "service backend {\n port = %u\n bind = \"127.0.0.1\"\n"
 	    " user = root\n server = \"/bin/cat\"\n}\n"
 	    "service front {\n port = %u\n bind = \"127.0.0.1\"\n user = root\n"
-	    " redirect = \"127.0.0.1 %u\"\n}\n", back, front, back);
+	    " redirect = \"127.0.0.1 %u\"\n}\n",
+	    back, front, back);
 	h_start(&d, conf);
 	for (size_t i = 0; i < sizeof(big); i++)
 		big[i] = (char)(i % 251);
@@ -379,7 +400,7 @@ Test(access, redirect_relays_both_ways_with_half_close)
 
 Test(access, log_type_file_is_reopened_on_sigusr2)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	uint16_t port = h_free_port();
 	char logfile[PATH_MAX + 16], rotated[PATH_MAX + 16], with_log[9000];
 
@@ -387,7 +408,7 @@ Test(access, log_type_file_is_reopened_on_sigusr2)
 	snprintf(logfile, sizeof(logfile), "%s/service.log", d.dir);
 	snprintf(rotated, sizeof(rotated), "%s/service.log.1", d.dir);
 	snprintf(with_log, sizeof(with_log), "log_type = \"file %s\"\n%s",
-	    logfile, conf_cat(port, ""));
+	         logfile, conf_cat(port, ""));
 	h_write_file(&d, "portier.conf", with_log, 0644);
 	kill(d.pid, SIGHUP);
 	struct h_daemon file_view = d;
@@ -407,7 +428,7 @@ Test(access, log_type_file_is_reopened_on_sigusr2)
 
 Test(access, chroot_view_of_the_handler)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	uint16_t port = h_free_port();
 	char jail[PATH_MAX + 16], cmd[PATH_MAX * 3];
 	size_t n;
@@ -417,14 +438,16 @@ Test(access, chroot_view_of_the_handler)
 		cr_skip_test("chroot needs root");
 	h_mkdir(&d);
 	snprintf(jail, sizeof(jail), "%s/jail", d.dir);
-	snprintf(cmd, sizeof(cmd), "mkdir -p %s && cp %s/tests/lsroot %s/ && "
-	    "touch %s/marker", jail, TOP_BUILDDIR, jail, jail);
+	snprintf(cmd, sizeof(cmd),
+	         "mkdir -p %s && cp %s/tests/lsroot %s/ && "
+	         "touch %s/marker",
+	         jail, TOP_BUILDDIR, jail, jail);
 	free(h_run(cmd, &status));
 	cr_assert_eq(status, 0);
 	snprintf(conf, sizeof(conf),
-	    "service jailed {\n port = %u\n bind = \"127.0.0.1\"\n"
-	    " user = nobody\n chroot = \"%s\"\n server = \"/lsroot\"\n}\n",
-	    port, jail);
+	         "service jailed {\n port = %u\n bind = \"127.0.0.1\"\n"
+	         " user = nobody\n chroot = \"%s\"\n server = \"/lsroot\"\n}\n",
+	         port, jail);
 	h_start(&d, conf);
 	char *out = h_roundtrip("127.0.0.1", port, "", 0, &n);
 	cr_assert_str_eq(out, "lsroot\nmarker\nuid 65534\n");
@@ -724,7 +747,7 @@ find_member(char *user, size_t size, gid_t *primary, gid_t *extra)
 
 Test(access, groups_yes_gives_the_supplementary_groups_and_no_drops_them)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	uint16_t p1 = h_free_port(), p2 = h_free_port();
 	char user[64], want[64];
 	gid_t primary, extra;
@@ -735,17 +758,20 @@ Test(access, groups_yes_gives_the_supplementary_groups_and_no_drops_them)
 	if (!find_member(user, sizeof(user), &primary, &extra))
 		cr_skip_test("no user with a supplementary group here");
 	snprintf(conf, sizeof(conf),
-	    "service with {\n port = %u\n bind = \"127.0.0.1\"\n user = \"%s\"\n"
-	    " groups = yes\n server = \"/usr/bin/id\"\n server_args = {\"-G\"}\n"
-	    "}\n"
-	    "service without {\n port = %u\n bind = \"127.0.0.1\"\n"
-	    " user = \"%s\"\n groups = no\n server = \"/usr/bin/id\"\n"
-	    " server_args = {\"-G\"}\n}\n", p1, user, p2, user);
+	         "service with {\n port = %u\n bind = \"127.0.0.1\"\n user = "
+	         "\"%s\"\n"
+	         " groups = yes\n server = \"/usr/bin/id\"\n server_args = "
+	         "{\"-G\"}\n"
+	         "}\n"
+	         "service without {\n port = %u\n bind = \"127.0.0.1\"\n"
+	         " user = \"%s\"\n groups = no\n server = \"/usr/bin/id\"\n"
+	         " server_args = {\"-G\"}\n}\n",
+	         p1, user, p2, user);
 	h_start(&d, conf);
 	char *out = h_roundtrip("127.0.0.1", p1, "", 0, &n);
 	snprintf(want, sizeof(want), " %u", (unsigned)extra);
 	cr_assert_not_null(strstr(out, want), "%s: '%s' lacks %u", user, out,
-	    (unsigned)extra);
+	                   (unsigned)extra);
 	free(out);
 	out = h_roundtrip("127.0.0.1", p2, "", 0, &n);
 	snprintf(want, sizeof(want), "%u\n", (unsigned)primary);
@@ -778,16 +804,18 @@ flood_one(const char *src, uint16_t port)
  */
 Test(access, flood_with_refusals_accounts_for_every_client)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	uint16_t port = h_free_port();
 	pid_t workers[64];
 	int report[2];
 	int served = 0, refused = 0, other = 0;
 
-	snprintf(conf, sizeof(conf),
+	snprintf(
+	    conf, sizeof(conf),
 	    "service flood {\n port = %u\n bind = \"127.0.0.1\"\n user = root\n"
 	    " server = \"/bin/echo\"\n server_args = {\"ok\"}\n"
-	    " instances = 8\n per_source = 4\n backlog = 1024\n}\n", port);
+	    " instances = 8\n per_source = 4\n backlog = 1024\n}\n",
+	    port);
 	h_start(&d, conf);
 	int fds_before = h_count_fds(d.pid);
 	cr_assert_eq(pipe(report), 0);
@@ -810,13 +838,13 @@ Test(access, flood_with_refusals_accounts_for_every_client)
 	for (int w = 0; w < 64; w++)
 		waitpid(workers[w], NULL, 0);
 	cr_log_info("flood: %d served, %d refused (per_source)", served,
-	    refused);
+	            refused);
 	cr_assert_eq(served + refused + other, 2000);
 	cr_assert_eq(other, 0, "%d clients neither served nor refused", other);
 	cr_assert_gt(served, 0);
 	cr_assert(h_log_wait_count(&d, "flood: FAIL reason=", refused, 10000));
 	cr_assert_eq(h_log_count(&d, "flood: FAIL reason=per_source"), refused,
-	    "every refusal logged once, with its reason");
+	             "every refusal logged once, with its reason");
 	for (int i = 0; i < 400 && h_count_children(d.pid) > 0; i++)
 		poll(NULL, 0, 10);
 	cr_assert_eq(h_count_children(d.pid), 0, "zombies or stragglers");
@@ -828,37 +856,41 @@ Test(access, flood_with_refusals_accounts_for_every_client)
 /* -C does what a start does with the rules: bad ones are refused. */
 Test(access, check_flag_resolves_rules_and_reads_banners)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	char cmd[PATH_MAX * 2], bad[2048];
 	int status;
 	static const char *rules[] = {
-		" only_from = {\"10.0.0.0/33\"}",
-		" no_access = {\"no-such-host.invalid\"}",
-		" banner_fail = \"/nonexistent/banner\"",
+	    " only_from = {\"10.0.0.0/33\"}",
+	    " no_access = {\"no-such-host.invalid\"}",
+	    " banner_fail = \"/nonexistent/banner\"",
 	};
 	static const char *why[] = {
-		"only_from: '10.0.0.0/33' is not an address",
-		"no_access: 'no-such-host.invalid' is not an address",
-		"banner /nonexistent/banner: No such file",
+	    "only_from: '10.0.0.0/33' is not an address",
+	    "no_access: 'no-such-host.invalid' is not an address",
+	    "banner /nonexistent/banner: No such file",
 	};
 
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
-		snprintf(bad, sizeof(bad), "service x {\n port = 7999\n"
-		    " server = \"/bin/cat\"\n%s\n}\n", rules[i]);
+		snprintf(bad, sizeof(bad),
+		         "service x {\n port = 7999\n"
+		         " server = \"/bin/cat\"\n%s\n}\n",
+		         rules[i]);
 		const char *file = h_write_file(&d, "bad.conf", bad, 0644);
 		snprintf(cmd, sizeof(cmd), "%s/src/portierd -C -f %s 2>&1",
-		    TOP_BUILDDIR, file);
+		         TOP_BUILDDIR, file);
 		char *out = h_run(cmd, &status);
 		cr_assert_eq(status, 1, "%s", out);
-		cr_assert(strstr(out, file) == out && strstr(out, why[i]),
-		    "%s", out);
+		cr_assert(strstr(out, file) == out && strstr(out, why[i]), "%s",
+		          out);
 		free(out);
 	}
-	h_write_file(&d, "ok.conf", "service x {\n port = 7999\n"
-	    " server = \"/bin/cat\"\n only_from = {\"localhost\", \"::1/128\"}\n}\n",
-	    0644);
+	h_write_file(&d, "ok.conf",
+	             "service x {\n port = 7999\n"
+	             " server = \"/bin/cat\"\n only_from = {\"localhost\", "
+	             "\"::1/128\"}\n}\n",
+	             0644);
 	snprintf(cmd, sizeof(cmd), "%s/src/portierd -C -f %s/ok.conf 2>&1",
-	    TOP_BUILDDIR, d.dir);
+	         TOP_BUILDDIR, d.dir);
 	char *out = h_run(cmd, &status);
 	cr_assert_eq(status, 0, "%s", out);
 	cr_assert_str_eq(out, "configuration OK\n");
@@ -868,7 +900,7 @@ Test(access, check_flag_resolves_rules_and_reads_banners)
 
 Test(access, sigusr1_shows_the_per_source_counts)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	uint16_t port = h_free_port();
 
 	h_start(&d, conf_cat(port, " per_source = 5"));

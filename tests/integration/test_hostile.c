@@ -84,12 +84,14 @@ load_round(const uint16_t *port, int scale)
 
 Test(hostile, twenty_thousand_connections_leak_nothing)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	uint16_t port[5];
 
 	for (int i = 0; i < 5; i++)
 		port[i] = h_free_port();
-	snprintf(conf, sizeof(conf), "defaults { bind = \"127.0.0.1\"\n"
+	snprintf(
+	    conf, sizeof(conf),
+	    "defaults { bind = \"127.0.0.1\"\n"
 	    " user = root }\n"
 	    "service exec { port = %u  server = \"/bin/cat\"  instances = 8 }\n"
 	    "service echo { type = internal  port = %u }\n"
@@ -109,7 +111,7 @@ Test(hostile, twenty_thousand_connections_leak_nothing)
 	long rss1 = rss_kb(d.pid);
 	int fds1 = h_count_fds(d.pid);
 	cr_log_info("master RSS %ld -> %ld kB, fds %d -> %d", rss0, rss1, fds0,
-	    fds1);
+	            fds1);
 	cr_assert_eq(fds1, fds0, "descriptor leak");
 #ifndef __SANITIZE_ADDRESS__
 	/* Under ASan freed memory sits in quarantine and RSS grows by
@@ -132,13 +134,17 @@ start_httpd(struct h_daemon *d)
 	snprintf(www, sizeof(www), "%s/www", d->dir);
 	mkdir(www, 0755);
 	h_write_file(d, "www/index.html", "<p>ok</p>\n", 0644);
-	h_write_file(d, "www/post.cgi", "#!/bin/sh\nprintf 'Content-Type: "
-	    "text/plain\\n\\n'\nwc -c\n", 0755);
-	snprintf(conf, sizeof(conf),
+	h_write_file(d, "www/post.cgi",
+	             "#!/bin/sh\nprintf 'Content-Type: "
+	             "text/plain\\n\\n'\nwc -c\n",
+	             0755);
+	snprintf(
+	    conf, sizeof(conf),
 	    "service www { port = %u  bind = \"127.0.0.1\"  user = root\n"
 	    "  server = \"%s/services/httpd\"\n"
 	    "  server_args = {\"-r\", \"%s/www\", \"-t\", \"3\", \"-H\", \"3\","
-	    " \"-b\", \"1000000\"} }\n", port, TOP_BUILDDIR, d->dir);
+	    " \"-b\", \"1000000\"} }\n",
+	    port, TOP_BUILDDIR, d->dir);
 	h_start(d, conf);
 	return port;
 }
@@ -150,7 +156,9 @@ slowhttptest(uint16_t port, const char *mode)
 	int status;
 
 	/* Bounded: 60 connections over a 6-second test. */
-	snprintf(cmd, sizeof(cmd), "timeout 30 slowhttptest %s -c 60 -r 30 "
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "timeout 30 slowhttptest %s -c 60 -r 30 "
 	    "-i 1 -l 6 -u http://127.0.0.1:%u/ -o /dev/null >/dev/null 2>&1",
 	    mode, port);
 	free(h_run(cmd, &status));
@@ -158,20 +166,21 @@ slowhttptest(uint16_t port, const char *mode)
 
 Test(hostile, slowhttptest_slowloris_body_and_read)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	size_t n;
 
 	if (system("command -v slowhttptest >/dev/null") != 0)
 		cr_skip_test("slowhttptest is not installed");
 	uint16_t port = start_httpd(&d);
-	const char *modes[] = { "-H", "-B -s 100000", "-X -w 10 -y 20 -n 5 -z 32" };
+	const char *modes[] = {"-H", "-B -s 100000",
+	                       "-X -w 10 -y 20 -n 5 -z 32"};
 	for (size_t m = 0; m < sizeof(modes) / sizeof(*modes); m++) {
 		slowhttptest(port, modes[m]);
 		/* Others are still served... */
 		char *out = h_roundtrip("127.0.0.1", port,
-		    "GET / HTTP/1.0\r\n\r\n", 18, &n);
+		                        "GET / HTTP/1.0\r\n\r\n", 18, &n);
 		cr_assert(strstr(out, "<p>ok</p>"), "mode %s: %s", modes[m],
-		    out);
+		          out);
 		free(out);
 		/* ...and every handler the attack started ends by itself
 		 * within the deadlines (-H 3, -t 3, write timeout 60 s at
@@ -183,7 +192,7 @@ Test(hostile, slowhttptest_slowloris_body_and_read)
 
 Test(hostile, ten_thousand_header_fields_and_a_huge_post)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	char cmd[1024];
 	int status;
 
@@ -202,9 +211,11 @@ Test(hostile, ten_thousand_header_fields_and_a_huge_post)
 	cr_assert(strstr(reply, "HTTP/1.1 431 "), "%s", reply);
 	close(fd);
 	/* 100 MB POST to a CGI above the 1 MB cap: 413, nothing buffered. */
-	snprintf(cmd, sizeof(cmd), "head -c 100000000 /dev/zero | curl -s -o "
-	    "/dev/null -w '%%{http_code}' --max-time 30 -H 'Expect:' "
-	    "--data-binary @- http://127.0.0.1:%u/post.cgi", port);
+	snprintf(cmd, sizeof(cmd),
+	         "head -c 100000000 /dev/zero | curl -s -o "
+	         "/dev/null -w '%%{http_code}' --max-time 30 -H 'Expect:' "
+	         "--data-binary @- http://127.0.0.1:%u/post.cgi",
+	         port);
 	char *code = h_run(cmd, &status);
 	cr_assert_str_eq(code, "413");
 	free(code);

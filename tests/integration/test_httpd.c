@@ -511,14 +511,13 @@ chromium(const char *path, const char *shot)
 	/* A fresh profile each run: a profile still locked by the last
 	 * instance's exiting processes would be handed to them instead. */
 	snprintf(out, sizeof(out), "--screenshot=%s", shot ? shot : "");
-	snprintf(
-	    cmd, sizeof(cmd),
-	    "timeout 90 chromium --headless "
-	    "--no-sandbox --disable-gpu --disable-quic --no-first-run "
-	    "--disable-background-networking --disable-component-update "
-	    "--disable-sync --user-data-dir=%s/chromium-%d "
-	    "--window-size=800,600 %s 'http://127.0.0.1:%u%s' 2>/dev/null",
-	    d.dir, run++, shot ? out : "--dump-dom", port, path);
+	snprintf(cmd, sizeof(cmd),
+	         "timeout 90 chromium --headless "
+	         "--no-sandbox --disable-gpu --disable-quic --no-first-run "
+	         "--disable-background-networking --disable-component-update "
+	         "--disable-sync --user-data-dir=%s/chromium-%d "
+	         "--window-size=800,600 %s 'http://127.0.0.1:%u%s' 2>/dev/null",
+	         d.dir, run++, shot ? out : "--dump-dom", port, path);
 	char *dom = h_run(cmd, &status);
 	cr_assert_eq(status, 0, "chromium failed on %s", path);
 	return dom;

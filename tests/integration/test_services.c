@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
-/* test_services.c -- echo, discard, daytime, chargen, time: internal and exec'd */
+/* test_services.c -- echo, discard, daytime, chargen, time: internal and exec'd
+ */
 #include <config.h>
 
 #include <sys/socket.h>
@@ -22,8 +23,8 @@ void h_cleanup(void);
 TestSuite(classic, .fini = h_cleanup, .timeout = 90);
 
 enum { ECHO, DISCARD, DAYTIME, CHARGEN, TIME, N_KINDS };
-static const char *kinds[N_KINDS] = { "echo", "discard", "daytime",
-	"chargen", "time" };
+static const char *kinds[N_KINDS] = {"echo", "discard", "daytime", "chargen",
+                                     "time"};
 
 /* ports[kind][is_handler]: TCP and UDP share the number. */
 static uint16_t ports[N_KINDS][2];
@@ -34,14 +35,16 @@ conf_all(int internal_max)
 {
 	size_t n = 0;
 
-	n += (size_t)snprintf(conf + n, sizeof(conf) - n,
+	n += (size_t)snprintf(
+	    conf + n, sizeof(conf) - n,
 	    "defaults {\n user = \"root\"\n internal_max = %d\n}\n",
 	    internal_max);
 	for (int k = 0; k < N_KINDS; k++) {
 		ports[k][0] = h_free_port();
 		ports[k][1] = h_free_port();
 		/* Unset bind: one dual-stack socket serves v4 and v6. */
-		n += (size_t)snprintf(conf + n, sizeof(conf) - n,
+		n += (size_t)snprintf(
+		    conf + n, sizeof(conf) - n,
 		    "service int-%s { type = internal  internal = %s\n"
 		    "  port = %u }\n"
 		    "service int-%s-udp { type = internal  internal = %s\n"
@@ -74,7 +77,7 @@ assert_chargen(const char *buf, size_t len, bool whole_lines)
 {
 	cr_assert_gt(len, 0);
 	unsigned first = (unsigned)(buf[0] - ' ');
-	struct chargen_state st = { first, 0 };
+	struct chargen_state st = {first, 0};
 	char *want = malloc(len);
 
 	classic_chargen_fill(&st, want, len);
@@ -88,18 +91,17 @@ static void
 assert_time(const uint8_t *b)
 {
 	uint32_t t = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
-	    (uint32_t)b[2] << 8 | b[3];
-	long now = (long)((unsigned long long)time(NULL) +
-	    CLASSIC_EPOCH_1900) & 0xffffffffL;
+	             (uint32_t)b[2] << 8 | b[3];
+	long now = (long)((unsigned long long)time(NULL) + CLASSIC_EPOCH_1900) &
+	           0xffffffffL;
 
-	cr_assert(labs((long)t - now) <= 2, "time off by %ld s",
-	    (long)t - now);
+	cr_assert(labs((long)t - now) <= 2, "time off by %ld s", (long)t - now);
 }
 
 static void
 assert_daytime(const char *line)
 {
-	struct tm tm = { 0 };
+	struct tm tm = {0};
 	char *end = strptime(line, "%a %b %e %H:%M:%S %Y", &tm);
 
 	cr_assert_not_null(end, "unparseable daytime: %s", line);
@@ -149,8 +151,9 @@ static void
 check_udp(const char *host, int kind, uint16_t port)
 {
 	char buf[1024];
-	ssize_t n = h_udp_exchange(host, port, "dgram\0x", 7, buf,
-	    sizeof(buf) - 1, kind == DISCARD ? 300 : 5000);
+	ssize_t n =
+	    h_udp_exchange(host, port, "dgram\0x", 7, buf, sizeof(buf) - 1,
+	                   kind == DISCARD ? 300 : 5000);
 
 	switch (kind) {
 	case ECHO:
@@ -180,8 +183,8 @@ check_udp(const char *host, int kind, uint16_t port)
 
 Test(classic, every_service_both_forms_tcp_udp_v4_v6)
 {
-	struct h_daemon d = { 0 };
-	const char *hosts[] = { "127.0.0.1", "::1" };
+	struct h_daemon d = {0};
+	const char *hosts[] = {"127.0.0.1", "::1"};
 	int n_hosts = have_ipv6() ? 2 : 1;
 
 	h_start(&d, conf_all(64));
@@ -206,19 +209,19 @@ big_payload(size_t len)
 
 Test(classic, echo_one_mebibyte_and_discard_one_mebibyte)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	size_t len = 1 << 20, n;
 	char *in = big_payload(len);
 
 	h_start(&d, conf_all(64));
 	for (int form = 0; form < 2; form++) {
-		char *out = h_roundtrip("127.0.0.1", ports[ECHO][form], in,
-		    len, &n);
+		char *out =
+		    h_roundtrip("127.0.0.1", ports[ECHO][form], in, len, &n);
 		cr_assert_eq(n, len, "form %d echoed %zu bytes", form, n);
 		cr_assert_eq(memcmp(out, in, len), 0);
 		free(out);
-		out = h_roundtrip("127.0.0.1", ports[DISCARD][form], in, len,
-		    &n);
+		out =
+		    h_roundtrip("127.0.0.1", ports[DISCARD][form], in, len, &n);
 		cr_assert_eq(n, 0);
 		free(out);
 	}
@@ -228,43 +231,50 @@ Test(classic, echo_one_mebibyte_and_discard_one_mebibyte)
 
 Test(classic, real_clients_rdate_nc_and_contrib)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	char cmd[1024];
 	int status;
 
 	h_start(&d, conf_all(64));
 	for (int form = 0; form < 2; form++) {
 		snprintf(cmd, sizeof(cmd), "rdate -p -o %u 127.0.0.1 2>&1",
-		    ports[TIME][form]);
+		         ports[TIME][form]);
 		char *out = h_run(cmd, &status);
 		cr_assert_eq(status, 0, "rdate: %s", out);
-		struct tm tm = { 0 };
-		cr_assert_not_null(strptime(out, "%a %b %d %H:%M:%S UTC %Y",
-		    &tm), "%s", out);
+		struct tm tm = {0};
+		cr_assert_not_null(
+		    strptime(out, "%a %b %d %H:%M:%S UTC %Y", &tm), "%s", out);
 		cr_assert(labs((long)(timegm(&tm) - time(NULL))) <= 2, "%s",
-		    out);
+		          out);
 		free(out);
-		snprintf(cmd, sizeof(cmd), "printf 'one\\ntwo\\n' | "
-		    "%s/contrib/tcpechoclient 127.0.0.1 %u", TOP_BUILDDIR,
-		    ports[ECHO][form]);
+		snprintf(cmd, sizeof(cmd),
+		         "printf 'one\\ntwo\\n' | "
+		         "%s/contrib/tcpechoclient 127.0.0.1 %u",
+		         TOP_BUILDDIR, ports[ECHO][form]);
 		out = h_run(cmd, &status);
 		cr_assert_eq(status, 0);
 		cr_assert_str_eq(out, "one\ntwo\n");
 		free(out);
-		snprintf(cmd, sizeof(cmd), "%s/contrib/tcpdaytimeclient "
-		    "127.0.0.1 %u", TOP_BUILDDIR, ports[DAYTIME][form]);
+		snprintf(cmd, sizeof(cmd),
+		         "%s/contrib/tcpdaytimeclient "
+		         "127.0.0.1 %u",
+		         TOP_BUILDDIR, ports[DAYTIME][form]);
 		out = h_run(cmd, &status);
 		cr_assert_eq(status, 0);
 		assert_daytime(out);
 		free(out);
-		snprintf(cmd, sizeof(cmd), "%s/contrib/tcpdaytimeclient -u "
-		    "localhost %u", TOP_BUILDDIR, ports[DAYTIME][form]);
+		snprintf(cmd, sizeof(cmd),
+		         "%s/contrib/tcpdaytimeclient -u "
+		         "localhost %u",
+		         TOP_BUILDDIR, ports[DAYTIME][form]);
 		out = h_run(cmd, &status);
 		cr_assert_eq(status, 0);
 		assert_daytime(out);
 		free(out);
-		snprintf(cmd, sizeof(cmd), "printf 'via nc' | nc -N 127.0.0.1 "
-		    "%u", ports[ECHO][form]);
+		snprintf(cmd, sizeof(cmd),
+		         "printf 'via nc' | nc -N 127.0.0.1 "
+		         "%u",
+		         ports[ECHO][form]);
 		out = h_run(cmd, &status);
 		cr_assert_str_eq(out, "via nc");
 		free(out);
@@ -277,14 +287,18 @@ Test(classic, contrib_clients_report_errors)
 	char cmd[1024];
 	int status;
 
-	snprintf(cmd, sizeof(cmd), "%s/contrib/tcpdaytimeclient "
-	    "no-such-host.invalid 2>&1", TOP_BUILDDIR);
+	snprintf(cmd, sizeof(cmd),
+	         "%s/contrib/tcpdaytimeclient "
+	         "no-such-host.invalid 2>&1",
+	         TOP_BUILDDIR);
 	char *out = h_run(cmd, &status);
 	cr_assert_eq(status, 100);
 	cr_assert(strstr(out, "no-such-host.invalid"), "%s", out);
 	free(out);
-	snprintf(cmd, sizeof(cmd), "%s/contrib/tcpechoclient 127.0.0.1 %u "
-	    "</dev/null 2>&1", TOP_BUILDDIR, h_free_port());
+	snprintf(cmd, sizeof(cmd),
+	         "%s/contrib/tcpechoclient 127.0.0.1 %u "
+	         "</dev/null 2>&1",
+	         TOP_BUILDDIR, h_free_port());
 	out = h_run(cmd, &status);
 	cr_assert_eq(status, 111);
 	cr_assert(strstr(out, "Connection refused"), "%s", out);
@@ -293,9 +307,9 @@ Test(classic, contrib_clients_report_errors)
 
 Test(classic, udp_loop_guard_drops_privileged_source_ports)
 {
-	struct h_daemon d = { 0 };
-	struct sockaddr_in src = { .sin_family = AF_INET };
-	struct sockaddr_in dst = { .sin_family = AF_INET };
+	struct h_daemon d = {0};
+	struct sockaddr_in src = {.sin_family = AF_INET};
+	struct sockaddr_in dst = {.sin_family = AF_INET};
 	struct pollfd pfd;
 	char buf[64];
 
@@ -315,13 +329,14 @@ Test(classic, udp_loop_guard_drops_privileged_source_ports)
 	close(fd);
 	/* A normal client still gets its echo. */
 	cr_assert_eq(h_udp_exchange("127.0.0.1", ports[ECHO][0], "ok", 2, buf,
-	    sizeof(buf), 5000), 2);
+	                            sizeof(buf), 5000),
+	             2);
 	h_stop(&d);
 }
 
 Test(classic, disconnect_mid_chargen_leaves_no_state)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	char buf[4096];
 
 	h_start(&d, conf_all(64));
@@ -329,7 +344,7 @@ Test(classic, disconnect_mid_chargen_leaves_no_state)
 	for (int i = 0; i < 20; i++) {
 		int fd = h_connect("127.0.0.1", ports[CHARGEN][0]);
 		cr_assert_eq(h_read_all(fd, buf, sizeof(buf), 5000),
-		    (ssize_t)sizeof(buf));
+		             (ssize_t)sizeof(buf));
 		close(fd);
 	}
 	/* The master notices each close on its next write; poll for it. */
@@ -341,7 +356,7 @@ Test(classic, disconnect_mid_chargen_leaves_no_state)
 
 Test(classic, fifty_concurrent_echo_clients)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	int fds[50];
 	char msg[32], buf[32];
 
@@ -365,7 +380,7 @@ Test(classic, fifty_concurrent_echo_clients)
 
 Test(classic, stalled_chargen_reader_does_not_block_the_loop)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	char buf[65536];
 	size_t n;
 
@@ -374,13 +389,13 @@ Test(classic, stalled_chargen_reader_does_not_block_the_loop)
 	cr_assert_neq(stalled, -1);
 	/* Others are served while that one's socket buffer stays full. */
 	for (int i = 0; i < 5; i++) {
-		char *out = h_roundtrip("127.0.0.1", ports[ECHO][0], "x", 1,
-		    &n);
+		char *out =
+		    h_roundtrip("127.0.0.1", ports[ECHO][0], "x", 1, &n);
 		cr_assert_str_eq(out, "x");
 		free(out);
 		int fd = h_connect("127.0.0.1", ports[CHARGEN][0]);
 		cr_assert_eq(h_read_all(fd, buf, sizeof(buf), 5000),
-		    (ssize_t)sizeof(buf));
+		             (ssize_t)sizeof(buf));
 		close(fd);
 	}
 	close(stalled);
@@ -389,7 +404,7 @@ Test(classic, stalled_chargen_reader_does_not_block_the_loop)
 
 Test(classic, more_clients_than_internal_max_all_served_in_turn)
 {
-	struct h_daemon d = { 0 };
+	struct h_daemon d = {0};
 	int fds[6];
 	char msg[16], buf[16];
 
@@ -405,7 +420,7 @@ Test(classic, more_clients_than_internal_max_all_served_in_turn)
 		int len = snprintf(msg, sizeof(msg), "turn-%d", i);
 		shutdown(fds[i], SHUT_WR);
 		cr_assert_eq(h_read_all(fds[i], buf, sizeof(buf), 5000), len,
-		    "client %d not served", i);
+		             "client %d not served", i);
 		cr_assert_arr_eq(buf, msg, (size_t)len);
 		close(fds[i]);
 	}

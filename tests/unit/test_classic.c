@@ -10,7 +10,7 @@
 
 Test(classic, chargen_lines_rotate_and_end_in_crlf)
 {
-	struct chargen_state st = { 0, 0 };
+	struct chargen_state st = {0, 0};
 	char buf[(CHARGEN_LINE + 2) * 96];
 
 	classic_chargen_fill(&st, buf, sizeof(buf));
@@ -19,13 +19,13 @@ Test(classic, chargen_lines_rotate_and_end_in_crlf)
 	cr_assert_eq(memcmp(buf + CHARGEN_LINE, "\r\n", 2), 0);
 	cr_assert_eq(buf[CHARGEN_LINE + 2], '!', "line 2 starts one later");
 	/* Line 95 wraps back to the first line's pattern. */
-	cr_assert_eq(memcmp(buf, buf + (CHARGEN_LINE + 2) * 95,
-	    CHARGEN_LINE + 2), 0);
+	cr_assert_eq(
+	    memcmp(buf, buf + (CHARGEN_LINE + 2) * 95, CHARGEN_LINE + 2), 0);
 }
 
 Test(classic, chargen_resumes_mid_line)
 {
-	struct chargen_state a = { 0, 0 }, b = { 0, 0 };
+	struct chargen_state a = {0, 0}, b = {0, 0};
 	char whole[500], parts[500];
 
 	classic_chargen_fill(&a, whole, sizeof(whole));

@@ -63,7 +63,7 @@ refused(const char *text, int line, const char *message)
 
 	cr_assert_null(cfg, "accepted: %s", text);
 	snprintf(want, sizeof(want), "%s/portier.conf:%d: %s", dir, line,
-	    message);
+	         message);
 	cr_assert_str_eq(err, want);
 }
 
@@ -76,22 +76,21 @@ first(struct config *cfg)
 
 Test(conf, tcp_service_with_every_issue2_attribute)
 {
-	struct config *cfg = load(
-	    "service www {\n"
-	    "  disable = no\n"
-	    "  socket_type = stream\n"
-	    "  protocol = tcp\n"
-	    "  port = 8080\n"
-	    "  bind = \"127.0.0.1\"\n"
-	    "  wait = no\n"
-	    "  user = root\n"
-	    "  group = root\n"
-	    "  server = \"/usr/bin/env\"\n"
-	    "  server_args = {\"-i\", \"A=1\"}\n"
-	    "  env = {\"LANG=C\"}\n"
-	    "  passenv = {\"TZ\"}\n"
-	    "  backlog = 32\n"
-	    "}\n");
+	struct config *cfg = load("service www {\n"
+	                          "  disable = no\n"
+	                          "  socket_type = stream\n"
+	                          "  protocol = tcp\n"
+	                          "  port = 8080\n"
+	                          "  bind = \"127.0.0.1\"\n"
+	                          "  wait = no\n"
+	                          "  user = root\n"
+	                          "  group = root\n"
+	                          "  server = \"/usr/bin/env\"\n"
+	                          "  server_args = {\"-i\", \"A=1\"}\n"
+	                          "  env = {\"LANG=C\"}\n"
+	                          "  passenv = {\"TZ\"}\n"
+	                          "  backlog = 32\n"
+	                          "}\n");
 	struct service *s = first(cfg);
 	cr_assert_str_eq(s->name, "www");
 	cr_assert_eq(s->socket_type, SOCK_STREAM);
@@ -112,10 +111,10 @@ Test(conf, tcp_service_with_every_issue2_attribute)
 
 Test(conf, names_from_etc_services_and_implied_protocol)
 {
-	struct config *cfg = load(
-	    "service daytime {\n type = internal\n}\n"
-	    "service t {\n socket_type = dgram\n port = time\n"
-	    " type = internal\n internal = time\n}\n");
+	struct config *cfg =
+	    load("service daytime {\n type = internal\n}\n"
+	         "service t {\n socket_type = dgram\n port = time\n"
+	         " type = internal\n internal = time\n}\n");
 	struct service *s = first(cfg);
 	cr_assert_eq(s->port_number, 13);
 	cr_assert(s->is_internal);
@@ -192,9 +191,9 @@ Test(conf, include_dir_sorted_skipping_dotfiles_and_backups)
 	snprintf(sub, sizeof(sub), "%s/portier.d", dir);
 	mkdir(sub, 0755);
 	write_conf("portier.d/20-b.conf", "service b {\n port = 1002\n"
-	    " server = \"/bin/cat\"\n}\n");
+	                                  " server = \"/bin/cat\"\n}\n");
 	write_conf("portier.d/10-a.conf", "service a {\n port = 1001\n"
-	    " server = \"/bin/cat\"\n}\n");
+	                                  " server = \"/bin/cat\"\n}\n");
 	write_conf("portier.d/.hidden.conf", "garbage {\n");
 	write_conf("portier.d/30-c.conf~", "garbage {\n");
 	write_conf("portier.d/notes.txt", "garbage {\n");
@@ -214,59 +213,63 @@ Test(conf, error_in_included_file_names_that_file)
 	mkdir(sub, 0755);
 	write_conf("d/x.conf", "\nservice x {\n port = 99999\n}\n");
 	cr_assert_null(load("include_dir = \"d\"\n"));
-	snprintf(want, sizeof(want), "%s/d/x.conf:3: unknown or bad port "
-	    "'99999'", dir);
+	snprintf(want, sizeof(want),
+	         "%s/d/x.conf:3: unknown or bad port "
+	         "'99999'",
+	         dir);
 	cr_assert_str_eq(err, want);
 }
 
 Test(conf, refuses_unknown_attribute)
 {
 	refused("service a {\n port = 1\n colour = blue\n}\n", 3,
-	    "no such option 'colour'");
+	        "no such option 'colour'");
 }
 
 Test(conf, refuses_bad_values)
 {
 	refused("service a {\n socket_type = raw\n}\n", 2,
-	    "socket_type must be stream or dgram, not 'raw'");
+	        "socket_type must be stream or dgram, not 'raw'");
 	refused("service a {\n protocol = sctp\n}\n", 2,
-	    "protocol must be tcp, udp or unix, not 'sctp'");
+	        "protocol must be tcp, udp or unix, not 'sctp'");
 	refused("service a {\n\n wait = perhaps\n}\n", 3,
-	    "invalid boolean value for option 'wait'");
+	        "invalid boolean value for option 'wait'");
 	refused("service a {\n backlog = 0\n}\n", 2,
-	    "backlog must be between 1 and 65535, not 0");
+	        "backlog must be between 1 and 65535, not 0");
 	refused("service a {\n instances = many\n}\n", 2,
-	    "invalid integer value for option 'instances'");
+	        "invalid integer value for option 'instances'");
 	refused("service a {\n umask = \"999\"\n}\n", 2,
-	    "umask must be an octal mode like 0644, not '999'");
+	        "umask must be an octal mode like 0644, not '999'");
 	refused("service a {\n rlimit_as = 12X\n}\n", 2,
-	    "rlimit_as must be a number with an optional K, M or G suffix, "
-	    "or unlimited, not '12X'");
+	        "rlimit_as must be a number with an optional K, M or G suffix, "
+	        "or unlimited, not '12X'");
 	refused("service a {\n cps = {10, 0}\n}\n", 2,
-	    "cps must be {RATE, SECONDS}, both positive");
+	        "cps must be {RATE, SECONDS}, both positive");
 	refused("service a {\n port = 1\n server = \"/bin/cat\"\n"
-		" cps = {10}\n}\n", 1,
-	    "service a: cps must be {RATE, SECONDS}, both positive");
+	        " cps = {10}\n}\n",
+	        1, "service a: cps must be {RATE, SECONDS}, both positive");
 	refused("service a {\n access_times = {\"8-17\"}\n}\n", 2,
-	    "access_times: '8-17' is not HH:MM-HH:MM");
-	refused("service a {\n log_on_success = {PID, COLOR}\n}\n", 2,
+	        "access_times: '8-17' is not HH:MM-HH:MM");
+	refused(
+	    "service a {\n log_on_success = {PID, COLOR}\n}\n", 2,
 	    "log_on_success: unknown item 'COLOR' (PID, HOST, DURATION, EXIT, "
 	    "TRAFFIC, ATTEMPT)");
 	refused("service a {\n type = magic\n}\n", 2,
-	    "type must be internal or unlisted, not 'magic'");
+	        "type must be internal or unlisted, not 'magic'");
 	refused("service a {\n type = internal\n internal = qotd\n}\n", 3,
-	    "unknown internal service 'qotd' (echo, discard, daytime, "
-	    "chargen, time)");
+	        "unknown internal service 'qotd' (echo, discard, daytime, "
+	        "chargen, time)");
 	refused("service a {\n server = \"cat\"\n}\n", 2,
-	    "server must be an absolute path, not 'cat'");
+	        "server must be an absolute path, not 'cat'");
 }
 
 Test(conf, refuses_bad_or_unknown_port)
 {
 	refused("service a {\n port = 0\n}\n", 2, "unknown or bad port '0'");
 	refused("service a {\n port = no-such-service\n}\n", 2,
-	    "unknown or bad port 'no-such-service'");
-	refused("\nservice mystery {\n server = \"/bin/cat\"\n}\n", 2,
+	        "unknown or bad port 'no-such-service'");
+	refused(
+	    "\nservice mystery {\n server = \"/bin/cat\"\n}\n", 2,
 	    "service mystery: no port, and 'mystery' is not a tcp service in "
 	    "/etc/services");
 }
@@ -275,30 +278,33 @@ Test(conf, refuses_duplicate_service_names)
 {
 	char want[PATH_MAX + 128];
 
-	snprintf(want, sizeof(want), "service a is already defined at "
-	    "%s/portier.conf:1", dir);
+	snprintf(want, sizeof(want),
+	         "service a is already defined at "
+	         "%s/portier.conf:1",
+	         dir);
 	refused("service a {\n port = 1000\n server = \"/bin/cat\"\n}\n"
-		"service a {\n port = 1001\n server = \"/bin/cat\"\n}\n",
-	    5, want);
+	        "service a {\n port = 1001\n server = \"/bin/cat\"\n}\n",
+	        5, want);
 }
 
 Test(conf, refuses_two_services_on_one_address)
 {
 	char want[PATH_MAX + 256];
-	struct config *cfg = load(
-	    "service a {\n port = 1000\n server = \"/bin/cat\"\n}\n"
-	    "service b {\n port = 1000\n bind = \"127.0.0.1\"\n"
-	    " server = \"/bin/cat\"\n}\n");
+	struct config *cfg =
+	    load("service a {\n port = 1000\n server = \"/bin/cat\"\n}\n"
+	         "service b {\n port = 1000\n bind = \"127.0.0.1\"\n"
+	         " server = \"/bin/cat\"\n}\n");
 
 	cr_assert_null(cfg);
-	snprintf(want, sizeof(want), "%s/portier.conf:5: service b: same "
-	    "address, port and protocol as service a (%s/portier.conf:4)",
-	    dir, dir);
+	snprintf(want, sizeof(want),
+	         "%s/portier.conf:5: service b: same "
+	         "address, port and protocol as service a (%s/portier.conf:4)",
+	         dir, dir);
 	cr_assert_str_eq(err, want);
 	/* The same port over UDP is another address. */
 	cfg = load("service a {\n port = 1000\n server = \"/bin/cat\"\n}\n"
-		   "service b {\n port = 1000\n protocol = udp\n wait = yes\n"
-		   " server = \"/bin/cat\"\n}\n");
+	           "service b {\n port = 1000\n protocol = udp\n wait = yes\n"
+	           " server = \"/bin/cat\"\n}\n");
 	cr_assert_not_null(cfg, "%s", err);
 	config_free(cfg);
 }
@@ -306,25 +312,26 @@ Test(conf, refuses_two_services_on_one_address)
 Test(conf, refuses_missing_server_and_dgram_wait_no)
 {
 	refused("service a {\n port = 1000\n}\n", 1,
-	    "service a: server is required unless type = internal");
+	        "service a: server is required unless type = internal");
 	refused("\nservice a {\n port = 1000\n socket_type = dgram\n"
-		" wait = no\n server = \"/bin/cat\"\n}\n", 2,
-	    "service a: wait = no is not possible with socket_type dgram");
+	        " wait = no\n server = \"/bin/cat\"\n}\n",
+	        2,
+	        "service a: wait = no is not possible with socket_type dgram");
 }
 
 Test(conf, refuses_unknown_user_and_group)
 {
 	refused("service a {\n port = 1000\n user = nosuchuser\n}\n", 3,
-	    "unknown user 'nosuchuser'");
+	        "unknown user 'nosuchuser'");
 	refused("service a {\n port = 1000\n group = nosuchgroup\n}\n", 3,
-	    "unknown group 'nosuchgroup'");
+	        "unknown group 'nosuchgroup'");
 }
 
 Test(conf, refuses_socket_with_port)
 {
 	refused("service a {\n socket = \"/tmp/a.sock\"\n port = 5\n"
-		" server = \"/bin/cat\"\n}\n", 1,
-	    "service a: socket and port cannot both be set");
+	        " server = \"/bin/cat\"\n}\n",
+	        1, "service a: socket and port cannot both be set");
 }
 
 Test(conf, refuses_syntax_error)
