@@ -23,7 +23,7 @@
 #include "conf.h"
 #include "conf_text.h"
 #include "conf_value.h"
-#include "internal.h"
+#include "classic.h"
 #include "log.h"
 
 /* Where a `service NAME` section starts, found by a pre-scan of the file. */
@@ -117,7 +117,7 @@ conf_valid_internal(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *v = cfg_opt_getnstr(opt, 0);
 	CONF_CHECK(
-	    cfg, internal_is_known(v),
+	    cfg, classic_service_by_name(v) != -1,
 	    "unknown internal service '%s' (echo, discard, daytime, chargen, "
 	    "time)",
 	    v);

@@ -25,26 +25,12 @@
 /* Datagrams answered per wakeup, so one busy port cannot starve others. */
 #define INTERNAL_DGRAM_BURST 16
 
-enum internal_kind {
-	KIND_ECHO,
-	KIND_DISCARD,
-	KIND_DAYTIME,
-	KIND_CHARGEN,
-	KIND_TIME,
-};
-
-static const char *kind_names[] = {
-    [KIND_ECHO] = "echo",       [KIND_DISCARD] = "discard",
-    [KIND_DAYTIME] = "daytime", [KIND_CHARGEN] = "chargen",
-    [KIND_TIME] = "time",
-};
-
 struct internal_conn;
 
 /* Per service: its kind and its open connections. */
 struct internal_state {
 	struct service *svc;
-	enum internal_kind kind;
+	enum classic_service kind;
 	int open;
 	LIST_HEAD(, internal_conn) conns;
 	time_t last_guard_log;
@@ -72,21 +58,6 @@ struct internal_conn {
 static uint16_t guarded_ports[64];
 static int n_guarded_ports;
 
-static int
-internal_kind(const char *name)
-{
-	for (size_t i = 0; i < sizeof(kind_names) / sizeof(kind_names[0]); i++)
-		if (strcmp(name, kind_names[i]) == 0)
-			return (int)i;
-	return -1;
-}
-
-bool
-internal_is_known(const char *name)
-{
-	return internal_kind(name) != -1;
-}
-
 static struct internal_state *
 internal_state(struct service *svc)
 {
@@ -97,7 +68,8 @@ internal_state(struct service *svc)
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return NULL;
 	st->svc = svc;
-	st->kind = (enum internal_kind)internal_kind(svc->internal_name);
+	st->kind =
+	    (enum classic_service)classic_service_by_name(svc->internal_name);
 	LIST_INIT(&st->conns);
 	svc->internal = st;
 	if (svc->protocol == PROTO_UDP && n_guarded_ports < 64)
@@ -161,7 +133,7 @@ internal_on_write(int fd, void *arg)
 {
 	struct internal_conn *c = arg;
 
-	if (c->st->kind == KIND_CHARGEN && c->off == c->len) {
+	if (c->st->kind == CLASSIC_CHARGEN && c->off == c->len) {
 		classic_chargen_fill(&c->chargen, c->buf, sizeof(c->buf));
 		c->off = 0;
 		c->len = sizeof(c->buf);
@@ -176,7 +148,7 @@ internal_on_write(int fd, void *arg)
 	c->off += (size_t)n;
 	c->bytes_out += (size_t)n;
 	internal_touch(c);
-	if (c->st->kind == KIND_ECHO && c->off == c->len) {
+	if (c->st->kind == CLASSIC_ECHO && c->off == c->len) {
 		/* All echoed: read more, stop asking to write. */
 		c->off = c->len = 0;
 		loop_unwatch_write(fd);
@@ -191,7 +163,7 @@ internal_on_read(int fd, void *arg)
 	char sink[INTERNAL_BUF];
 	/* Echo reads into its buffer; the others read into a sink, since
 	 * chargen's buffer may hold bytes still being written. */
-	char *at = c->st->kind == KIND_ECHO ? c->buf : sink;
+	char *at = c->st->kind == CLASSIC_ECHO ? c->buf : sink;
 	ssize_t n = recv(fd, at, INTERNAL_BUF, MSG_DONTWAIT);
 
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
@@ -202,7 +174,7 @@ internal_on_read(int fd, void *arg)
 		return;
 	c->bytes_in += (size_t)n;
 	internal_touch(c);
-	if (c->st->kind != KIND_ECHO)
+	if (c->st->kind != CLASSIC_ECHO)
 		return; /* discard and chargen drop what they read */
 	/* Echo: stop reading until this much is written back. */
 	c->len = (size_t)n;
@@ -225,7 +197,7 @@ internal_answer_once(struct internal_state *st, int conn,
 	size_t n;
 	ssize_t sent;
 
-	if (st->kind == KIND_TIME) {
+	if (st->kind == CLASSIC_TIME) {
 		classic_time((uint8_t *)buf, time(NULL));
 		n = 4;
 	} else {
@@ -249,7 +221,7 @@ internal_accept(struct service *svc, struct listener *l, int conn,
 		close(conn);
 		return;
 	}
-	if (st->kind == KIND_DAYTIME || st->kind == KIND_TIME) {
+	if (st->kind == CLASSIC_DAYTIME || st->kind == CLASSIC_TIME) {
 		internal_answer_once(st, conn, peer, peerlen);
 		return;
 	}
@@ -265,7 +237,7 @@ internal_accept(struct service *svc, struct listener *l, int conn,
 		c->peerlen = peerlen;
 	}
 	fcntl(conn, F_SETFL, O_NONBLOCK);
-	bool writes_first = st->kind == KIND_CHARGEN;
+	bool writes_first = st->kind == CLASSIC_CHARGEN;
 	int rc = writes_first ? loop_watch_write(conn, internal_on_write, c)
 	                      : loop_watch_read(conn, internal_on_read, c);
 	/* chargen also reads, to see the client leave and drop its input. */
@@ -315,15 +287,15 @@ internal_dgram_reply(struct internal_state *st, const char *in, size_t inlen,
                      char *out, size_t outsize)
 {
 	switch (st->kind) {
-	case KIND_ECHO:
+	case CLASSIC_ECHO:
 		memcpy(out, in, inlen);
 		return inlen;
-	case KIND_DAYTIME:
+	case CLASSIC_DAYTIME:
 		return classic_daytime(out, outsize, time(NULL));
-	case KIND_TIME:
+	case CLASSIC_TIME:
 		classic_time((uint8_t *)out, time(NULL));
 		return 4;
-	case KIND_CHARGEN: {
+	case CLASSIC_CHARGEN: {
 		size_t len = arc4random_uniform(CHARGEN_DGRAM_MAX + 1);
 		classic_chargen_dgram(arc4random_uniform(CHARGEN_PRINTABLE),
 		                      out, len);
@@ -355,7 +327,7 @@ internal_datagram(struct service *svc, struct listener *l)
 			              reason);
 			continue;
 		}
-		if (st->kind == KIND_DISCARD)
+		if (st->kind == CLASSIC_DISCARD)
 			continue;
 		if (internal_is_loop_prone(&peer)) {
 			time_t now = time(NULL);

@@ -9,8 +9,6 @@
 #include "listen.h"
 #include "service.h"
 
-/* True if NAME is an internal service portier knows. */
-bool internal_is_known(const char *name);
 /* Take over an accepted stream connection; closes CONN when done. */
 void internal_accept(struct service *, struct listener *, int conn,
                      const struct sockaddr *peer, socklen_t peerlen);
