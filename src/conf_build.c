@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conf_build.h"
+#include "conf_error.h"
 #include "conf_value.h"
 
 #ifndef LIBEXECDIR
@@ -496,7 +498,7 @@ conf_check_addresses(struct config *config, cfg_t *cfg)
 }
 
 struct config *
-conf_build(cfg_t *cfg, const char *file, bool *failed)
+conf_build(cfg_t *cfg, const char *file)
 {
 	struct config *config = calloc(1, sizeof(*config));
 	cfg_t *defs = cfg_getsec(cfg, "defaults");
@@ -517,7 +519,6 @@ conf_build(cfg_t *cfg, const char *file, bool *failed)
 		struct service *svc = conf_build_service(sec, defs);
 		if (svc == NULL) {
 			config_free(config);
-			*failed = true;
 			return NULL;
 		}
 		/* Messages about a service point at its first line. */
@@ -525,7 +526,6 @@ conf_build(cfg_t *cfg, const char *file, bool *failed)
 	}
 	if (conf_check_addresses(config, cfg) == -1) {
 		config_free(config);
-		*failed = true;
 		return NULL;
 	}
 	return config;
