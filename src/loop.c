@@ -85,13 +85,6 @@ loop_init(void)
 	return loop_watch_read(signal_pipe[0], loop_signal_read, NULL);
 }
 
-void
-loop_close_in_child(void)
-{
-	close(signal_pipe[0]);
-	close(signal_pipe[1]);
-}
-
 int
 loop_on_signal(int signo, loop_signal_fn *fn)
 {
@@ -167,13 +160,6 @@ loop_unwatch_write(int fd)
 	FD_CLR(fd, &write_set);
 	if (fd == max_fd)
 		loop_shrink_max();
-}
-
-bool
-loop_is_watched(int fd)
-{
-	return fd >= 0 && fd < FD_SETSIZE &&
-	       (watches[fd].read_fn || watches[fd].write_fn);
 }
 
 void
