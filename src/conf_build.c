@@ -88,14 +88,6 @@ conf_list(cfg_t *sec, cfg_t *defs, const char *name, size_t extra)
 }
 
 static void
-conf_free_list(char **v)
-{
-	for (size_t i = 0; v != NULL && v[i] != NULL; i++)
-		free(v[i]);
-	free(v);
-}
-
-static void
 conf_build_kind(struct service *svc, cfg_t *sec, cfg_t *defs)
 {
 	cfg_t *from = conf_pick(sec, defs, "type");
@@ -529,52 +521,4 @@ conf_build(cfg_t *cfg, const char *file)
 		return NULL;
 	}
 	return config;
-}
-
-void
-svc_free(struct service *svc)
-{
-	if (svc == NULL)
-		return;
-	free(svc->name);
-	free(svc->file);
-	free(svc->internal_name);
-	free(svc->port);
-	free(svc->bind);
-	free(svc->socket_path);
-	free(svc->server);
-	conf_free_list(svc->argv);
-	conf_free_list(svc->env);
-	conf_free_list(svc->passenv);
-	free(svc->user);
-	free(svc->group);
-	free(svc->groups);
-	free(svc->chroot);
-	conf_free_list(svc->only_from);
-	conf_free_list(svc->no_access);
-	free(svc->access_times);
-	free(svc->banner);
-	free(svc->banner_success);
-	free(svc->banner_fail);
-	free(svc->redirect_host);
-	free(svc->redirect_port);
-	free(svc);
-}
-
-void
-config_free(struct config *config)
-{
-	struct service *svc;
-
-	if (config == NULL)
-		return;
-	while ((svc = TAILQ_FIRST(&config->services)) != NULL) {
-		TAILQ_REMOVE(&config->services, svc, entry);
-		svc_free(svc);
-	}
-	free(config->file);
-	free(config->log_level);
-	free(config->log_type);
-	free(config->include_dir);
-	free(config);
 }

@@ -12,18 +12,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "access.h"
 #include "classic.h"
+#include "connlog.h"
 #include "internal.h"
 #include "log.h"
 #include "loop.h"
-#include "spawn.h"
 
 /* A connection that sees no progress for this long is closed. */
 #define INTERNAL_IDLE_MS 60000
 #define INTERNAL_BUF 4096
 /* Datagrams answered per wakeup, so one busy port cannot starve others. */
 #define INTERNAL_DGRAM_BURST 16
+
+static const struct internal_hooks *hooks;
 
 struct internal_conn;
 
@@ -58,6 +59,12 @@ struct internal_conn {
 static uint16_t guarded_ports[64];
 static int n_guarded_ports;
 
+void
+internal_init(const struct internal_hooks *h)
+{
+	hooks = h;
+}
+
 static struct internal_state *
 internal_state(struct service *svc)
 {
@@ -79,7 +86,7 @@ internal_state(struct service *svc)
 
 /* What the START / EXIT lines say about an in-loop connection. */
 static void
-internal_conn_facts(const struct internal_conn *c, struct access_conn *ac)
+internal_conn_facts(const struct internal_conn *c, struct connlog_conn *ac)
 {
 	memset(ac, 0, sizeof(*ac));
 	if (c->peerlen > 0) {
@@ -97,10 +104,10 @@ static void
 internal_close(struct internal_conn *c)
 {
 	struct internal_state *st = c->st;
-	struct access_conn ac;
+	struct connlog_conn ac;
 
 	internal_conn_facts(c, &ac);
-	access_conn_end(st->svc, &ac);
+	hooks->ended(st->svc, &ac);
 
 	loop_unwatch_read(c->fd);
 	loop_unwatch_write(c->fd);
@@ -110,8 +117,7 @@ internal_close(struct internal_conn *c)
 	free(c);
 	/* Below the bound again: let the backlog in. */
 	st->open--;
-	if (st->svc->is_paused)
-		spawn_update(st->svc);
+	hooks->freed(st->svc);
 }
 
 static void
@@ -188,11 +194,11 @@ static void
 internal_answer_once(struct internal_state *st, int conn,
                      const struct sockaddr *peer, socklen_t peerlen)
 {
-	struct access_conn ac = {.peer = peer,
-	                         .peerlen = peerlen,
-	                         .start_ms = loop_now_ms(),
-	                         .status = -1,
-	                         .has_traffic = true};
+	struct connlog_conn ac = {.peer = peer,
+	                          .peerlen = peerlen,
+	                          .start_ms = loop_now_ms(),
+	                          .status = -1,
+	                          .has_traffic = true};
 	char buf[128];
 	size_t n;
 	ssize_t sent;
@@ -203,16 +209,16 @@ internal_answer_once(struct internal_state *st, int conn,
 	} else {
 		n = classic_daytime(buf, sizeof(buf), time(NULL));
 	}
-	access_conn_start(st->svc, &ac);
+	hooks->started(st->svc, &ac);
 	sent = send(conn, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
 	close(conn);
 	ac.bytes_out = sent > 0 ? (uint64_t)sent : 0;
-	access_conn_end(st->svc, &ac);
+	hooks->ended(st->svc, &ac);
 }
 
 void
-internal_accept(struct service *svc, struct listener *l, int conn,
-                const struct sockaddr *peer, socklen_t peerlen)
+internal_accept(struct service *svc, int conn, const struct sockaddr *peer,
+                socklen_t peerlen)
 {
 	struct internal_state *st = internal_state(svc);
 	struct internal_conn *c;
@@ -252,12 +258,11 @@ internal_accept(struct service *svc, struct listener *l, int conn,
 	}
 	LIST_INSERT_HEAD(&st->conns, c, entry);
 	internal_touch(c);
-	struct access_conn ac;
+	struct connlog_conn ac;
 	internal_conn_facts(c, &ac);
-	access_conn_start(svc, &ac);
+	hooks->started(svc, &ac);
 	/* At the bound, new clients wait in the kernel's backlog. */
 	st->open++;
-	spawn_update(svc);
 }
 
 /*
@@ -319,14 +324,9 @@ internal_datagram(struct service *svc, struct listener *l)
 		                     (struct sockaddr *)&peer, &len);
 		if (n < 0)
 			return;
-		const char *reason;
-		if (access_check(svc, (struct sockaddr *)&peer, len, &reason) ==
-		    -1) {
-			/* Dropped: no banner, nothing sent back. */
-			access_refuse(svc, -1, (struct sockaddr *)&peer, len,
-			              reason);
+		/* Refused: dropped, nothing sent back. */
+		if (!hooks->admit(svc, (struct sockaddr *)&peer, len))
 			continue;
-		}
 		if (st->kind == CLASSIC_DISCARD)
 			continue;
 		if (internal_is_loop_prone(&peer)) {
