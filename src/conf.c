@@ -207,16 +207,30 @@ conf_valid_times(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+/* The items each log_on_* list takes, as its messages name them. */
 static int
 conf_valid_log_flags(cfg_t *cfg, cfg_opt_t *opt)
 {
+	bool on_success = strcmp(cfg_opt_name(opt), "log_on_success") == 0;
+	int allowed = on_success ? LOGF_PID | LOGF_HOST | LOGF_DURATION |
+	                               LOGF_EXIT | LOGF_TRAFFIC
+	                         : LOGF_HOST | LOGF_ATTEMPT;
+
 	for (unsigned i = 0; i < cfg_opt_size(opt); i++) {
 		const char *v = cfg_opt_getnstr(opt, i);
-		CONF_CHECK(cfg, conf_log_flag(v) != 0,
-		           "%s: unknown item '%s' (PID, HOST, DURATION, EXIT, "
-		           "TRAFFIC, ATTEMPT)",
-		           cfg_opt_name(opt), v);
+		CONF_CHECK(cfg, (conf_log_flag(v) & allowed) != 0,
+		           "%s: unknown item '%s' (%s)", cfg_opt_name(opt), v,
+		           on_success ? "PID, HOST, DURATION, EXIT, TRAFFIC"
+		                      : "HOST, ATTEMPT");
 	}
+	return 0;
+}
+
+/* Reserved for the PROXY protocol, which is not implemented yet. */
+static int
+conf_valid_not_yet(cfg_t *cfg, cfg_opt_t *opt)
+{
+	CONF_CHECK(cfg, false, "%s is not supported yet", cfg_opt_name(opt));
 	return 0;
 }
 
@@ -333,6 +347,7 @@ static const struct {
     {"access_times", conf_valid_times},
     {"log_on_success", conf_valid_log_flags},
     {"log_on_failure", conf_valid_log_flags},
+    {"proxy_protocol", conf_valid_not_yet},
     {"env", conf_valid_env},
     {"server", conf_valid_server},
 };

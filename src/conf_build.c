@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include <sys/socket.h>
+#include <ctype.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
@@ -144,12 +145,45 @@ conf_build_socket(struct service *svc, cfg_t *sec, cfg_t *defs)
 	return rc;
 }
 
+/*
+ * Like xinetd, the service's name is its port when none is given; but a
+ * type = unlisted service is not in /etc/services, so it needs a port
+ * number and its name is never looked up there.
+ */
+static int
+conf_build_port(struct service *svc, cfg_t *sec)
+{
+	static const char *proto_names[] = {"tcp", "udp", "unix"};
+	const char *name = svc->port ? svc->port : svc->name;
+	const char *proto = proto_names[svc->protocol];
+	int port;
+
+	if (svc->is_unlisted) {
+		port = svc->port && isdigit((unsigned char)svc->port[0])
+		           ? conf_port(svc->port, proto)
+		           : -1;
+		if (port == -1) {
+			conf_service_error(
+			    sec, svc->name,
+			    "type = unlisted needs port = NUMBER");
+			return -1;
+		}
+	} else if ((port = conf_port(name, proto)) == -1) {
+		conf_service_error(
+		    sec, svc->name,
+		    svc->port ? "port '%s' is not a %s service in /etc/services"
+		              : "no port, and '%s' is not a %s service in "
+		                "/etc/services",
+		    name, proto);
+		return -1;
+	}
+	svc->port_number = (uint16_t)port;
+	return 0;
+}
+
 static int
 conf_build_address(struct service *svc, cfg_t *sec, cfg_t *defs)
 {
-	static const char *proto_names[] = {"tcp", "udp", "unix"};
-	const char *name;
-
 	svc->port = conf_str(sec, defs, "port");
 	svc->bind = conf_str(sec, defs, "bind");
 	svc->backlog =
@@ -157,7 +191,6 @@ conf_build_address(struct service *svc, cfg_t *sec, cfg_t *defs)
 	svc->v6only = conf_bool(sec, defs, "v6only", -1);
 	svc->tcp_nodelay = conf_bool(sec, defs, "tcp_nodelay", 0);
 	svc->keepalive = conf_bool(sec, defs, "keepalive", 0);
-	svc->proxy_protocol = conf_bool(sec, defs, "proxy_protocol", 0);
 	svc->socket_mode = CONF_DEFAULT_SOCKET_MODE;
 	char *mode = conf_str(sec, defs, "socket_mode");
 	if (mode != NULL)
@@ -178,20 +211,7 @@ conf_build_address(struct service *svc, cfg_t *sec, cfg_t *defs)
 		}
 		return 0;
 	}
-	/* Like xinetd, the service's name is its port when none is given. */
-	name = svc->port ? svc->port : svc->name;
-	int port = conf_port(name, proto_names[svc->protocol]);
-	if (port == -1) {
-		conf_service_error(
-		    sec, svc->name,
-		    svc->port ? "port '%s' is not a %s service in /etc/services"
-		              : "no port, and '%s' is not a %s service in "
-		                "/etc/services",
-		    name, proto_names[svc->protocol]);
-		return -1;
-	}
-	svc->port_number = (uint16_t)port;
-	return 0;
+	return conf_build_port(svc, sec);
 }
 
 /*

@@ -108,14 +108,17 @@ connlog_handler_status(const struct service *svc, long pid, int status)
 		         svc->name, pid, WEXITSTATUS(status));
 }
 
+/* Unset, log_on_failure means {HOST}: the FAIL line names the client. */
 void
 connlog_fail(const struct service *svc, const struct sockaddr *peer,
              socklen_t peerlen, const char *reason)
 {
+	int bits = svc->log_on_failure ? svc->log_on_failure : LOGF_HOST;
 	struct connlog_line l = {.len = 0};
 
 	connlog_add(&l, "%s: FAIL reason=%s", svc->name, reason);
-	connlog_add_host(&l, peer, peerlen);
+	if (bits & LOGF_HOST)
+		connlog_add_host(&l, peer, peerlen);
 	log_info("%s", l.text);
 }
 

@@ -32,7 +32,7 @@ void connlog_start(const struct service *, const struct connlog_conn *);
 void connlog_exit(const struct service *, const struct connlog_conn *);
 /* A handler that died of a signal or exited non-zero (always logged). */
 void connlog_handler_status(const struct service *, long pid, int status);
-/* FAIL: a refused client, and why. */
+/* FAIL: a refused client, with the fields log_on_failure selects. */
 void connlog_fail(const struct service *, const struct sockaddr *peer,
                   socklen_t peerlen, const char *reason);
 /*

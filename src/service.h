@@ -64,7 +64,7 @@ struct service {
 	/* what it is */
 	bool is_disabled;
 	bool is_internal;    /* type = internal */
-	bool is_unlisted;    /* type = unlisted (accepted, no effect) */
+	bool is_unlisted;    /* type = unlisted: port required, no lookup */
 	char *internal_name; /* internal = NAME, defaults to name */
 	bool is_wait;
 	int socket_type; /* SOCK_STREAM or SOCK_DGRAM */
@@ -83,7 +83,6 @@ struct service {
 	int v6only; /* -1 unset, 0 no, 1 yes */
 	bool tcp_nodelay;
 	bool keepalive;
-	bool proxy_protocol;
 
 	/* what it runs */
 	char *server;
