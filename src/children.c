@@ -335,10 +335,10 @@ children_stderr_sender(const struct sockaddr_un *from, socklen_t len)
 static void
 children_stderr_read(int fd, void *arg)
 {
-	(void)arg;
 	char cbuf[CMSG_SPACE(sizeof(struct ucred))];
 	struct iovec iov = {stderr_dgram, sizeof(stderr_dgram)};
 
+	(void)arg;
 	for (int round = 0; round < 64; round++) {
 		struct sockaddr_un from;
 		struct msghdr msg = {0};

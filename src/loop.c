@@ -70,6 +70,7 @@ loop_signal_read(int fd, void *arg)
 	unsigned char buf[64];
 	ssize_t n;
 
+	(void)arg;
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
 		for (ssize_t i = 0; i < n; i++)
 			if (buf[i] < NSIG && signal_fns[buf[i]])
