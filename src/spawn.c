@@ -266,7 +266,7 @@ spawn_child_close_rest(int first)
  * fd 2: a datagram socket of this handler's own, named after its PID and
  * connected to the master.  Everything the handler starts inherits it, so
  * the name says whose line it is even when the writer is a short-lived
- * command that is gone before the master reads (see spawn_init).
+ * command that is gone before the master reads (see children_init).
  */
 static int
 spawn_child_stderr(void)
