@@ -183,7 +183,8 @@ gate_connection(struct service *svc, struct listener *l, int conn,
 	banner_send(svc, conn, true);
 	if (svc->is_internal) {
 		internal_accept(svc, conn, peer, peerlen);
-		gate_update(svc); /* internal_max */
+		if (internal_is_full(svc))
+			gate_update(svc); /* internal_max: the rest wait */
 		return;
 	}
 	bool was_full = gate_is_full();
