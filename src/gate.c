@@ -104,7 +104,8 @@ gate_pause(struct service *svc)
 	}
 }
 
-void
+/* Watch or unwatch SVC's listeners as every limit says now. */
+static void
 gate_update(struct service *svc)
 {
 	const char *reason = gate_pause_reason(svc);

@@ -11,9 +11,6 @@ extern const struct svc_hooks gate_svc_hooks;
 /* Wire the layers below to the gate; once, after loop_init. */
 int gate_init(void);
 
-/* Watch or unwatch SVC's listeners as every limit says now. */
-void gate_update(struct service *);
-
 /* SIGCHLD: reap the handlers, and let waiting services in again. */
 void gate_reap(void);
 

@@ -151,7 +151,7 @@ spawn_env_port(struct spawn_env *e, const char *name, uint16_t port)
  * Fill env_list for one handler.  PEER is NULL for wait = yes.  CONN is
  * the accepted socket whose local address we report, or -1.
  */
-char **
+static char **
 spawn_build_env(struct service *svc, struct listener *l, int conn,
                 const struct sockaddr *peer, socklen_t peerlen)
 {

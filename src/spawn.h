@@ -8,10 +8,6 @@
 #include "listen.h"
 #include "service.h"
 
-/* Fill the handler environment (exposed for the unit tests). */
-char **spawn_build_env(struct service *, struct listener *, int conn,
-                       const struct sockaddr *peer, socklen_t peerlen);
-
 /*
  * Start SVC's handler on CONN (the connection, or for wait = yes the
  * listener itself; PEER NULL then).  Returns its PID, or -1 (logged).
