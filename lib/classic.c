@@ -57,3 +57,18 @@ classic_time(uint8_t out[4], time_t now)
 	out[2] = (uint8_t)(t >> 8);
 	out[3] = (uint8_t)t;
 }
+
+int
+classic_service_by_name(const char *name)
+{
+	static const char *names[] = {
+	    [CLASSIC_ECHO] = "echo",       [CLASSIC_DISCARD] = "discard",
+	    [CLASSIC_DAYTIME] = "daytime", [CLASSIC_CHARGEN] = "chargen",
+	    [CLASSIC_TIME] = "time",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(name, names[i]) == 0)
+			return (int)i;
+	return -1;
+}

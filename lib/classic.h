@@ -8,6 +8,18 @@
 #include <stdint.h>
 #include <time.h>
 
+/* The classic services, as an internal service names them. */
+enum classic_service {
+	CLASSIC_ECHO,
+	CLASSIC_DISCARD,
+	CLASSIC_DAYTIME,
+	CLASSIC_CHARGEN,
+	CLASSIC_TIME,
+};
+
+/* The service called NAME ("echo", ...), or -1 for none. */
+int classic_service_by_name(const char *name);
+
 /* RFC 864: 72 characters a line, then CRLF. */
 #define CHARGEN_LINE 72
 #define CHARGEN_PRINTABLE 95 /* ' ' through '~' */

@@ -1,41 +1,20 @@
 /* SPDX-License-Identifier: ISC */
-/* access.c -- who may connect, and how often: checks made before fork */
+/* access.c -- who may connect, and how often: questions asked before fork */
 #include <config.h>
 
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <netinet/in.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "access.h"
 #include "acl.h"
 #include "addr.h"
-#include "io.h"
 #include "limit.h"
 #include "log.h"
 #include "loop.h"
-#include "spawn.h"
-
-/*
- * Banners are read once at load and sent by the master with one
- * non-blocking send: a fresh socket's send buffer (at least 4 KiB on
- * Linux) takes them whole, and should it not, the rest is cut rather
- * than letting one client stall every other service.
- */
-#define ACCESS_BANNER_MAX 4096
-
-struct banner {
-	char *text;
-	size_t len;
-};
 
 struct access_state {
 	struct service *svc;
@@ -44,32 +23,14 @@ struct access_state {
 	struct limit_cps cps;
 	bool is_cps_paused;
 	struct loop_timer cps_timer;
-	struct banner banner, banner_success, banner_fail;
 };
 
-static int
-banner_load(const char *file, struct banner *b, char *err, size_t errlen)
-{
-	if (file == NULL)
-		return 0;
-	int fd = open(file, O_RDONLY | O_CLOEXEC);
-	if (fd == -1 || (b->text = malloc(ACCESS_BANNER_MAX)) == NULL) {
-		snprintf(err, errlen, "banner %s: %s", file, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		return -1;
-	}
-	ssize_t n = io_read_full(fd, b->text, ACCESS_BANNER_MAX);
-	close(fd);
-	b->len = n > 0 ? (size_t)n : 0;
-	return 0;
-}
+static access_resume_fn *access_on_cps_resume;
 
-static void
-banner_send(int conn, const struct banner *b)
+void
+access_init(access_resume_fn *on_cps_resume)
 {
-	if (b->len > 0)
-		(void)send(conn, b->text, b->len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	access_on_cps_resume = on_cps_resume;
 }
 
 static int
@@ -83,24 +44,7 @@ access_load_rules(struct access_state *st, char *why, size_t whylen)
 		if (st->acl == NULL)
 			return -1;
 	}
-	if (banner_load(svc->banner, &st->banner, why, whylen) == -1 ||
-	    banner_load(svc->banner_success, &st->banner_success, why,
-	                whylen) == -1 ||
-	    banner_load(svc->banner_fail, &st->banner_fail, why, whylen) == -1)
-		return -1;
 	return 0;
-}
-
-/* "FILE:LINE: service NAME: WHY", as conf.c words its errors. */
-static void
-access_error(const struct service *svc, const char *why, char *err,
-             size_t errlen)
-{
-	if (svc->file != NULL)
-		snprintf(err, errlen, "%s:%d: service %s: %s", svc->file,
-		         svc->line, svc->name, why);
-	else
-		snprintf(err, errlen, "service %s: %s", svc->name, why);
 }
 
 int
@@ -112,14 +56,14 @@ access_service_init(struct service *svc, char *err, size_t errlen)
 	if (svc->access != NULL)
 		return 0;
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
-		access_error(svc, why, err, errlen);
+		svc_error(svc, why, err, errlen);
 		return -1;
 	}
 	st->svc = svc;
 	limit_sources_init(&st->sources);
 	svc->access = st;
 	if (access_load_rules(st, why, sizeof(why)) == -1) {
-		access_error(svc, why, err, errlen);
+		svc_error(svc, why, err, errlen);
 		access_service_fini(svc);
 		return -1;
 	}
@@ -136,9 +80,6 @@ access_service_fini(struct service *svc)
 	loop_timer_cancel(&st->cps_timer);
 	acl_free(st->acl);
 	limit_sources_clear(&st->sources);
-	free(st->banner.text);
-	free(st->banner_success.text);
-	free(st->banner_fail.text);
 	free(st);
 	svc->access = NULL;
 }
@@ -215,7 +156,7 @@ access_cps_resume(void *arg)
 	st->cps.count = 0;
 	log_notice("service %s: cps pause over, accepting again",
 	           st->svc->name);
-	spawn_update(st->svc);
+	access_on_cps_resume(st->svc);
 }
 
 /* Over cps_rate new connections in one second: pause cps_pause seconds. */
@@ -250,12 +191,11 @@ access_check_address(struct access_state *st, const struct sockaddr *peer)
 
 int
 access_check(struct service *svc, const struct sockaddr *peer,
-             socklen_t peerlen, const char **reason)
+             const char **reason)
 {
 	struct access_state *st = svc->access;
 	uint8_t key[16];
 
-	(void)peerlen;
 	/* No state means no rules were loaded: refuse, never fail open. */
 	if (st == NULL)
 		return (*reason = "no_access", -1);
@@ -276,176 +216,29 @@ access_check(struct service *svc, const struct sockaddr *peer,
 }
 
 void
-access_greet(struct service *svc, int conn, bool granted)
-{
-	struct access_state *st = svc->access;
-
-	if (st == NULL || conn < 0)
-		return;
-	banner_send(conn, &st->banner);
-	banner_send(conn, granted ? &st->banner_success : &st->banner_fail);
-}
-
-static void
-access_peer_text(const struct sockaddr *peer, socklen_t len, char *ip,
-                 uint16_t *port)
-{
-	if (peer == NULL || addr_format(peer, len, ip, port) == -1) {
-		strlcpy(ip, "-", ADDR_TEXT_MAX);
-		*port = 0;
-	}
-}
-
-void
-access_refuse(struct service *svc, int conn, const struct sockaddr *peer,
-              socklen_t peerlen, const char *reason)
-{
-	char ip[ADDR_TEXT_MAX];
-	uint16_t port;
-
-	access_greet(svc, conn, false);
-	access_peer_text(peer, peerlen, ip, &port);
-	log_info("%s: FAIL reason=%s host=%s port=%u", svc->name, reason, ip,
-	         port);
-	if (svc->is_paused)
-		return;
-	spawn_update(svc); /* cps may have just tripped */
-}
-
-/* A log line built field by field, cut (never overrun) when too long. */
-struct access_line {
-	char text[512];
-	size_t len;
-};
-
-static void __attribute__((format(printf, 2, 3)))
-access_line_add(struct access_line *l, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (l->len >= sizeof(l->text))
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(l->text + l->len, sizeof(l->text) - l->len, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		l->len += (size_t)n;
-}
-
-static void
-access_line_host(struct access_line *l, const struct access_conn *c)
-{
-	char ip[ADDR_TEXT_MAX];
-	uint16_t port;
-
-	if (c->peer == NULL)
-		return;
-	access_peer_text(c->peer, c->peerlen, ip, &port);
-	access_line_add(l, " host=%s port=%u", ip, port);
-}
-
-static void
-access_log_start(const struct service *svc, const struct access_conn *c)
-{
-	int bits = svc->log_on_success;
-	struct access_line l = {.len = 0};
-
-	access_line_add(&l, "%s: START", svc->name);
-	if ((bits & LOGF_PID) && c->pid != 0)
-		access_line_add(&l, " pid=%ld", c->pid);
-	if (bits & LOGF_HOST)
-		access_line_host(&l, c);
-	log_info("%s", l.text);
-}
-
-static void
-access_log_exit(const struct service *svc, const struct access_conn *c)
-{
-	int bits = svc->log_on_success;
-	struct access_line l = {.len = 0};
-
-	access_line_add(&l, "%s: EXIT", svc->name);
-	if ((bits & LOGF_PID) && c->pid != 0)
-		access_line_add(&l, " pid=%ld", c->pid);
-	if ((bits & LOGF_HOST))
-		access_line_host(&l, c);
-	if ((bits & LOGF_EXIT) && c->status != -1 && WIFEXITED(c->status))
-		access_line_add(&l, " status=%d", WEXITSTATUS(c->status));
-	if ((bits & LOGF_EXIT) && c->status != -1 && WIFSIGNALED(c->status))
-		access_line_add(&l, " signal=%d", WTERMSIG(c->status));
-	if (bits & LOGF_DURATION)
-		access_line_add(&l, " duration=%.3fs",
-		                (double)(loop_now_ms() - c->start_ms) / 1000.0);
-	if ((bits & LOGF_TRAFFIC) && c->has_traffic)
-		access_line_add(&l, " bytes_in=%" PRIu64 " bytes_out=%" PRIu64,
-		                c->bytes_in, c->bytes_out);
-	log_info("%s", l.text);
-}
-
-void
-access_conn_start(struct service *svc, const struct access_conn *c)
+access_enter(struct service *svc, const struct sockaddr *peer)
 {
 	struct access_state *st = svc->access;
 	uint8_t key[16];
 
 	/* Counted always, so a reload that sets per_source sees the truth. */
-	if (st != NULL && c->peer != NULL) {
-		acl_key(c->peer, key);
-		if (limit_source_enter(&st->sources, key) == -1)
-			log_warn("service %s: per_source", svc->name);
-	}
-	if (svc->log_on_success != 0)
-		access_log_start(svc, c);
+	if (st == NULL || peer == NULL)
+		return;
+	acl_key(peer, key);
+	if (limit_source_enter(&st->sources, key) == -1)
+		log_warn("service %s: per_source", svc->name);
 }
 
 void
-access_conn_end(struct service *svc, const struct access_conn *c)
+access_leave(struct service *svc, const struct sockaddr *peer)
 {
 	struct access_state *st = svc->access;
 	uint8_t key[16];
 
-	if (st != NULL && c->peer != NULL) {
-		acl_key(c->peer, key);
-		limit_source_leave(&st->sources, key);
-	}
-	if (svc->log_on_success != 0)
-		access_log_exit(svc, c);
-}
-
-static void
-access_conn_of_child(const struct child *child, int status,
-                     struct access_conn *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->pid = (long)child->pid;
-	if (child->peerlen > 0) {
-		c->peer = (const struct sockaddr *)&child->peer;
-		c->peerlen = child->peerlen;
-	}
-	c->start_ms = child->start_ms;
-	c->status = status;
-	c->has_traffic = child->has_traffic;
-	c->bytes_in = child->bytes_in;
-	c->bytes_out = child->bytes_out;
-}
-
-void
-access_on_start(struct service *svc, struct child *child)
-{
-	struct access_conn c;
-
-	access_conn_of_child(child, -1, &c);
-	access_conn_start(svc, &c);
-}
-
-void
-access_on_exit(struct service *svc, struct child *child, int status)
-{
-	struct access_conn c;
-
-	access_conn_of_child(child, status, &c);
-	access_conn_end(svc, &c);
+	if (st == NULL || peer == NULL)
+		return;
+	acl_key(peer, key);
+	limit_source_leave(&st->sources, key);
 }
 
 /* The text of a 128-bit key: IPv4 for a mapped address. */
@@ -456,7 +249,9 @@ access_key_text(const uint8_t key[16], char ip[ADDR_TEXT_MAX])
 	uint16_t port;
 
 	memcpy(&sin6.sin6_addr, key, 16);
-	access_peer_text((struct sockaddr *)&sin6, sizeof(sin6), ip, &port);
+	if (addr_format((struct sockaddr *)&sin6, sizeof(sin6), ip, &port) ==
+	    -1)
+		strlcpy(ip, "-", ADDR_TEXT_MAX);
 }
 
 void
@@ -490,38 +285,4 @@ access_must_pause(const struct service *svc)
 	const struct access_state *st = svc->access;
 
 	return st != NULL && st->is_cps_paused;
-}
-
-static int
-access_parse_count(const char **p, const char *end, const char *key,
-                   uint64_t *out)
-{
-	size_t keylen = strlen(key);
-	uint64_t v = 0;
-	const char *s = *p;
-
-	if ((size_t)(end - s) <= keylen || memcmp(s, key, keylen) != 0)
-		return -1;
-	s += keylen;
-	if (s == end || *s < '0' || *s > '9')
-		return -1;
-	for (; s < end && *s >= '0' && *s <= '9'; s++) {
-		if (v > (UINT64_MAX - 9) / 10)
-			return -1;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	*p = s;
-	*out = v;
-	return 0;
-}
-
-int
-access_parse_traffic(const char *line, size_t len, uint64_t *in, uint64_t *out)
-{
-	const char *p = line, *end = line + len;
-
-	if (access_parse_count(&p, end, "traffic in=", in) == -1 ||
-	    access_parse_count(&p, end, " out=", out) == -1 || p != end)
-		return -1;
-	return 0;
 }

@@ -21,46 +21,12 @@
 #include <confuse.h>
 
 #include "conf.h"
+#include "conf_build.h"
+#include "conf_error.h"
 #include "conf_text.h"
 #include "conf_value.h"
-#include "internal.h"
+#include "classic.h"
 #include "log.h"
-
-/* Where a `service NAME` section starts, found by a pre-scan of the file. */
-struct conf_section_line {
-	char *name;
-	char *file;
-	int line;
-};
-
-/* One load: the first error wins, later ones are dropped. */
-struct conf_load {
-	char *err;
-	size_t errlen;
-	bool has_error;
-	const char *current_file; /* sections have no filename while parsed */
-	struct conf_section_line *sections;
-	size_t n_sections;
-};
-
-static struct conf_load *current_load;
-
-static void
-conf_errorf(const char *file, int line, const char *fmt, ...)
-{
-	struct conf_load *ld = current_load;
-	va_list ap;
-
-	if (ld->has_error)
-		return;
-	ld->has_error = true;
-	int n = snprintf(ld->err, ld->errlen, "%s:%d: ", file, line);
-	if (n < 0 || (size_t)n >= ld->errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(ld->err + n, ld->errlen - (size_t)n, fmt, ap);
-	va_end(ap);
-}
 
 /* libConfuse's own messages, with file:line in front. */
 static void
@@ -69,7 +35,7 @@ conf_confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
 	char msg[512];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	conf_errorf(current_load->current_file, cfg->line, "%s", msg);
+	conf_errorf(conf_error_file(), cfg->line, "%s", msg);
 }
 
 /* Validate callbacks report through cfg_error, which adds file:line. */
@@ -117,7 +83,7 @@ conf_valid_internal(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *v = cfg_opt_getnstr(opt, 0);
 	CONF_CHECK(
-	    cfg, internal_is_known(v),
+	    cfg, classic_service_by_name(v) != -1,
 	    "unknown internal service '%s' (echo, discard, daytime, chargen, "
 	    "time)",
 	    v);
@@ -241,16 +207,30 @@ conf_valid_times(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+/* The items each log_on_* list takes, as its messages name them. */
 static int
 conf_valid_log_flags(cfg_t *cfg, cfg_opt_t *opt)
 {
+	bool on_success = strcmp(cfg_opt_name(opt), "log_on_success") == 0;
+	int allowed = on_success ? LOGF_PID | LOGF_HOST | LOGF_DURATION |
+	                               LOGF_EXIT | LOGF_TRAFFIC
+	                         : LOGF_HOST | LOGF_ATTEMPT;
+
 	for (unsigned i = 0; i < cfg_opt_size(opt); i++) {
 		const char *v = cfg_opt_getnstr(opt, i);
-		CONF_CHECK(cfg, conf_log_flag(v) != 0,
-		           "%s: unknown item '%s' (PID, HOST, DURATION, EXIT, "
-		           "TRAFFIC, ATTEMPT)",
-		           cfg_opt_name(opt), v);
+		CONF_CHECK(cfg, (conf_log_flag(v) & allowed) != 0,
+		           "%s: unknown item '%s' (%s)", cfg_opt_name(opt), v,
+		           on_success ? "PID, HOST, DURATION, EXIT, TRAFFIC"
+		                      : "HOST, ATTEMPT");
 	}
+	return 0;
+}
+
+/* Reserved for the PROXY protocol, which is not implemented yet. */
+static int
+conf_valid_not_yet(cfg_t *cfg, cfg_opt_t *opt)
+{
+	CONF_CHECK(cfg, false, "%s is not supported yet", cfg_opt_name(opt));
 	return 0;
 }
 
@@ -367,6 +347,7 @@ static const struct {
     {"access_times", conf_valid_times},
     {"log_on_success", conf_valid_log_flags},
     {"log_on_failure", conf_valid_log_flags},
+    {"proxy_protocol", conf_valid_not_yet},
     {"env", conf_valid_env},
     {"server", conf_valid_server},
 };
@@ -403,70 +384,6 @@ conf_init(void)
 	cfg_set_validate_func(cfg, "max_children", conf_valid_count);
 	cfg_set_validate_func(cfg, "log_type", conf_valid_log_type);
 	return cfg;
-}
-
-/*
- * libConfuse gives a section the line where it ends; messages about a
- * whole service should point where it starts, so find `service NAME`
- * lines with a light scan of the file.
- */
-static void
-conf_scan_sections(struct conf_load *ld, const char *file)
-{
-	FILE *fp = fopen(file, "re");
-	char line[1024];
-	int lineno = 0;
-
-	if (fp == NULL)
-		return;
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		char name[256];
-		lineno++;
-		if (sscanf(line, " service %255[A-Za-z0-9_.:-]", name) != 1)
-			continue;
-		struct conf_section_line *p =
-		    reallocarray(ld->sections, ld->n_sections + 1, sizeof(*p));
-		if (p == NULL)
-			break;
-		ld->sections = p;
-		p[ld->n_sections].name = strdup(name);
-		p[ld->n_sections].file = strdup(file);
-		p[ld->n_sections].line = lineno;
-		ld->n_sections++;
-	}
-	fclose(fp);
-}
-
-/* The first `service NAME` line in FILE, or FALLBACK. */
-static int
-conf_section_start(struct conf_load *ld, const char *file, const char *name,
-                   int fallback)
-{
-	for (size_t i = 0; i < ld->n_sections; i++)
-		if (ld->sections[i].name &&
-		    strcmp(ld->sections[i].name, name) == 0 &&
-		    strcmp(ld->sections[i].file, file) == 0)
-			return ld->sections[i].line;
-	return fallback;
-}
-
-/* Two sections with one name: name the second, with its own line. */
-static int
-conf_check_duplicate_names(struct conf_load *ld)
-{
-	for (size_t i = 0; i < ld->n_sections; i++)
-		for (size_t j = 0; j < i; j++)
-			if (ld->sections[i].name && ld->sections[j].name &&
-			    strcmp(ld->sections[i].name,
-			           ld->sections[j].name) == 0) {
-				conf_errorf(
-				    ld->sections[i].file, ld->sections[i].line,
-				    "service %s is already defined at %s:%d",
-				    ld->sections[i].name, ld->sections[j].file,
-				    ld->sections[j].line);
-				return -1;
-			}
-	return 0;
 }
 
 static int
@@ -548,11 +465,10 @@ conf_parse_text(cfg_t *cfg, const char *file)
 }
 
 static int
-conf_parse_file(cfg_t *cfg, struct conf_load *ld, const char *file)
+conf_parse_file(cfg_t *cfg, const char *file)
 {
-	ld->current_file = file;
-	conf_scan_sections(ld, file);
-	if (conf_check_duplicate_names(ld) == -1)
+	conf_error_set_file(file);
+	if (conf_error_scan_sections(file) == -1)
 		return -1;
 	int rc = conf_parse_text(cfg, file);
 	if (rc == CFG_FILE_ERROR) {
@@ -562,11 +478,11 @@ conf_parse_file(cfg_t *cfg, struct conf_load *ld, const char *file)
 	/* libConfuse fails on some input (a NUL byte) without a message. */
 	if (rc != CFG_SUCCESS)
 		conf_errorf(file, cfg->line, "syntax error");
-	return rc == CFG_SUCCESS && !ld->has_error ? 0 : -1;
+	return rc == CFG_SUCCESS && !conf_error_happened() ? 0 : -1;
 }
 
 static int
-conf_parse_includes(cfg_t *cfg, struct conf_load *ld, const char *file)
+conf_parse_includes(cfg_t *cfg, const char *file)
 {
 	const char *dir = cfg_getstr(cfg, "include_dir");
 	size_t n = 0;
@@ -581,64 +497,29 @@ conf_parse_includes(cfg_t *cfg, struct conf_load *ld, const char *file)
 		return -1;
 	}
 	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = conf_parse_file(cfg, ld, names[i]);
+		rc = conf_parse_file(cfg, names[i]);
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
 	return rc;
 }
 
-static void
-conf_load_done(struct conf_load *ld)
-{
-	for (size_t i = 0; i < ld->n_sections; i++) {
-		free(ld->sections[i].name);
-		free(ld->sections[i].file);
-	}
-	free(ld->sections);
-}
-
 struct config *
 conf_load(const char *file, char *err, size_t errlen)
 {
-	struct conf_load ld = {.err = err, .errlen = errlen};
 	struct config *config = NULL;
 	cfg_t *cfg;
 
-	err[0] = '\0';
-	current_load = &ld;
+	conf_error_begin(err, errlen);
 	cfg = conf_init();
 	if (cfg == NULL) {
 		snprintf(err, errlen, "%s: out of memory", file);
-	} else if (conf_parse_file(cfg, &ld, file) == 0 &&
-	           conf_parse_includes(cfg, &ld, file) == 0) {
-		config = conf_build(cfg, file, &ld.has_error);
+	} else if (conf_parse_file(cfg, file) == 0 &&
+	           conf_parse_includes(cfg, file) == 0) {
+		config = conf_build(cfg, file);
 	}
 	if (cfg != NULL)
 		cfg_free(cfg);
-	conf_load_done(&ld);
-	current_load = NULL;
+	conf_error_end();
 	return config;
-}
-
-/* For conf_build.c: report a problem with a service at its start line. */
-void
-conf_service_error(cfg_t *sec, const char *name, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-	const char *file = sec->filename ? sec->filename : "?";
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	conf_errorf(file,
-	            conf_section_start(current_load, file, name, sec->line),
-	            "service %s: %s", name, msg);
-}
-
-bool
-conf_has_error(void)
-{
-	return current_load != NULL && current_load->has_error;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* conf.h -- load and validate portier.conf (all libconfuse use is in conf.c) */
+/* conf.h -- load and validate portier.conf (libconfuse stays behind it) */
 #ifndef PORTIER_CONF_H
 #define PORTIER_CONF_H
 

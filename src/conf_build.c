@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include <sys/socket.h>
+#include <ctype.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
@@ -11,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conf_build.h"
+#include "conf_error.h"
 #include "conf_value.h"
 
 #ifndef LIBEXECDIR
@@ -86,14 +89,6 @@ conf_list(cfg_t *sec, cfg_t *defs, const char *name, size_t extra)
 }
 
 static void
-conf_free_list(char **v)
-{
-	for (size_t i = 0; v != NULL && v[i] != NULL; i++)
-		free(v[i]);
-	free(v);
-}
-
-static void
 conf_build_kind(struct service *svc, cfg_t *sec, cfg_t *defs)
 {
 	cfg_t *from = conf_pick(sec, defs, "type");
@@ -150,12 +145,45 @@ conf_build_socket(struct service *svc, cfg_t *sec, cfg_t *defs)
 	return rc;
 }
 
+/*
+ * Like xinetd, the service's name is its port when none is given; but a
+ * type = unlisted service is not in /etc/services, so it needs a port
+ * number and its name is never looked up there.
+ */
+static int
+conf_build_port(struct service *svc, cfg_t *sec)
+{
+	static const char *proto_names[] = {"tcp", "udp", "unix"};
+	const char *name = svc->port ? svc->port : svc->name;
+	const char *proto = proto_names[svc->protocol];
+	int port;
+
+	if (svc->is_unlisted) {
+		port = svc->port && isdigit((unsigned char)svc->port[0])
+		           ? conf_port(svc->port, proto)
+		           : -1;
+		if (port == -1) {
+			conf_service_error(
+			    sec, svc->name,
+			    "type = unlisted needs port = NUMBER");
+			return -1;
+		}
+	} else if ((port = conf_port(name, proto)) == -1) {
+		conf_service_error(
+		    sec, svc->name,
+		    svc->port ? "port '%s' is not a %s service in /etc/services"
+		              : "no port, and '%s' is not a %s service in "
+		                "/etc/services",
+		    name, proto);
+		return -1;
+	}
+	svc->port_number = (uint16_t)port;
+	return 0;
+}
+
 static int
 conf_build_address(struct service *svc, cfg_t *sec, cfg_t *defs)
 {
-	static const char *proto_names[] = {"tcp", "udp", "unix"};
-	const char *name;
-
 	svc->port = conf_str(sec, defs, "port");
 	svc->bind = conf_str(sec, defs, "bind");
 	svc->backlog =
@@ -163,7 +191,6 @@ conf_build_address(struct service *svc, cfg_t *sec, cfg_t *defs)
 	svc->v6only = conf_bool(sec, defs, "v6only", -1);
 	svc->tcp_nodelay = conf_bool(sec, defs, "tcp_nodelay", 0);
 	svc->keepalive = conf_bool(sec, defs, "keepalive", 0);
-	svc->proxy_protocol = conf_bool(sec, defs, "proxy_protocol", 0);
 	svc->socket_mode = CONF_DEFAULT_SOCKET_MODE;
 	char *mode = conf_str(sec, defs, "socket_mode");
 	if (mode != NULL)
@@ -184,20 +211,7 @@ conf_build_address(struct service *svc, cfg_t *sec, cfg_t *defs)
 		}
 		return 0;
 	}
-	/* Like xinetd, the service's name is its port when none is given. */
-	name = svc->port ? svc->port : svc->name;
-	int port = conf_port(name, proto_names[svc->protocol]);
-	if (port == -1) {
-		conf_service_error(
-		    sec, svc->name,
-		    svc->port ? "port '%s' is not a %s service in /etc/services"
-		              : "no port, and '%s' is not a %s service in "
-		                "/etc/services",
-		    name, proto_names[svc->protocol]);
-		return -1;
-	}
-	svc->port_number = (uint16_t)port;
-	return 0;
+	return conf_build_port(svc, sec);
 }
 
 /*
@@ -496,7 +510,7 @@ conf_check_addresses(struct config *config, cfg_t *cfg)
 }
 
 struct config *
-conf_build(cfg_t *cfg, const char *file, bool *failed)
+conf_build(cfg_t *cfg, const char *file)
 {
 	struct config *config = calloc(1, sizeof(*config));
 	cfg_t *defs = cfg_getsec(cfg, "defaults");
@@ -517,7 +531,6 @@ conf_build(cfg_t *cfg, const char *file, bool *failed)
 		struct service *svc = conf_build_service(sec, defs);
 		if (svc == NULL) {
 			config_free(config);
-			*failed = true;
 			return NULL;
 		}
 		/* Messages about a service point at its first line. */
@@ -525,56 +538,7 @@ conf_build(cfg_t *cfg, const char *file, bool *failed)
 	}
 	if (conf_check_addresses(config, cfg) == -1) {
 		config_free(config);
-		*failed = true;
 		return NULL;
 	}
 	return config;
-}
-
-void
-svc_free(struct service *svc)
-{
-	if (svc == NULL)
-		return;
-	free(svc->name);
-	free(svc->file);
-	free(svc->internal_name);
-	free(svc->port);
-	free(svc->bind);
-	free(svc->socket_path);
-	free(svc->server);
-	conf_free_list(svc->argv);
-	conf_free_list(svc->env);
-	conf_free_list(svc->passenv);
-	free(svc->user);
-	free(svc->group);
-	free(svc->groups);
-	free(svc->chroot);
-	conf_free_list(svc->only_from);
-	conf_free_list(svc->no_access);
-	free(svc->access_times);
-	free(svc->banner);
-	free(svc->banner_success);
-	free(svc->banner_fail);
-	free(svc->redirect_host);
-	free(svc->redirect_port);
-	free(svc);
-}
-
-void
-config_free(struct config *config)
-{
-	struct service *svc;
-
-	if (config == NULL)
-		return;
-	while ((svc = TAILQ_FIRST(&config->services)) != NULL) {
-		TAILQ_REMOVE(&config->services, svc, entry);
-		svc_free(svc);
-	}
-	free(config->file);
-	free(config->log_level);
-	free(config->log_type);
-	free(config->include_dir);
-	free(config);
 }

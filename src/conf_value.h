@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* conf_value.h -- conf.c's helpers: single values, and building services */
+/* conf_value.h -- parse single configuration values (pure functions) */
 #ifndef PORTIER_CONF_VALUE_H
 #define PORTIER_CONF_VALUE_H
 
@@ -21,11 +21,5 @@ int conf_rlimit(const char *, rlim_t *);
 int conf_time_window(const char *, struct svc_time_window *);
 int conf_log_flag(const char *);
 int conf_redirect(cfg_opt_t *, char **host, char **port);
-
-/* conf_build.c: turn the parsed tree into our own structures. */
-struct config *conf_build(cfg_t *cfg, const char *file, bool *failed);
-void conf_service_error(cfg_t *sec, const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-bool conf_has_error(void);
 
 #endif

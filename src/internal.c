@@ -12,12 +12,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "access.h"
 #include "classic.h"
+#include "connlog.h"
 #include "internal.h"
 #include "log.h"
 #include "loop.h"
-#include "spawn.h"
 
 /* A connection that sees no progress for this long is closed. */
 #define INTERNAL_IDLE_MS 60000
@@ -25,26 +24,14 @@
 /* Datagrams answered per wakeup, so one busy port cannot starve others. */
 #define INTERNAL_DGRAM_BURST 16
 
-enum internal_kind {
-	KIND_ECHO,
-	KIND_DISCARD,
-	KIND_DAYTIME,
-	KIND_CHARGEN,
-	KIND_TIME,
-};
-
-static const char *kind_names[] = {
-    [KIND_ECHO] = "echo",       [KIND_DISCARD] = "discard",
-    [KIND_DAYTIME] = "daytime", [KIND_CHARGEN] = "chargen",
-    [KIND_TIME] = "time",
-};
+static const struct internal_hooks *hooks;
 
 struct internal_conn;
 
 /* Per service: its kind and its open connections. */
 struct internal_state {
 	struct service *svc;
-	enum internal_kind kind;
+	enum classic_service kind;
 	int open;
 	LIST_HEAD(, internal_conn) conns;
 	time_t last_guard_log;
@@ -72,19 +59,10 @@ struct internal_conn {
 static uint16_t guarded_ports[64];
 static int n_guarded_ports;
 
-static int
-internal_kind(const char *name)
+void
+internal_init(const struct internal_hooks *h)
 {
-	for (size_t i = 0; i < sizeof(kind_names) / sizeof(kind_names[0]); i++)
-		if (strcmp(name, kind_names[i]) == 0)
-			return (int)i;
-	return -1;
-}
-
-bool
-internal_is_known(const char *name)
-{
-	return internal_kind(name) != -1;
+	hooks = h;
 }
 
 static struct internal_state *
@@ -97,7 +75,8 @@ internal_state(struct service *svc)
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return NULL;
 	st->svc = svc;
-	st->kind = (enum internal_kind)internal_kind(svc->internal_name);
+	st->kind =
+	    (enum classic_service)classic_service_by_name(svc->internal_name);
 	LIST_INIT(&st->conns);
 	svc->internal = st;
 	if (svc->protocol == PROTO_UDP && n_guarded_ports < 64)
@@ -107,7 +86,7 @@ internal_state(struct service *svc)
 
 /* What the START / EXIT lines say about an in-loop connection. */
 static void
-internal_conn_facts(const struct internal_conn *c, struct access_conn *ac)
+internal_conn_facts(const struct internal_conn *c, struct connlog_conn *ac)
 {
 	memset(ac, 0, sizeof(*ac));
 	if (c->peerlen > 0) {
@@ -125,10 +104,10 @@ static void
 internal_close(struct internal_conn *c)
 {
 	struct internal_state *st = c->st;
-	struct access_conn ac;
+	struct connlog_conn ac;
 
 	internal_conn_facts(c, &ac);
-	access_conn_end(st->svc, &ac);
+	hooks->ended(st->svc, &ac);
 
 	loop_unwatch_read(c->fd);
 	loop_unwatch_write(c->fd);
@@ -138,8 +117,7 @@ internal_close(struct internal_conn *c)
 	free(c);
 	/* Below the bound again: let the backlog in. */
 	st->open--;
-	if (st->svc->is_paused)
-		spawn_update(st->svc);
+	hooks->freed(st->svc);
 }
 
 static void
@@ -161,7 +139,7 @@ internal_on_write(int fd, void *arg)
 {
 	struct internal_conn *c = arg;
 
-	if (c->st->kind == KIND_CHARGEN && c->off == c->len) {
+	if (c->st->kind == CLASSIC_CHARGEN && c->off == c->len) {
 		classic_chargen_fill(&c->chargen, c->buf, sizeof(c->buf));
 		c->off = 0;
 		c->len = sizeof(c->buf);
@@ -176,7 +154,7 @@ internal_on_write(int fd, void *arg)
 	c->off += (size_t)n;
 	c->bytes_out += (size_t)n;
 	internal_touch(c);
-	if (c->st->kind == KIND_ECHO && c->off == c->len) {
+	if (c->st->kind == CLASSIC_ECHO && c->off == c->len) {
 		/* All echoed: read more, stop asking to write. */
 		c->off = c->len = 0;
 		loop_unwatch_write(fd);
@@ -191,7 +169,7 @@ internal_on_read(int fd, void *arg)
 	char sink[INTERNAL_BUF];
 	/* Echo reads into its buffer; the others read into a sink, since
 	 * chargen's buffer may hold bytes still being written. */
-	char *at = c->st->kind == KIND_ECHO ? c->buf : sink;
+	char *at = c->st->kind == CLASSIC_ECHO ? c->buf : sink;
 	ssize_t n = recv(fd, at, INTERNAL_BUF, MSG_DONTWAIT);
 
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
@@ -202,7 +180,7 @@ internal_on_read(int fd, void *arg)
 		return;
 	c->bytes_in += (size_t)n;
 	internal_touch(c);
-	if (c->st->kind != KIND_ECHO)
+	if (c->st->kind != CLASSIC_ECHO)
 		return; /* discard and chargen drop what they read */
 	/* Echo: stop reading until this much is written back. */
 	c->len = (size_t)n;
@@ -216,31 +194,31 @@ static void
 internal_answer_once(struct internal_state *st, int conn,
                      const struct sockaddr *peer, socklen_t peerlen)
 {
-	struct access_conn ac = {.peer = peer,
-	                         .peerlen = peerlen,
-	                         .start_ms = loop_now_ms(),
-	                         .status = -1,
-	                         .has_traffic = true};
+	struct connlog_conn ac = {.peer = peer,
+	                          .peerlen = peerlen,
+	                          .start_ms = loop_now_ms(),
+	                          .status = -1,
+	                          .has_traffic = true};
 	char buf[128];
 	size_t n;
 	ssize_t sent;
 
-	if (st->kind == KIND_TIME) {
+	if (st->kind == CLASSIC_TIME) {
 		classic_time((uint8_t *)buf, time(NULL));
 		n = 4;
 	} else {
 		n = classic_daytime(buf, sizeof(buf), time(NULL));
 	}
-	access_conn_start(st->svc, &ac);
+	hooks->started(st->svc, &ac);
 	sent = send(conn, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
 	close(conn);
 	ac.bytes_out = sent > 0 ? (uint64_t)sent : 0;
-	access_conn_end(st->svc, &ac);
+	hooks->ended(st->svc, &ac);
 }
 
 void
-internal_accept(struct service *svc, struct listener *l, int conn,
-                const struct sockaddr *peer, socklen_t peerlen)
+internal_accept(struct service *svc, int conn, const struct sockaddr *peer,
+                socklen_t peerlen)
 {
 	struct internal_state *st = internal_state(svc);
 	struct internal_conn *c;
@@ -249,7 +227,7 @@ internal_accept(struct service *svc, struct listener *l, int conn,
 		close(conn);
 		return;
 	}
-	if (st->kind == KIND_DAYTIME || st->kind == KIND_TIME) {
+	if (st->kind == CLASSIC_DAYTIME || st->kind == CLASSIC_TIME) {
 		internal_answer_once(st, conn, peer, peerlen);
 		return;
 	}
@@ -265,7 +243,7 @@ internal_accept(struct service *svc, struct listener *l, int conn,
 		c->peerlen = peerlen;
 	}
 	fcntl(conn, F_SETFL, O_NONBLOCK);
-	bool writes_first = st->kind == KIND_CHARGEN;
+	bool writes_first = st->kind == CLASSIC_CHARGEN;
 	int rc = writes_first ? loop_watch_write(conn, internal_on_write, c)
 	                      : loop_watch_read(conn, internal_on_read, c);
 	/* chargen also reads, to see the client leave and drop its input. */
@@ -280,12 +258,11 @@ internal_accept(struct service *svc, struct listener *l, int conn,
 	}
 	LIST_INSERT_HEAD(&st->conns, c, entry);
 	internal_touch(c);
-	struct access_conn ac;
+	struct connlog_conn ac;
 	internal_conn_facts(c, &ac);
-	access_conn_start(svc, &ac);
+	hooks->started(svc, &ac);
 	/* At the bound, new clients wait in the kernel's backlog. */
 	st->open++;
-	spawn_update(svc);
 }
 
 /*
@@ -315,15 +292,15 @@ internal_dgram_reply(struct internal_state *st, const char *in, size_t inlen,
                      char *out, size_t outsize)
 {
 	switch (st->kind) {
-	case KIND_ECHO:
+	case CLASSIC_ECHO:
 		memcpy(out, in, inlen);
 		return inlen;
-	case KIND_DAYTIME:
+	case CLASSIC_DAYTIME:
 		return classic_daytime(out, outsize, time(NULL));
-	case KIND_TIME:
+	case CLASSIC_TIME:
 		classic_time((uint8_t *)out, time(NULL));
 		return 4;
-	case KIND_CHARGEN: {
+	case CLASSIC_CHARGEN: {
 		size_t len = arc4random_uniform(CHARGEN_DGRAM_MAX + 1);
 		classic_chargen_dgram(arc4random_uniform(CHARGEN_PRINTABLE),
 		                      out, len);
@@ -347,15 +324,10 @@ internal_datagram(struct service *svc, struct listener *l)
 		                     (struct sockaddr *)&peer, &len);
 		if (n < 0)
 			return;
-		const char *reason;
-		if (access_check(svc, (struct sockaddr *)&peer, len, &reason) ==
-		    -1) {
-			/* Dropped: no banner, nothing sent back. */
-			access_refuse(svc, -1, (struct sockaddr *)&peer, len,
-			              reason);
+		/* Refused: dropped, nothing sent back. */
+		if (!hooks->admit(svc, (struct sockaddr *)&peer, len))
 			continue;
-		}
-		if (st->kind == KIND_DISCARD)
+		if (st->kind == CLASSIC_DISCARD)
 			continue;
 		if (internal_is_loop_prone(&peer)) {
 			time_t now = time(NULL);

@@ -6,14 +6,29 @@
 #include <sys/socket.h>
 #include <stdbool.h>
 
+#include "connlog.h"
 #include "listen.h"
 #include "service.h"
 
-/* True if NAME is an internal service portier knows. */
-bool internal_is_known(const char *name);
+/*
+ * What internal.c tells the layer above it (gate.c), which decides what
+ * follows: per-source counts, log lines, pausing and resuming.
+ */
+struct internal_hooks {
+	/* May this datagram's sender be answered?  A refusal is logged. */
+	bool (*admit)(struct service *, const struct sockaddr *peer,
+	              socklen_t peerlen);
+	/* A connection began, or ended (its EXIT facts). */
+	void (*started)(struct service *, const struct connlog_conn *);
+	void (*ended)(struct service *, const struct connlog_conn *);
+	/* A connection closed: one fewer towards internal_max. */
+	void (*freed)(struct service *);
+};
+
+void internal_init(const struct internal_hooks *);
 /* Take over an accepted stream connection; closes CONN when done. */
-void internal_accept(struct service *, struct listener *, int conn,
-                     const struct sockaddr *peer, socklen_t peerlen);
+void internal_accept(struct service *, int conn, const struct sockaddr *peer,
+                     socklen_t peerlen);
 /* Answer what is waiting on a dgram listener, without blocking. */
 void internal_datagram(struct service *, struct listener *);
 int internal_service_init(struct service *);

@@ -244,7 +244,7 @@ listen_open(struct service *svc, char *err, size_t errlen)
 	return rc;
 }
 
-void
+static void
 listen_close(struct listener *l)
 {
 	if (l->fd != -1)

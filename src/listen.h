@@ -28,7 +28,6 @@ struct listener {
  * ERR says which service and address failed and why.
  */
 int listen_open(struct service *svc, char *err, size_t errlen);
-void listen_close(struct listener *);
 void listen_close_all(struct service *);
 
 #endif

@@ -125,7 +125,7 @@ fatalx(const char *fmt, ...)
 void
 log_handler_line(const char *service, long pid, const char *line, size_t len)
 {
-	/* spawn.c hands over at most 1024 bytes, each may become "\xNN":
+	/* children.c hands over at most 1024 bytes, each may become "\xNN":
 	 * room for all of them, or a full line lost its last bytes. */
 	char clean[4 * 1024 + 1];
 	size_t o = 0;

@@ -70,6 +70,7 @@ loop_signal_read(int fd, void *arg)
 	unsigned char buf[64];
 	ssize_t n;
 
+	(void)arg;
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
 		for (ssize_t i = 0; i < n; i++)
 			if (buf[i] < NSIG && signal_fns[buf[i]])
@@ -83,13 +84,6 @@ loop_init(void)
 	if (pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) == -1)
 		return -1;
 	return loop_watch_read(signal_pipe[0], loop_signal_read, NULL);
-}
-
-void
-loop_close_in_child(void)
-{
-	close(signal_pipe[0]);
-	close(signal_pipe[1]);
 }
 
 int
@@ -167,13 +161,6 @@ loop_unwatch_write(int fd)
 	FD_CLR(fd, &write_set);
 	if (fd == max_fd)
 		loop_shrink_max();
-}
-
-bool
-loop_is_watched(int fd)
-{
-	return fd >= 0 && fd < FD_SETSIZE &&
-	       (watches[fd].read_fn || watches[fd].write_fn);
 }
 
 void

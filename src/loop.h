@@ -39,7 +39,6 @@ int loop_watch_read(int fd, loop_fd_fn *fn, void *arg);
 int loop_watch_write(int fd, loop_fd_fn *fn, void *arg);
 void loop_unwatch_read(int fd);
 void loop_unwatch_write(int fd);
-bool loop_is_watched(int fd);
 
 void loop_timer_set(struct loop_timer *, uint64_t delay_ms, loop_timer_fn *,
                     void *arg);
@@ -48,9 +47,6 @@ uint64_t loop_now_ms(void);
 
 /* Run FN from the loop (never from the handler) when SIGNO arrives. */
 int loop_on_signal(int signo, loop_signal_fn *fn);
-
-/* The self-pipe's descriptors, so a child can close them. */
-void loop_close_in_child(void);
 
 int loop_run(void);
 void loop_stop(void);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* main.c -- portierd: options, daemonize, pidfile, the loop's top */
+/* main.c -- portierd: options, daemonize, pidfile, signals, wiring */
 #include <config.h>
 
 #include <err.h>
@@ -12,11 +12,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "access.h"
+#include "children.h"
 #include "conf.h"
+#include "gate.h"
+#include "listen.h"
 #include "log.h"
 #include "loop.h"
-#include "spawn.h"
-#include "svc.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -45,12 +47,31 @@ static void __attribute__((noreturn)) usage(int status)
 	exit(status);
 }
 
+/* Options from the command line. */
+struct main_options {
+	bool is_foreground;
+	bool is_check;
+	bool use_syslog;
+	const char *pidfile;
+	const char *level;
+};
+
 static void
 main_update_title(void)
 {
-	int services, listeners;
+	const struct config *cfg = svc_running();
+	const struct service *svc;
+	const struct listener *l;
+	int services = 0, listeners = 0;
 
-	svc_counts(&services, &listeners);
+	TAILQ_FOREACH(svc, &cfg->services, entry)
+	{
+		if (svc->is_disabled)
+			continue;
+		services++;
+		TAILQ_FOREACH(l, &svc->listeners, entry)
+		listeners++;
+	}
 	setproctitle("%d service%s, %d listener%s", services,
 	             services == 1 ? "" : "s", listeners,
 	             listeners == 1 ? "" : "s");
@@ -59,21 +80,24 @@ main_update_title(void)
 static void
 main_check_stopped(void)
 {
-	if (is_stopping && spawn_count() == 0)
+	if (is_stopping && children_count() == 0)
 		loop_stop();
 }
 
 static void
 main_on_child(int signo)
 {
-	spawn_reap(signo);
+	(void)signo;
+	gate_reap();
 	main_check_stopped();
 }
 
 static void
 main_stop_timeout(void *arg)
 {
-	int n = spawn_signal_all(SIGKILL);
+	int n = children_signal_all(SIGKILL);
+
+	(void)arg;
 
 	log_warnx("%d handler%s still running: killed", n, n == 1 ? "" : "s");
 }
@@ -86,8 +110,8 @@ main_on_stop(int signo)
 	is_stopping = true;
 	log_info("%s: stopping", strsignal(signo));
 	svc_close_listeners();
-	spawn_signal_all(SIGTERM);
-	spawn_signal_all(SIGCONT);
+	children_signal_all(SIGTERM);
+	children_signal_all(SIGCONT);
 	loop_timer_set(&stop_timer, MAIN_STOP_GRACE_MS, main_stop_timeout,
 	               NULL);
 	main_check_stopped();
@@ -96,22 +120,58 @@ main_on_stop(int signo)
 static void
 main_on_reload(int signo)
 {
+	char err[1024];
+	struct config *cfg;
+
+	(void)signo;
 	log_reopen();
-	if (!is_stopping && svc_reload(config_file) == 0)
-		main_update_title();
+	if (is_stopping)
+		return;
+	if ((cfg = conf_load(config_file, err, sizeof(err))) == NULL ||
+	    svc_merge(cfg, err, sizeof(err)) == -1) {
+		log_warnx("reload failed: %s", err);
+		return;
+	}
+	log_info("reloaded");
+	main_update_title();
 }
 
 static void
 main_on_reopen(int signo)
 {
+	(void)signo;
 	if (log_reopen() == -1)
 		log_warn("reopening the log");
 }
 
 static void
+main_dump_service(const struct service *svc)
+{
+	const struct listener *l;
+
+	if (svc->is_disabled) {
+		log_info("service %s: disabled", svc->name);
+		return;
+	}
+	log_info("service %s: %s, %d running%s", svc->name,
+	         svc->is_internal ? "internal" : svc->server, svc->running,
+	         svc->is_paused ? ", paused" : "");
+	TAILQ_FOREACH(l, &svc->listeners, entry)
+	log_info("  listener %s (fd %d%s)", l->text, l->fd,
+	         l->is_watched ? "" : ", not watched");
+	access_dump(svc);
+}
+
+/* SIGUSR1: every service, listener and handler, one line each. */
+static void
 main_on_dump(int signo)
 {
-	svc_dump();
+	const struct service *svc;
+
+	(void)signo;
+	TAILQ_FOREACH(svc, &svc_running()->services, entry)
+	main_dump_service(svc);
+	children_dump();
 }
 
 static void
@@ -143,20 +203,15 @@ main_check(void)
 	return 0;
 }
 
-int
-main(int argc, char *argv[], char *envp[])
+static void
+main_parse_options(int argc, char *argv[], struct main_options *o)
 {
-	bool is_foreground = false, is_check = false, use_syslog = false;
-	const char *pidfile = NULL, *level = NULL;
-	struct pidfh *pfh = NULL;
-	char msg[1024];
 	int ch;
 
-	setproctitle_init(argc, argv, envp);
 	while ((ch = getopt(argc, argv, "Cf:hl:np:sv")) != -1) {
 		switch (ch) {
 		case 'C':
-			is_check = true;
+			o->is_check = true;
 			break;
 		case 'f':
 			config_file = optarg;
@@ -164,61 +219,91 @@ main(int argc, char *argv[], char *envp[])
 		case 'h':
 			usage(0);
 		case 'l':
-			level = optarg;
+			o->level = optarg;
 			break;
 		case 'n':
-			is_foreground = true;
+			o->is_foreground = true;
 			break;
 		case 'p':
-			pidfile = optarg;
+			o->pidfile = optarg;
 			break;
 		case 's':
-			use_syslog = true;
+			o->use_syslog = true;
 			break;
 		case 'v':
 			printf("portierd %s\n", PACKAGE_VERSION);
-			return 0;
+			exit(0);
 		default:
 			usage(100);
 		}
 	}
 	if (optind != argc)
 		usage(100);
-	if (level != NULL && log_set_level(level) == -1)
-		errx(100, "unknown log level: %s", level);
-	if (is_check)
-		return main_check();
+	if (o->level != NULL && log_set_level(o->level) == -1)
+		errx(100, "unknown log level: %s", o->level);
+}
 
+/* The first load: any problem is fatal, before anything is opened. */
+static struct config *
+main_load(const struct main_options *o)
+{
+	char msg[1024];
 	struct config *cfg = conf_load(config_file, msg, sizeof(msg));
+
 	if (cfg == NULL)
 		errx(1, "%s", msg);
-	if (level == NULL && cfg->log_level != NULL &&
+	if (o->level == NULL && cfg->log_level != NULL &&
 	    log_set_level(cfg->log_level) == -1)
 		errx(1, "%s: unknown log_level %s", config_file,
 		     cfg->log_level);
-	if (pidfile != NULL) {
-		pid_t other;
-		pfh = pidfile_open(pidfile, 0644, &other);
-		if (pfh == NULL) {
-			int saved = errno;
-			config_free(cfg); /* a clean exit for LeakSanitizer */
-			errno = saved;
-			if (errno == EEXIST)
-				errx(1, "already running as PID %ld (%s)",
-				     (long)other, pidfile);
-			err(1, "pidfile %s", pidfile);
-		}
+	return cfg;
+}
+
+static struct pidfh *
+main_pidfile(const char *pidfile, struct config *cfg)
+{
+	struct pidfh *pfh;
+	pid_t other;
+
+	if (pidfile == NULL)
+		return NULL;
+	pfh = pidfile_open(pidfile, 0644, &other);
+	if (pfh == NULL) {
+		int saved = errno;
+		config_free(cfg); /* a clean exit for LeakSanitizer */
+		errno = saved;
+		if (errno == EEXIST)
+			errx(1, "already running as PID %ld (%s)", (long)other,
+			     pidfile);
+		err(1, "pidfile %s", pidfile);
 	}
-	if (loop_init() == -1 || spawn_init() == -1)
+	return pfh;
+}
+
+int
+main(int argc, char *argv[], char *envp[])
+{
+	struct main_options o = {0};
+	char msg[1024];
+
+	setproctitle_init(argc, argv, envp);
+	main_parse_options(argc, argv, &o);
+	svc_init(&gate_svc_hooks);
+	if (o.is_check)
+		return main_check();
+
+	struct config *cfg = main_load(&o);
+	struct pidfh *pfh = main_pidfile(o.pidfile, cfg);
+	if (loop_init() == -1 || gate_init() == -1)
 		err(1, "loop");
 	main_signals();
 	if (svc_start(cfg, msg, sizeof(msg)) == -1) {
 		pidfile_remove(pfh);
 		errx(1, "%s", msg);
 	}
-	if (!is_foreground && daemon(0, 0) == -1)
+	if (!o.is_foreground && daemon(0, 0) == -1)
 		err(1, "daemon");
-	log_init(use_syslog || !is_foreground);
+	log_init(o.use_syslog || !o.is_foreground);
 	if (log_configure(cfg->log_type) == -1)
 		fatalx("%s: log_type %s: cannot open", config_file,
 		       cfg->log_type);

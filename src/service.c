@@ -2,36 +2,28 @@
 /* service.c -- the running service table: start, reload by merging, stop */
 #include <config.h>
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "access.h"
-#include "conf.h"
-#include "internal.h"
-#include "listen.h"
 #include "log.h"
-#include "loop.h"
-#include "spawn.h"
-#include "svc.h"
+#include "service.h"
 
 static struct config *running_config;
+static const struct svc_hooks *hooks;
 
-static void
-svc_unwatch_listeners(struct service *svc)
+void
+svc_init(const struct svc_hooks *h)
 {
-	spawn_pause(svc);
-	listen_close_all(svc);
+	hooks = h;
 }
 
 /* Release a service's runtime resources; its memory goes with svc_free. */
 static void
 svc_shutdown(struct service *svc)
 {
-	svc_unwatch_listeners(svc);
-	internal_service_fini(svc);
-	access_service_fini(svc);
+	hooks->close(svc);
+	hooks->unprepare(svc);
 	svc->is_open = false;
 }
 
@@ -39,13 +31,11 @@ static int
 svc_open(struct service *svc, char *err, size_t errlen)
 {
 	svc->is_open = true;
-	if (access_service_init(svc, err, errlen) == -1 ||
-	    internal_service_init(svc) == -1 ||
-	    listen_open(svc, err, errlen) == -1) {
+	if (hooks->prepare(svc, err, errlen) == -1 ||
+	    hooks->open(svc, err, errlen) == -1) {
 		svc_shutdown(svc);
 		return -1;
 	}
-	spawn_update(svc);
 	return 0;
 }
 
@@ -66,7 +56,7 @@ svc_start(struct config *cfg, char *err, size_t errlen)
 {
 	struct service *svc;
 
-	spawn_set_max_children(cfg->max_children);
+	hooks->set_max_children(cfg->max_children);
 	TAILQ_FOREACH(svc, &cfg->services, entry)
 	{
 		if (svc->is_disabled)
@@ -111,26 +101,14 @@ svc_find_match(struct config *cfg, const struct service *want)
 	return NULL;
 }
 
-/* Move OLD's sockets, stderr and handlers over to NEW. */
+/* Move OLD's sockets, state and handlers over to NEW. */
 static void
 svc_adopt(struct service *old, struct service *new)
 {
-	struct listener *l;
-
-	spawn_pause(old);
-	while ((l = TAILQ_FIRST(&old->listeners)) != NULL) {
-		TAILQ_REMOVE(&old->listeners, l, entry);
-		l->svc = new;
-		TAILQ_INSERT_TAIL(&new->listeners, l, entry);
-	}
 	old->is_open = false;
 	new->is_open = true;
-	spawn_adopt(old, new);
-	internal_adopt(old, new);
-	access_adopt(old, new);
-	access_service_fini(old);
-	/* wait = yes stays paused until its handler exits, and so on. */
-	spawn_update(new);
+	hooks->adopt(old, new);
+	hooks->unprepare(old);
 }
 
 /* Retire or release what the new configuration no longer has. */
@@ -143,10 +121,7 @@ svc_drop_old(struct config *old)
 	{
 		if (svc->is_disabled || !svc->is_open)
 			continue; /* never opened, or adopted */
-		svc_unwatch_listeners(svc);
-		internal_service_fini(svc);
-		access_service_fini(svc);
-		svc->is_open = false;
+		svc_shutdown(svc);
 		if (svc->running > 0) {
 			TAILQ_REMOVE(&old->services, svc, entry);
 			svc->is_retired = true;
@@ -155,7 +130,7 @@ svc_drop_old(struct config *old)
 }
 
 static int
-svc_prepare_access(struct config *cfg, char *err, size_t errlen)
+svc_prepare_all(struct config *cfg, char *err, size_t errlen)
 {
 	struct service *svc;
 
@@ -163,9 +138,9 @@ svc_prepare_access(struct config *cfg, char *err, size_t errlen)
 	{
 		if (svc->is_disabled)
 			continue;
-		if (access_service_init(svc, err, errlen) == -1) {
+		if (hooks->prepare(svc, err, errlen) == -1) {
 			TAILQ_FOREACH(svc, &cfg->services, entry)
-			access_service_fini(svc);
+			hooks->unprepare(svc);
 			return -1;
 		}
 	}
@@ -177,29 +152,22 @@ svc_check(struct config *cfg, char *err, size_t errlen)
 {
 	struct service *svc;
 
-	if (svc_prepare_access(cfg, err, errlen) == -1)
+	if (svc_prepare_all(cfg, err, errlen) == -1)
 		return -1;
 	TAILQ_FOREACH(svc, &cfg->services, entry)
-	access_service_fini(svc);
+	hooks->unprepare(svc);
 	return 0;
 }
 
 int
-svc_reload(const char *file)
+svc_merge(struct config *cfg, char *err, size_t errlen)
 {
-	char err[1024];
-	struct config *cfg = conf_load(file, err, sizeof(err));
 	struct service *svc, *old;
 
-	if (cfg == NULL) {
-		log_warnx("reload failed: %s", err);
-		return -1;
-	}
 	/* Rules are resolved (host names) before anything changes: a name
 	 * that no longer resolves keeps the old configuration, and never
 	 * leaves a service without its rules. */
-	if (svc_prepare_access(cfg, err, sizeof(err)) == -1) {
-		log_warnx("reload failed: %s", err);
+	if (svc_prepare_all(cfg, err, errlen) == -1) {
 		config_free(cfg);
 		return -1;
 	}
@@ -215,7 +183,7 @@ svc_reload(const char *file)
 		if (old != NULL && old->is_open)
 			svc_adopt(old, svc);
 	}
-	spawn_set_max_children(cfg->max_children);
+	hooks->set_max_children(cfg->max_children);
 	if (running_config != NULL) {
 		svc_drop_old(running_config);
 		config_free(running_config);
@@ -225,7 +193,7 @@ svc_reload(const char *file)
 	{
 		if (svc->is_disabled || svc->is_open)
 			continue;
-		if (svc_open(svc, err, sizeof(err)) == -1)
+		if (svc_open(svc, err, errlen) == -1)
 			log_warnx("%s", err);
 	}
 	log_info("reloaded");
@@ -240,58 +208,78 @@ svc_close_listeners(void)
 	if (running_config == NULL)
 		return;
 	TAILQ_FOREACH(svc, &running_config->services, entry)
-	{
-		svc_unwatch_listeners(svc);
-		internal_service_fini(svc);
-	}
+	hooks->close(svc);
 }
 
-void
-svc_retired_done(struct service *svc)
+const struct config *
+svc_running(void)
 {
-	svc_free(svc);
+	return running_config;
+}
+
+/* "FILE:LINE: service NAME: WHY", as conf.c words its errors. */
+void
+svc_error(const struct service *svc, const char *why, char *err, size_t errlen)
+{
+	if (svc->file != NULL)
+		snprintf(err, errlen, "%s:%d: service %s: %s", svc->file,
+		         svc->line, svc->name, why);
+	else
+		snprintf(err, errlen, "service %s: %s", svc->name, why);
+}
+
+static void
+svc_free_list(char **v)
+{
+	for (size_t i = 0; v != NULL && v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
 }
 
 void
-svc_counts(int *services, int *listeners)
+svc_free(struct service *svc)
+{
+	if (svc == NULL)
+		return;
+	free(svc->name);
+	free(svc->file);
+	free(svc->internal_name);
+	free(svc->port);
+	free(svc->bind);
+	free(svc->socket_path);
+	free(svc->server);
+	svc_free_list(svc->argv);
+	svc_free_list(svc->env);
+	svc_free_list(svc->passenv);
+	free(svc->user);
+	free(svc->group);
+	free(svc->groups);
+	free(svc->chroot);
+	svc_free_list(svc->only_from);
+	svc_free_list(svc->no_access);
+	free(svc->access_times);
+	free(svc->banner);
+	free(svc->banner_success);
+	free(svc->banner_fail);
+	free(svc->redirect_host);
+	free(svc->redirect_port);
+	free(svc);
+}
+
+void
+config_free(struct config *config)
 {
 	struct service *svc;
-	struct listener *l;
 
-	*services = *listeners = 0;
-	if (running_config == NULL)
+	if (config == NULL)
 		return;
-	TAILQ_FOREACH(svc, &running_config->services, entry)
-	{
-		if (svc->is_disabled)
-			continue;
-		(*services)++;
-		TAILQ_FOREACH(l, &svc->listeners, entry)
-		(*listeners)++;
+	while ((svc = TAILQ_FIRST(&config->services)) != NULL) {
+		TAILQ_REMOVE(&config->services, svc, entry);
+		svc_free(svc);
 	}
-}
-
-void
-svc_dump(void)
-{
-	struct service *svc;
-	struct listener *l;
-
-	if (running_config == NULL)
-		return;
-	TAILQ_FOREACH(svc, &running_config->services, entry)
-	{
-		if (svc->is_disabled) {
-			log_info("service %s: disabled", svc->name);
-			continue;
-		}
-		log_info("service %s: %s, %d running%s", svc->name,
-		         svc->is_internal ? "internal" : svc->server,
-		         svc->running, svc->is_paused ? ", paused" : "");
-		TAILQ_FOREACH(l, &svc->listeners, entry)
-		log_info("  listener %s (fd %d%s)", l->text, l->fd,
-		         l->is_watched ? "" : ", not watched");
-		access_dump(svc);
-	}
-	spawn_dump();
+	free(config->file);
+	free(config->log_level);
+	free(config->log_type);
+	free(config->include_dir);
+	free(config);
 }

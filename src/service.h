@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* service.h -- the in-memory service table: what conf.c fills, the rest reads
- */
+/* service.h -- the services: what conf.c fills, the running table, reload */
 #ifndef PORTIER_SERVICE_H
 #define PORTIER_SERVICE_H
 
@@ -9,6 +8,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum svc_protocol {
@@ -64,7 +64,7 @@ struct service {
 	/* what it is */
 	bool is_disabled;
 	bool is_internal;    /* type = internal */
-	bool is_unlisted;    /* type = unlisted (accepted, no effect) */
+	bool is_unlisted;    /* type = unlisted: port required, no lookup */
 	char *internal_name; /* internal = NAME, defaults to name */
 	bool is_wait;
 	int socket_type; /* SOCK_STREAM or SOCK_DGRAM */
@@ -83,7 +83,6 @@ struct service {
 	int v6only; /* -1 unset, 0 no, 1 yes */
 	bool tcp_nodelay;
 	bool keepalive;
-	bool proxy_protocol;
 
 	/* what it runs */
 	char *server;
@@ -127,7 +126,7 @@ struct service {
 	int log_on_success; /* LOGF_* bits */
 	int log_on_failure;
 
-	/* runtime: owned by service.c, listen.c, spawn.c */
+	/* runtime: owned by service.c, listen.c, gate.c, children.c */
 	TAILQ_HEAD(, listener) listeners;
 	int running;      /* live handlers */
 	bool is_paused;   /* limits or wait = yes: listeners not watched */
@@ -136,6 +135,7 @@ struct service {
 	bool is_retired; /* removed by a reload, children still running */
 	bool is_open;    /* started (listeners, state), or adopted */
 	void *access;    /* access.c's state */
+	void *banners;   /* banner.c's state */
 	void *internal;  /* internal.c's state */
 };
 
@@ -153,5 +153,41 @@ struct config {
 
 void svc_free(struct service *);
 void config_free(struct config *);
+/* "FILE:LINE: service NAME: WHY" into ERR, as conf.c words its errors. */
+void svc_error(const struct service *, const char *why, char *err,
+               size_t errlen);
+
+/*
+ * What the table asks of the layers above it (gate.c fills them in), so
+ * that it never calls up: the table decides when, they know how.
+ */
+struct svc_hooks {
+	/* Resolve the rules and read the banners: what -C checks too. */
+	int (*prepare)(struct service *, char *err, size_t errlen);
+	void (*unprepare)(struct service *);
+	/* Open the listeners and start admitting; -1 with ERR. */
+	int (*open)(struct service *, char *err, size_t errlen);
+	/* Stop admitting and close the listeners (handlers run on). */
+	void (*close)(struct service *);
+	/* A reload kept OLD's sockets: move them, and its handlers, to NEW. */
+	void (*adopt)(struct service *old, struct service *new);
+	/* The configuration's max_children, before services are opened. */
+	void (*set_max_children)(int);
+};
+
+void svc_init(const struct svc_hooks *);
+/* Open every enabled service of CFG; on failure nothing stays open. */
+int svc_start(struct config *cfg, char *err, size_t errlen);
+/* What -C adds to conf_load: prepare every service, as a start would. */
+int svc_check(struct config *cfg, char *err, size_t errlen);
+/* Merge a freshly loaded CFG into the running table (SIGHUP); on -1
+ * (ERR says why) CFG is freed and the old table stays. */
+int svc_merge(struct config *cfg, char *err, size_t errlen);
+/* Close every listener (SIGTERM); handlers keep running. */
+void svc_close_listeners(void);
+/* FN for every enabled service of the running configuration. */
+void svc_foreach(void (*fn)(struct service *));
+/* The running configuration, or NULL before svc_start. */
+const struct config *svc_running(void);
 
 #endif

@@ -329,6 +329,9 @@ static int
 h_remove_entry(const char *path, const struct stat *st, int flag,
                struct FTW *ftw)
 {
+	(void)st;
+	(void)flag;
+	(void)ftw;
 	return remove(path) == -1 && errno != ENOENT ? -1 : 0;
 }
 

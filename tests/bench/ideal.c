@@ -20,6 +20,7 @@ extern char **environ;
 static void
 reap(int sig)
 {
+	(void)sig;
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		continue;
 }

@@ -124,6 +124,24 @@ Test(access, only_from_names_and_empty_list)
 	h_stop(&d);
 }
 
+/* log_on_failure = {ATTEMPT}: the FAIL line, without the client's address. */
+Test(access, log_on_failure_selects_the_fail_fields)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port();
+
+	h_start(&d, conf_cat(port, " no_access = {\"127.0.0.2\"}\n"
+	                           " log_on_failure = {ATTEMPT}"));
+	cr_assert_not(served_from("127.0.0.2", "127.0.0.1", port));
+	cr_assert(h_log_wait(&d, "cat: FAIL reason=no_access", 5000));
+	char *log = h_log_read(&d);
+	cr_assert_not_null(log);
+	cr_assert_not_null(strstr(log, "cat: FAIL reason=no_access\n"), "%s",
+	                   log);
+	free(log);
+	h_stop(&d);
+}
+
 Test(access, per_source_refuses_the_third_from_one_address)
 {
 	struct h_daemon d = {0};

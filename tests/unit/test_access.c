@@ -11,6 +11,7 @@
 #include <criterion/criterion.h>
 
 #include "access.h"
+#include "connlog.h"
 #include "acl.h"
 #include "limit.h"
 
@@ -332,7 +333,7 @@ Test(access, relay_traffic_line)
 	uint64_t in = 1, out = 1;
 	const char *ok = "traffic in=200000 out=7";
 
-	cr_assert_eq(access_parse_traffic(ok, strlen(ok), &in, &out), 0);
+	cr_assert_eq(connlog_parse_traffic(ok, strlen(ok), &in, &out), 0);
 	cr_assert_eq(in, 200000);
 	cr_assert_eq(out, 7);
 	static const char *bad[] = {"traffic in=1 out=",
@@ -347,11 +348,11 @@ Test(access, relay_traffic_line)
 	                            NULL};
 	for (int i = 0; bad[i] != NULL; i++)
 		cr_expect_eq(
-		    access_parse_traffic(bad[i], strlen(bad[i]), &in, &out), -1,
-		    "'%s'", bad[i]);
+		    connlog_parse_traffic(bad[i], strlen(bad[i]), &in, &out),
+		    -1, "'%s'", bad[i]);
 	/* Not NUL-terminated: only LEN bytes count. */
-	cr_assert_eq(access_parse_traffic("traffic in=5 out=66", 18, &in, &out),
-	             0);
+	cr_assert_eq(
+	    connlog_parse_traffic("traffic in=5 out=66", 18, &in, &out), 0);
 	cr_assert_eq(out, 6);
 }
 

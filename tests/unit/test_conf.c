@@ -253,7 +253,7 @@ Test(conf, refuses_bad_values)
 	refused(
 	    "service a {\n log_on_success = {PID, COLOR}\n}\n", 2,
 	    "log_on_success: unknown item 'COLOR' (PID, HOST, DURATION, EXIT, "
-	    "TRAFFIC, ATTEMPT)");
+	    "TRAFFIC)");
 	refused("service a {\n type = magic\n}\n", 2,
 	        "type must be internal or unlisted, not 'magic'");
 	refused("service a {\n type = internal\n internal = qotd\n}\n", 3,
@@ -353,4 +353,46 @@ Test(conf, nul_byte_gets_a_message)
 	fclose(fp);
 	cr_assert_null(conf_load(path, err, sizeof(err)));
 	cr_assert(strncmp(err, path, strlen(path)) == 0, "%s", err);
+}
+
+/* Options that would do nothing are refused where they are written. */
+Test(conf, refuses_options_that_would_do_nothing)
+{
+	refused("service a {\n port = 1\n proxy_protocol = yes\n}\n", 3,
+	        "proxy_protocol is not supported yet");
+	refused("defaults {\n proxy_protocol = no\n}\n", 2,
+	        "proxy_protocol is not supported yet");
+	/* ATTEMPT says what a refusal logs; a handler's fields do not. */
+	refused("service a {\n log_on_success = {ATTEMPT}\n}\n", 2,
+	        "log_on_success: unknown item 'ATTEMPT' (PID, HOST, "
+	        "DURATION, EXIT, TRAFFIC)");
+	refused("service a {\n log_on_failure = {HOST, PID}\n}\n", 2,
+	        "log_on_failure: unknown item 'PID' (HOST, ATTEMPT)");
+}
+
+Test(conf, log_on_failure_items)
+{
+	struct config *cfg =
+	    load("service a {\n port = 1000\n server = \"/bin/cat\"\n"
+	         " log_on_failure = {ATTEMPT}\n}\n");
+	cr_assert_eq(first(cfg)->log_on_failure, LOGF_ATTEMPT);
+	config_free(cfg);
+}
+
+/* xinetd's UNLISTED: not in /etc/services, so a port number is needed. */
+Test(conf, unlisted_needs_a_port_number)
+{
+	struct config *cfg =
+	    load("service echo {\n type = unlisted\n port = 4444\n"
+	         " server = \"/bin/cat\"\n}\n");
+	struct service *s = first(cfg);
+	cr_assert(s->is_unlisted);
+	cr_assert_eq(s->port_number, 4444);
+	config_free(cfg);
+	/* echo is in /etc/services, but an unlisted echo is not that one. */
+	refused("service echo {\n type = unlisted\n server = \"/bin/cat\"\n}\n",
+	        1, "service echo: type = unlisted needs port = NUMBER");
+	refused("service a {\n type = unlisted\n port = telnet\n"
+	        " server = \"/bin/cat\"\n}\n",
+	        1, "service a: type = unlisted needs port = NUMBER");
 }

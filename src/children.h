@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: ISC */
+/* children.h -- the running handlers: their table, reaping, their stderr */
+#ifndef PORTIER_CHILDREN_H
+#define PORTIER_CHILDREN_H
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "connlog.h"
+#include "service.h"
+
+struct child;
+
+/* The largest stderr datagram the master reads at once. */
+#define CHILDREN_DGRAM_MAX (1 << 18)
+
+/*
+ * A handler of SVC exited with STATUS and is out of the table (its
+ * service's running count is down already).  The callee may free a
+ * retired SVC.
+ */
+typedef void children_exit_fn(struct service *svc,
+                              const struct connlog_conn *facts);
+
+/*
+ * Open the handlers' stderr socket and remember ON_EXIT; once, after
+ * loop_init.
+ */
+int children_init(children_exit_fn *on_exit);
+
+/* Where a new handler sends its stderr lines (see children.c). */
+struct children_log_target {
+	struct sockaddr_un addr;
+	socklen_t addrlen;
+	char prefix[48]; /* "portier-<master PID>-": the senders' names */
+};
+const struct children_log_target *children_log_target(void);
+
+/*
+ * A slot for the handler about to start (NULL when out of memory), then
+ * either children_insert once it runs, or children_discard.
+ */
+struct child *children_new(void);
+void children_discard(struct child *);
+void children_insert(struct child *, pid_t pid, struct service *svc,
+                     const struct sockaddr *peer, socklen_t peerlen);
+
+/* SIGCHLD: reap every exited handler, calling ON_EXIT for each. */
+void children_reap(void);
+
+/* Move running handlers from OLD to NEW after a reload merge. */
+void children_adopt(struct service *old, struct service *new);
+
+/* Send SIG to every handler; return how many there are. */
+int children_signal_all(int sig);
+int children_count(void);
+void children_dump(void);
+
+#endif

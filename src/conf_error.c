@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: ISC */
+/* conf_error.c -- conf.c's messages: the first error of a load, at FILE:LINE
+ */
+#include <config.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf_error.h"
+
+/* Where a `service NAME` section starts, found by a pre-scan of the file. */
+struct conf_section_line {
+	char *name;
+	char *file;
+	int line;
+};
+
+/* One load: the first error wins, later ones are dropped. */
+struct conf_error_state {
+	char *err;
+	size_t errlen;
+	bool has_error;
+	const char *current_file; /* sections have no filename while parsed */
+	struct conf_section_line *sections;
+	size_t n_sections;
+};
+
+static struct conf_error_state load;
+
+void
+conf_error_begin(char *err, size_t errlen)
+{
+	memset(&load, 0, sizeof(load));
+	load.err = err;
+	load.errlen = errlen;
+	err[0] = '\0';
+}
+
+void
+conf_error_end(void)
+{
+	for (size_t i = 0; i < load.n_sections; i++) {
+		free(load.sections[i].name);
+		free(load.sections[i].file);
+	}
+	free(load.sections);
+	memset(&load, 0, sizeof(load));
+}
+
+void
+conf_error_set_file(const char *file)
+{
+	load.current_file = file;
+}
+
+const char *
+conf_error_file(void)
+{
+	return load.current_file;
+}
+
+bool
+conf_error_happened(void)
+{
+	return load.has_error;
+}
+
+void
+conf_errorf(const char *file, int line, const char *fmt, ...)
+{
+	struct conf_error_state *ld = &load;
+	va_list ap;
+
+	if (ld->has_error)
+		return;
+	ld->has_error = true;
+	int n = snprintf(ld->err, ld->errlen, "%s:%d: ", file, line);
+	if (n < 0 || (size_t)n >= ld->errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(ld->err + n, ld->errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * libConfuse gives a section the line where it ends; messages about a
+ * whole service should point where it starts, so find `service NAME`
+ * lines with a light scan of the file.
+ */
+static void
+conf_scan_sections(struct conf_error_state *ld, const char *file)
+{
+	FILE *fp = fopen(file, "re");
+	char line[1024];
+	int lineno = 0;
+
+	if (fp == NULL)
+		return;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		char name[256];
+		lineno++;
+		if (sscanf(line, " service %255[A-Za-z0-9_.:-]", name) != 1)
+			continue;
+		struct conf_section_line *p =
+		    reallocarray(ld->sections, ld->n_sections + 1, sizeof(*p));
+		if (p == NULL)
+			break;
+		ld->sections = p;
+		p[ld->n_sections].name = strdup(name);
+		p[ld->n_sections].file = strdup(file);
+		p[ld->n_sections].line = lineno;
+		ld->n_sections++;
+	}
+	fclose(fp);
+}
+
+/* The first `service NAME` line in FILE, or FALLBACK. */
+static int
+conf_section_start(struct conf_error_state *ld, const char *file,
+                   const char *name, int fallback)
+{
+	for (size_t i = 0; i < ld->n_sections; i++)
+		if (ld->sections[i].name &&
+		    strcmp(ld->sections[i].name, name) == 0 &&
+		    strcmp(ld->sections[i].file, file) == 0)
+			return ld->sections[i].line;
+	return fallback;
+}
+
+/* Two sections with one name: name the second, with its own line. */
+static int
+conf_check_duplicate_names(struct conf_error_state *ld)
+{
+	for (size_t i = 0; i < ld->n_sections; i++)
+		for (size_t j = 0; j < i; j++)
+			if (ld->sections[i].name && ld->sections[j].name &&
+			    strcmp(ld->sections[i].name,
+			           ld->sections[j].name) == 0) {
+				conf_errorf(
+				    ld->sections[i].file, ld->sections[i].line,
+				    "service %s is already defined at %s:%d",
+				    ld->sections[i].name, ld->sections[j].file,
+				    ld->sections[j].line);
+				return -1;
+			}
+	return 0;
+}
+
+void
+conf_service_error(cfg_t *sec, const char *name, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	const char *file = sec->filename ? sec->filename : "?";
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	conf_errorf(file, conf_section_start((&load), file, name, sec->line),
+	            "service %s: %s", name, msg);
+}
+
+int
+conf_error_scan_sections(const char *file)
+{
+	conf_scan_sections((&load), file);
+	return conf_check_duplicate_names((&load));
+}

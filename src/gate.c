@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: ISC */
+/* gate.c -- admission: accept, datagram readiness, every pause and resume */
+#include <config.h>
+
+#include <sys/socket.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "access.h"
+#include "banner.h"
+#include "children.h"
+#include "connlog.h"
+#include "gate.h"
+#include "internal.h"
+#include "listen.h"
+#include "log.h"
+#include "loop.h"
+#include "spawn.h"
+
+/* Accepts per wakeup: enough to drain a burst, bounded to stay fair. */
+#define GATE_ACCEPT_BURST 32
+
+static int max_children; /* 0: no global cap */
+
+static void
+gate_set_max_children(int n)
+{
+	max_children = n;
+}
+
+static bool
+gate_is_full(void)
+{
+	return max_children > 0 && children_count() >= max_children;
+}
+
+/*
+ * Every reason a service's listeners go unwatched, in one place: new
+ * clients then wait in the kernel's backlog (a pause, never a refusal).
+ * NULL: watch them.
+ */
+static const char *
+gate_pause_reason(const struct service *svc)
+{
+	if (svc->is_retired)
+		return "retired";
+	if (gate_is_full())
+		return "max_children";
+	if (svc->is_wait && !svc->is_internal && svc->running > 0)
+		return "wait";
+	if (svc->instances > 0 && svc->running >= svc->instances)
+		return "instances";
+	if (svc->is_internal && internal_is_full(svc))
+		return "internal_max";
+	return access_must_pause(svc) ? "cps" : NULL;
+}
+
+/* The limits a user set: their pauses are worth a log line each way. */
+static bool
+gate_is_limit(const char *reason)
+{
+	return strcmp(reason, "instances") == 0 ||
+	       strcmp(reason, "max_children") == 0 ||
+	       strcmp(reason, "internal_max") == 0;
+}
+
+static void gate_on_accept(int fd, void *arg);
+static void gate_on_ready(int fd, void *arg);
+
+static void
+gate_resume(struct service *svc)
+{
+	bool accepts = svc->socket_type == SOCK_STREAM && !svc->is_wait;
+	struct listener *l;
+
+	svc->is_paused = false;
+	TAILQ_FOREACH(l, &svc->listeners, entry)
+	{
+		if (l->is_watched)
+			continue;
+		if (loop_watch_read(l->fd,
+		                    accepts ? gate_on_accept : gate_on_ready,
+		                    l) == -1) {
+			log_warn("service %s: %s", svc->name, l->text);
+			continue;
+		}
+		l->is_watched = true;
+	}
+}
+
+static void
+gate_pause(struct service *svc)
+{
+	struct listener *l;
+
+	svc->is_paused = true;
+	TAILQ_FOREACH(l, &svc->listeners, entry)
+	{
+		if (l->is_watched)
+			loop_unwatch_read(l->fd);
+		l->is_watched = false;
+	}
+}
+
+/* Watch or unwatch SVC's listeners as every limit says now. */
+static void
+gate_update(struct service *svc)
+{
+	const char *reason = gate_pause_reason(svc);
+
+	if (reason != NULL) {
+		connlog_pause(svc, reason, gate_is_limit(reason));
+		gate_pause(svc);
+		return;
+	}
+	connlog_resume(svc);
+	gate_resume(svc);
+}
+
+/* Log a refusal and send banner_fail; the caller closes CONN. */
+static void
+gate_refuse(struct service *svc, int conn, const struct sockaddr *peer,
+            socklen_t peerlen, const char *reason)
+{
+	banner_send(svc, conn, false);
+	connlog_fail(svc, peer, peerlen, reason);
+	if (!svc->is_paused)
+		gate_update(svc); /* cps may have just tripped */
+}
+
+/* A connection began or ended: per-source counts and the log. */
+static void
+gate_conn_started(struct service *svc, const struct connlog_conn *c)
+{
+	access_enter(svc, c->peer);
+	connlog_start(svc, c);
+}
+
+static void
+gate_conn_ended(struct service *svc, const struct connlog_conn *c)
+{
+	access_leave(svc, c->peer);
+	connlog_exit(svc, c);
+}
+
+/* Start SVC's handler on CONN; the gate keeps no copy of CONN. */
+static void
+gate_exec(struct service *svc, struct listener *l, int conn,
+          const struct sockaddr *peer, socklen_t peerlen)
+{
+	struct child *c = children_new();
+	pid_t pid;
+
+	if (c == NULL) {
+		log_warn("service %s: spawn", svc->name);
+		return;
+	}
+	if ((pid = spawn_exec(svc, l, conn, peer, peerlen)) == -1) {
+		children_discard(c);
+		return;
+	}
+	children_insert(c, pid, svc, peer, peerlen);
+	struct connlog_conn facts = {.pid = (long)pid,
+	                             .peer = peer,
+	                             .peerlen = peerlen,
+	                             .start_ms = loop_now_ms(),
+	                             .status = -1};
+	gate_conn_started(svc, &facts);
+}
+
+static void
+gate_connection(struct service *svc, struct listener *l, int conn,
+                const struct sockaddr *peer, socklen_t peerlen)
+{
+	const char *reason = NULL;
+
+	if (access_check(svc, peer, &reason) == -1) {
+		gate_refuse(svc, conn, peer, peerlen, reason);
+		close(conn);
+		return;
+	}
+	banner_send(svc, conn, true);
+	if (svc->is_internal) {
+		internal_accept(svc, conn, peer, peerlen);
+		if (internal_is_full(svc))
+			gate_update(svc); /* internal_max: the rest wait */
+		return;
+	}
+	bool was_full = gate_is_full();
+	gate_exec(svc, l, conn, peer, peerlen);
+	close(conn);
+	if (!was_full && gate_is_full())
+		svc_foreach(gate_update); /* max_children: everyone waits */
+	else
+		gate_update(svc);
+}
+
+static void
+gate_on_accept(int fd, void *arg)
+{
+	struct listener *l = arg;
+	struct service *svc = l->svc;
+
+	for (int i = 0; i < GATE_ACCEPT_BURST && !svc->is_paused; i++) {
+		struct sockaddr_storage peer;
+		socklen_t len = sizeof(peer);
+		int conn =
+		    accept4(fd, (struct sockaddr *)&peer, &len, SOCK_CLOEXEC);
+		if (conn == -1) {
+			if (errno != EAGAIN && errno != EINTR &&
+			    errno != ECONNABORTED)
+				log_warn("service %s: accept", svc->name);
+			return;
+		}
+		gate_connection(svc, l, conn, (struct sockaddr *)&peer, len);
+	}
+}
+
+/*
+ * wait = yes: the handler, not the master, takes the client, so the
+ * master checks before handing the socket over.  A datagram's sender is
+ * seen with MSG_PEEK and a refused datagram is dropped.  A stream's
+ * client is unknown until accepted: the rules that need no address
+ * (access_times, max_load, cps) are checked, and a refusal accepts one
+ * client to close it, so the listener does not stay readable forever.
+ */
+static bool
+gate_ready_refused(struct service *svc, struct listener *l)
+{
+	struct sockaddr_storage peer;
+	socklen_t len = sizeof(peer);
+	const char *reason;
+	char byte;
+	int conn = -1;
+
+	if (svc->socket_type == SOCK_DGRAM) {
+		if (recvfrom(l->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT,
+		             (struct sockaddr *)&peer, &len) == -1)
+			return errno == EAGAIN || errno == EINTR;
+		if (access_check(svc, (struct sockaddr *)&peer, &reason) == 0)
+			return false;
+		(void)recv(l->fd, &byte, 1, MSG_DONTWAIT);
+	} else {
+		if (access_check(svc, NULL, &reason) == 0)
+			return false;
+		conn = accept4(l->fd, (struct sockaddr *)&peer, &len,
+		               SOCK_CLOEXEC);
+		if (conn == -1)
+			return true;
+	}
+	gate_refuse(svc, conn, (struct sockaddr *)&peer, len, reason);
+	if (conn != -1)
+		close(conn);
+	return true;
+}
+
+/* wait = yes, and every dgram service: the handler gets the socket. */
+static void
+gate_on_ready(int fd, void *arg)
+{
+	struct listener *l = arg;
+	struct service *svc = l->svc;
+
+	if (svc->is_internal) {
+		internal_datagram(svc, l);
+		return;
+	}
+	if (gate_ready_refused(svc, l))
+		return;
+	gate_pause(svc);
+	gate_exec(svc, l, fd, NULL, 0);
+	gate_update(svc);
+}
+
+/* A handler exited: the log, per_source, and room for the next one. */
+static void
+gate_on_child_exit(struct service *svc, const struct connlog_conn *facts)
+{
+	connlog_handler_status(svc, facts->pid, facts->status);
+	gate_conn_ended(svc, facts);
+	if (!svc->is_retired)
+		gate_update(svc);
+	else if (svc->running == 0)
+		svc_free(svc); /* removed by a reload; its last handler left */
+}
+
+void
+gate_reap(void)
+{
+	bool was_full = gate_is_full();
+
+	children_reap();
+	if (was_full && !gate_is_full())
+		svc_foreach(gate_update);
+}
+
+/* An internal service's datagram: admitted, or refused and logged. */
+static bool
+gate_admit_datagram(struct service *svc, const struct sockaddr *peer,
+                    socklen_t peerlen)
+{
+	const char *reason;
+
+	if (access_check(svc, peer, &reason) == 0)
+		return true;
+	gate_refuse(svc, -1, peer, peerlen, reason);
+	return false;
+}
+
+/* An internal connection closed: below internal_max again. */
+static void
+gate_internal_freed(struct service *svc)
+{
+	if (svc->is_paused)
+		gate_update(svc);
+}
+
+static const struct internal_hooks gate_internal_hooks = {
+    .admit = gate_admit_datagram,
+    .started = gate_conn_started,
+    .ended = gate_conn_ended,
+    .freed = gate_internal_freed,
+};
+
+int
+gate_init(void)
+{
+	access_init(gate_update);
+	internal_init(&gate_internal_hooks);
+	return children_init(gate_on_child_exit);
+}
+
+static int
+gate_prepare(struct service *svc, char *err, size_t errlen)
+{
+	if (access_service_init(svc, err, errlen) == -1 ||
+	    banner_service_init(svc, err, errlen) == -1)
+		return -1;
+	return 0;
+}
+
+static void
+gate_unprepare(struct service *svc)
+{
+	access_service_fini(svc);
+	banner_service_fini(svc);
+}
+
+static int
+gate_open(struct service *svc, char *err, size_t errlen)
+{
+	if (svc->is_internal && internal_service_init(svc) == -1) {
+		snprintf(err, errlen, "service %s: out of memory", svc->name);
+		return -1;
+	}
+	if (listen_open(svc, err, errlen) == -1)
+		return -1;
+	gate_update(svc);
+	return 0;
+}
+
+static void
+gate_close(struct service *svc)
+{
+	gate_pause(svc);
+	listen_close_all(svc);
+	internal_service_fini(svc);
+}
+
+static void
+gate_adopt(struct service *old, struct service *new)
+{
+	struct listener *l;
+
+	gate_pause(old);
+	while ((l = TAILQ_FIRST(&old->listeners)) != NULL) {
+		TAILQ_REMOVE(&old->listeners, l, entry);
+		l->svc = new;
+		TAILQ_INSERT_TAIL(&new->listeners, l, entry);
+	}
+	children_adopt(old, new);
+	internal_adopt(old, new);
+	access_adopt(old, new);
+	/* wait = yes stays paused until its handler exits, and so on. */
+	gate_update(new);
+}
+
+const struct svc_hooks gate_svc_hooks = {
+    .prepare = gate_prepare,
+    .unprepare = gate_unprepare,
+    .open = gate_open,
+    .close = gate_close,
+    .adopt = gate_adopt,
+    .set_max_children = gate_set_max_children,
+};
