@@ -78,6 +78,21 @@ textbuf_printf(struct textbuf *tb, const char *fmt, ...)
 	return 0;
 }
 
+int
+textbuf_escape(struct textbuf *tb, const char *text, const char *chars,
+               const char *const with[])
+{
+	for (;;) {
+		size_t n = strcspn(text, chars);
+		textbuf_append(tb, text, n);
+		if (text[n] == '\0')
+			break;
+		textbuf_puts(tb, with[strchr(chars, text[n]) - chars]);
+		text += n + 1;
+	}
+	return tb->is_full ? -1 : 0;
+}
+
 void
 textbuf_free(struct textbuf *tb)
 {

@@ -20,6 +20,9 @@ int textbuf_append(struct textbuf *, const char *text, size_t len);
 int textbuf_puts(struct textbuf *, const char *text);
 int textbuf_printf(struct textbuf *, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* TEXT with each byte found in CHARS replaced by WITH[its index]. */
+int textbuf_escape(struct textbuf *, const char *text, const char *chars,
+                   const char *const with[]);
 void textbuf_free(struct textbuf *);
 
 #endif

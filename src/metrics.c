@@ -100,20 +100,13 @@ metrics_seconds(char *buf, size_t size, uint64_t usec)
 	return buf;
 }
 
-/* A label value: \, " and newline escaped, as the format requires. */
+/* A label value: \\, " and newline escaped, as the format requires. */
 static void
 metrics_escape(struct textbuf *out, const char *value)
 {
-	for (const char *p = value; *p != '\0'; p++) {
-		size_t n = strcspn(p, "\\\"\n");
-		textbuf_append(out, p, n);
-		p += n;
-		if (*p == '\0')
-			break;
-		textbuf_puts(out, *p == '\n'  ? "\\n"
-		                  : *p == '"' ? "\\\""
-		                              : "\\\\");
-	}
+	static const char *const with[] = {"\\\\", "\\\"", "\\n"};
+
+	textbuf_escape(out, value, "\\\"\n", with);
 }
 
 /* NAME{service="S"[,KEY="VALUE"]} TEXT */
