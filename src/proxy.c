@@ -298,10 +298,17 @@ proxy_parse(const uint8_t *buf, size_t len, struct proxy_result *out)
 }
 
 void
-proxy_conn_init(struct proxy_conn *pc, int fd)
+proxy_conn_init(struct proxy_conn *pc, int fd, uint64_t now_ms)
 {
 	pc->fd = fd;
+	pc->deadline_ms = now_ms + PROXY_TIMEOUT_MS;
 	pc->have = 0;
+}
+
+bool
+proxy_conn_is_expired(const struct proxy_conn *pc, uint64_t now_ms)
+{
+	return now_ms >= pc->deadline_ms;
 }
 
 enum proxy_status

@@ -15,6 +15,9 @@
 #define PROXY_V2_MAX_BLOCK 2048
 /* No header this parser accepts is longer. */
 #define PROXY_HEADER_MAX (PROXY_V2_FIXED + PROXY_V2_MAX_BLOCK)
+/* A balancer sends the header at once on connecting; a late one is an
+ * attack on the master's connection slots. */
+#define PROXY_TIMEOUT_MS 3000
 
 enum proxy_status {
 	PROXY_ERROR = -1,
@@ -54,11 +57,14 @@ enum proxy_status proxy_parse(const uint8_t *buf, size_t len,
  */
 struct proxy_conn {
 	int fd;
-	size_t have; /* header bytes consumed so far, kept in buf */
+	uint64_t deadline_ms; /* on the caller's clock */
+	size_t have;          /* header bytes consumed so far, kept in buf */
 	uint8_t buf[PROXY_HEADER_MAX];
 };
 
-void proxy_conn_init(struct proxy_conn *, int fd);
+void proxy_conn_init(struct proxy_conn *, int fd, uint64_t now_ms);
+/* Past PROXY_TIMEOUT_MS without a whole header: close it, log "late". */
+bool proxy_conn_is_expired(const struct proxy_conn *, uint64_t now_ms);
 /*
  * Call when FD is readable.  PROXY_NEED_MORE: wait for readability again
  * (the caller owns the time limit); PROXY_DONE: OUT is the header, and

@@ -389,7 +389,7 @@ Test(proxy_conn, data_after_header_stays_in_the_socket)
 
 	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	cr_assert_eq(write(sv[0], text, strlen(text)), (ssize_t)strlen(text));
-	proxy_conn_init(&pc, sv[1]);
+	proxy_conn_init(&pc, sv[1], 1000);
 	cr_assert_eq(proxy_conn_read(&pc, &r), PROXY_DONE);
 	cr_assert_str_eq(addr_text(&r.src), "10.1.2.3 5555");
 	close(sv[0]);
@@ -410,7 +410,7 @@ Test(proxy_conn, byte_by_byte)
 
 	memcpy(buf + n, "XY", 2);
 	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	proxy_conn_init(&pc, sv[1]);
+	proxy_conn_init(&pc, sv[1], 1000);
 	cr_assert_eq(proxy_conn_read(&pc, &r), PROXY_NEED_MORE); /* nothing */
 	for (size_t i = 0; i < n - 1; i++) {
 		cr_assert_eq(write(sv[0], buf + i, 1), 1);
@@ -434,7 +434,7 @@ Test(proxy_conn, close_mid_header_and_garbage)
 
 	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	cr_assert_eq(write(sv[0], "PROXY TCP4 1.2", 14), 14);
-	proxy_conn_init(&pc, sv[1]);
+	proxy_conn_init(&pc, sv[1], 1000);
 	cr_assert_eq(proxy_conn_read(&pc, &r), PROXY_NEED_MORE);
 	close(sv[0]);
 	cr_assert_eq(proxy_conn_read(&pc, &r), PROXY_ERROR);
@@ -443,8 +443,17 @@ Test(proxy_conn, close_mid_header_and_garbage)
 
 	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	cr_assert_eq(write(sv[0], "SSH-2.0-x\r\n", 11), 11);
-	proxy_conn_init(&pc, sv[1]);
+	proxy_conn_init(&pc, sv[1], 1000);
 	cr_assert_eq(proxy_conn_read(&pc, &r), PROXY_ERROR);
 	close(sv[0]);
 	close(sv[1]);
+}
+
+Test(proxy_conn, late_header_expires)
+{
+	struct proxy_conn pc;
+
+	proxy_conn_init(&pc, -1, 1000);
+	cr_assert_not(proxy_conn_is_expired(&pc, 1000 + PROXY_TIMEOUT_MS - 1));
+	cr_assert(proxy_conn_is_expired(&pc, 1000 + PROXY_TIMEOUT_MS));
 }
