@@ -3,8 +3,10 @@
 #include <config.h>
 
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,7 +18,7 @@
 #include "haproxy.h"
 
 #define H_HAPROXY_BIN "/usr/sbin/haproxy"
-#define H_HAPROXY_START_MS 10000
+#define H_HAPROXY_START_MS 20000
 
 bool
 h_haproxy_available(void)
@@ -31,12 +33,13 @@ h_haproxy_write_config(struct h_haproxy *hp, const char *const servers[])
 	char text[4096];
 	int n = snprintf(text, sizeof(text),
 	                 "global\n    maxconn 256\n"
+	                 "    stats socket %s/admin.sock mode 600\n"
 	                 "defaults\n    mode tcp\n    timeout connect 2s\n"
 	                 "    timeout client 10s\n    timeout server 10s\n"
 	                 "frontend f\n    bind 127.0.0.1:%u\n"
 	                 "    default_backend b\n"
 	                 "backend b\n    balance roundrobin\n",
-	                 hp->port);
+	                 hp->d.dir, hp->port);
 	for (int i = 0; servers[i] != NULL; i++) {
 		cr_assert_lt((size_t)n, sizeof(text));
 		n += snprintf(text + n, sizeof(text) - (size_t)n,
@@ -58,6 +61,29 @@ h_haproxy_exec(struct h_haproxy *hp)
 	_exit(127);
 }
 
+/*
+ * Ready once its command socket answers: that is served by the event
+ * loop, which runs only after every listener is bound.  (A probe of the
+ * frontend would reach a backend and disturb what a test counts there;
+ * /proc/net/tcp is slow and unreliable when the host holds thousands of
+ * TIME_WAIT sockets.)
+ */
+static bool
+h_haproxy_is_ready(struct h_haproxy *hp)
+{
+	char path[PATH_MAX + 16], info[64];
+
+	snprintf(path, sizeof(path), "%s/admin.sock", hp->d.dir);
+	int fd = h_connect_unix(path, SOCK_STREAM);
+	if (fd == -1)
+		return false;
+	bool ok = h_write_all(fd, "show info\n", 10) == 0 &&
+	          h_read_all(fd, info, sizeof(info), 2000) > 0 &&
+	          strncmp(info, "Name: HAProxy", 13) == 0;
+	close(fd);
+	return ok;
+}
+
 void
 h_haproxy_start(struct h_haproxy *hp, const char *const servers[])
 {
@@ -71,10 +97,8 @@ h_haproxy_start(struct h_haproxy *hp, const char *const servers[])
 	if (hp->d.pid == 0)
 		h_haproxy_exec(hp);
 	h_track(hp->d.pid);
-	/* Ready once the frontend listens: a probe connection would reach
-	 * a backend and disturb what the test counts there. */
 	long deadline = h_now_ms() + H_HAPROXY_START_MS;
-	while (h_listen_inode(hp->port) == 0) {
+	while (!h_haproxy_is_ready(hp)) {
 		if (!h_alive(hp->d.pid) || h_now_ms() > deadline) {
 			char *log = h_log_read(&hp->d);
 			cr_assert_fail("haproxy did not start:\n%s",

@@ -175,7 +175,7 @@ health_check_bytes(const char *options, uint8_t *got, size_t size)
 	int lfd = listener(&port), which;
 	char line[96];
 
-	snprintf(line, sizeof(line), "127.0.0.1:%u %s check inter 100ms", port,
+	snprintf(line, sizeof(line), "127.0.0.1:%u %s check inter 2s", port,
 	         options);
 	const char *servers[] = {line, NULL};
 	h_haproxy_start(&hp, servers);
