@@ -332,8 +332,9 @@ import_parse_xinetd_text(struct import_config *cfg, const char *file,
 		rc = import_xinetd_line(&ps, line);
 	}
 	free(copy);
+	/* Name where the section starts: that is where '}' is missing. */
 	if (rc == 0 && (ps.open != NULL || ps.wants_brace))
-		rc = import_error(cfg, file, ps.line,
+		rc = import_error(cfg, file, ps.open->line,
 		                  "service %s is never closed with '}'",
 		                  ps.open->name);
 	return rc;
