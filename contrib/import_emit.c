@@ -265,11 +265,12 @@ import_emit_defaults(FILE *out, const struct import_section *defs,
 		fputs("\tcps = {50, 10}\t# xinetd's built-in default\n", c.out);
 	fclose(c.out);
 	if (c.log_type != NULL) {
-		fputs("log_type = ", out);
+		fputs("\nlog_type = ", out);
 		import_put_value(out, c.log_type);
-		fputs("\n\n", out);
+		fputc('\n', out);
 	}
 	if (len > 0) {
+		fputc('\n', out);
 		if (defs != NULL)
 			fprintf(out, "# %s:%d\n", defs->file, defs->line);
 		fprintf(out, "defaults {\n%s}\n", body);

@@ -52,25 +52,35 @@ import_inetd_proto(struct import_section *s, const char *proto, int line)
 	else if (strcmp(v, "6") == 0)
 		rc |= import_set(s, "flags", "IPv6", line) |
 		      import_set(s, "v6only", "yes", line);
-	else if (strcmp(v, "46") == 0)
-		rc |= import_set(s, "flags", "IPv6", line);
-	else
+	else if (strcmp(v, "46") != 0) /* 46: portier's default */
 		rc |= import_set(s, "protocol", proto, line);
 	return rc;
 }
 
-/* wait or nowait, with OpenBSD's .MAX or FreeBSD's /MAX after it. */
+/*
+ * wait or nowait, then OpenBSD's .MAX (starts a minute) or FreeBSD's
+ * /MAX-CHILD[/MAX-PER-IP-PER-MINUTE[/MAX-CHILD-PER-IP]].
+ */
 static int
 import_inetd_wait(struct import_section *s, char *wait, int line)
 {
-	char *max = wait + strcspn(wait, "./");
+	static const char *freebsd[] = {"instances", "inetd_ip_rate",
+	                                "per_source"};
+	char *rest = wait + strcspn(wait, "./");
 	int rc = 0;
 
-	if (*max != '\0') {
-		*max++ = '\0';
-		/* FreeBSD adds /child-max/per-ip: only the first is a rate. */
-		max[strcspn(max, "/")] = '\0';
-		rc |= import_set(s, "inetd_max", max, line);
+	if (*rest == '.') {
+		*rest++ = '\0';
+		rc |= import_set(s, "inetd_max", rest, line);
+	} else if (*rest == '/') {
+		*rest++ = '\0';
+		for (size_t i = 0; i < 3 && *rest != '\0'; i++) {
+			size_t n = strcspn(rest, "/");
+			bool more = rest[n] == '/';
+			rest[n] = '\0';
+			rc |= import_set(s, freebsd[i], rest, line);
+			rest += n + more;
+		}
 	}
 	if (strcmp(wait, "wait") == 0)
 		return rc | import_set(s, "wait", "yes", line);

@@ -177,6 +177,16 @@ import_map_inetd_max(struct import_ctx *c, const struct import_attr *a)
 	        max, max, (max + 59) / 60);
 }
 
+/* FreeBSD's second number: connections per address a minute. */
+static void
+import_map_inetd_ip_rate(struct import_ctx *c, const struct import_attr *a)
+{
+	fprintf(c->out,
+	        "\t# wait/nowait/N/%s: %s a minute from one address has no "
+	        "counterpart; per_source limits handlers at once\n",
+	        import_one(a), import_one(a));
+}
+
 /* K, M or G after digits, or UNLIMITED, as both xinetd and portier say. */
 static void
 import_map_rlimit(struct import_ctx *c, const struct import_attr *a)
@@ -582,6 +592,7 @@ static const struct {
     {"per_source", import_map_count},
     {"cps", import_map_cps},
     {"inetd_max", import_map_inetd_max},
+    {"inetd_ip_rate", import_map_inetd_ip_rate},
     {"max_load", import_map_load},
     {"nice", import_map_nice},
     {"umask", import_map_string},

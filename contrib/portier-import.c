@@ -55,7 +55,7 @@ import_header(FILE *fp, const char *xinetd, const char *inetd)
 	        "# portier.conf made by portier-import from %s%s%s.\n"
 	        "# Every attribute portier has is carried over; a comment "
 	        "names each one\n"
-	        "# it has not, and why.  Check: portierd -C -f THIS_FILE\n\n",
+	        "# it has not, and why.  Check: portierd -C -f THIS_FILE\n",
 	        xinetd ? xinetd : "", xinetd && inetd ? " and " : "",
 	        inetd ? inetd : "");
 }
