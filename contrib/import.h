@@ -78,6 +78,8 @@ struct import_ctx {
 /* import_map.c: one attribute (+= and -= already applied). */
 void import_map_attr(struct import_ctx *, const struct import_attr *);
 void import_put_value(FILE *, const char *value);
+/* import_addr.c: only_from, no_access. */
+void import_map_addresses(struct import_ctx *, const struct import_attr *);
 
 /* import_emit.c: the portier configuration, as text (malloc'd). */
 char *import_emit(const struct import_config *);

@@ -118,7 +118,10 @@ import_name(struct import_names *names, const struct import_section *s)
 	const char *slash = strrchr(want, '/');
 	char base[256], name[300];
 
-	snprintf(base, sizeof(base), "%s", slash ? slash + 1 : want);
+	snprintf(base, sizeof(base), "%s",
+	         slash && slash[1] ? slash + 1
+	         : want[0]         ? want
+	                           : "service");
 	for (char *p = base; *p != '\0'; p++)
 		if (strchr("_.-", *p) == NULL && !isalnum((unsigned char)*p))
 			*p = '-';

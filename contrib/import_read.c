@@ -2,6 +2,7 @@
 /* import_read.c -- read xinetd.conf (with includes) and inetd.conf as is */
 #include <config.h>
 
+#include <sys/stat.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -15,6 +16,8 @@
 
 /* xinetd reads includes of includes; a loop must end somewhere. */
 #define IMPORT_MAX_DEPTH 8
+/* Far beyond any real configuration file. */
+#define IMPORT_MAX_FILE (16 * 1024 * 1024)
 
 /* Where the xinetd parser is: outside, after a section's name, inside. */
 struct import_parse {
@@ -145,22 +148,29 @@ import_path(const struct import_config *cfg, const char *path, char *out,
 		snprintf(out, len, "%s", path);
 }
 
+/* A regular file, at most IMPORT_MAX_FILE bytes: an include of a device
+ * or a huge file is refused, not read forever. */
 static char *
 import_slurp(const char *path)
 {
+	struct stat st;
 	FILE *fp = fopen(path, "re");
 	char *text = NULL;
-	size_t len = 0;
 
 	if (fp == NULL)
 		return NULL;
-	FILE *mem = open_memstream(&text, &len);
-	char buf[4096];
-	size_t n;
-	while (mem != NULL && (n = fread(buf, 1, sizeof(buf), fp)) > 0)
-		fwrite(buf, 1, n, mem);
-	if (mem != NULL)
-		fclose(mem);
+	if (fstat(fileno(fp), &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size > IMPORT_MAX_FILE) {
+		errno = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
+		fclose(fp);
+		return NULL;
+	}
+	text = calloc(1, (size_t)st.st_size + 1);
+	if (text != NULL &&
+	    fread(text, 1, (size_t)st.st_size, fp) != (size_t)st.st_size) {
+		free(text);
+		text = NULL;
+	}
 	fclose(fp);
 	return text;
 }
