@@ -175,6 +175,17 @@ import_slurp(const char *path)
 	return text;
 }
 
+/* import_slurp's refusals in words an admin reads at once. */
+static const char *
+import_strerror(int e)
+{
+	if (e == EINVAL)
+		return "not a regular file";
+	if (e == EFBIG)
+		return "larger than 16 MiB, not a configuration file";
+	return strerror(e);
+}
+
 static int import_xinetd_file(struct import_config *, const char *path,
                               int depth, const char *from, int line);
 
@@ -364,8 +375,9 @@ import_xinetd_file(struct import_config *cfg, const char *path, int depth,
 	char *text = import_slurp(full);
 	if (text == NULL)
 		return from ? import_error(cfg, from, line, "%s: %s", full,
-		                           strerror(errno))
-		            : import_error(cfg, full, 0, "%s", strerror(errno));
+		                           import_strerror(errno))
+		            : import_error(cfg, full, 0, "%s",
+		                           import_strerror(errno));
 	/* Messages and comments name the file as the admin knows it. */
 	int rc = import_parse_xinetd_text(cfg, path, text);
 	free(text);
@@ -386,7 +398,7 @@ import_read_inetd(struct import_config *cfg, const char *file)
 	import_path(cfg, file, full, sizeof(full));
 	char *text = import_slurp(full);
 	if (text == NULL)
-		return import_error(cfg, full, 0, "%s", strerror(errno));
+		return import_error(cfg, full, 0, "%s", import_strerror(errno));
 	int rc = import_parse_inetd_text(cfg, file, text);
 	free(text);
 	return rc;

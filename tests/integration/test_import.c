@@ -114,6 +114,14 @@ Test(import, errors_name_file_and_line)
 	cr_assert(strstr(msg, "inetd.conf:1: expected SERVICE SOCKET_TYPE"),
 	          "%s", msg);
 	free(msg);
+	/* A device is refused, not read for ever. */
+	x = h_write_file(&d, "dev.conf", "include /dev/zero\n", 0644);
+	snprintf(cmd, sizeof(cmd), "%s -x %s 2>&1", IMPORT_BIN, x);
+	msg = h_run(cmd, &status);
+	cr_assert_eq(status, 1, "%s", msg);
+	cr_assert(strstr(msg, "dev.conf:1: /dev/zero: not a regular file"),
+	          "%s", msg);
+	free(msg);
 	snprintf(cmd, sizeof(cmd), "%s -R %s 2>&1", IMPORT_BIN, d.dir);
 	msg = h_run(cmd, &status);
 	cr_assert(strstr(msg, "neither /etc/xinetd.conf nor /etc/inetd.conf"),
