@@ -60,6 +60,32 @@ import_header(FILE *fp, const char *xinetd, const char *inetd)
 	        inetd ? inetd : "");
 }
 
+static size_t
+import_count(const char *text, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = text; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+/* What the admin should read before using the file. */
+static void
+import_summary(const char *text, const char *output)
+{
+	size_t services = import_count(text, "\nservice ");
+	size_t skipped = import_count(text, "\n# not imported: ");
+	size_t notes = import_count(text, "\n\t# ");
+
+	fprintf(stderr,
+	        "portier-import: %zu service%s written, %zu commented out, "
+	        "%zu comment%s on attributes; read them, then: portierd -C "
+	        "-f %s\n",
+	        services, services == 1 ? "" : "s", skipped, notes,
+	        notes == 1 ? "" : "s", output ? output : "FILE");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -109,6 +135,7 @@ main(int argc, char **argv)
 	fputs(text, fp);
 	if (fflush(fp) != 0 || ferror(fp))
 		err(1, "%s", output ? output : "stdout");
+	import_summary(text, output);
 	free(text);
 	import_config_free(&cfg);
 	return 0;

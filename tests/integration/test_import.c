@@ -34,7 +34,7 @@ read_text(const char *path)
 /* Import the copy of a system under DATA/NAME; compare with the expected
  * text; the output must pass portierd -C as written. */
 static void
-import_and_check(const char *name)
+import_and_check(const char *name, const char *summary)
 {
 	struct h_daemon d = {0};
 	char cmd[PATH_MAX * 3], out[PATH_MAX], expected[PATH_MAX];
@@ -46,7 +46,11 @@ import_and_check(const char *name)
 	         name, out);
 	char *msg = h_run(cmd, &status);
 	cr_assert_eq(status, 0, "%s: %s", cmd, msg);
-	cr_assert_str_empty(msg);
+	char want_msg[PATH_MAX * 2];
+	snprintf(want_msg, sizeof(want_msg),
+	         "portier-import: %s; read them, then: portierd -C -f %s\n",
+	         summary, out);
+	cr_assert_str_eq(msg, want_msg);
 	free(msg);
 	snprintf(expected, sizeof(expected), "%s/%s.expected", DATA, name);
 	char *want = read_text(expected), *got = read_text(out);
@@ -63,12 +67,15 @@ import_and_check(const char *name)
 
 Test(import, debian_example_files)
 {
-	import_and_check("debian");
+	import_and_check(
+	    "debian",
+	    "15 services written, 2 commented out, 0 comments on attributes");
 }
 
 Test(import, every_attribute_by_hand)
 {
-	import_and_check("hand");
+	import_and_check("hand", "15 services written, 2 commented out, "
+	                         "23 comments on attributes");
 }
 
 /* An admin's file is never overwritten. */
