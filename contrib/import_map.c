@@ -362,6 +362,29 @@ import_map_wait(struct import_ctx *c, const struct import_attr *a)
 	import_map_bool(c, a);
 }
 
+/* IPv4 or IPv6: a bind address of that family, unless one is given. */
+static void
+import_map_family(struct import_ctx *c, const char *flag)
+{
+	bool is_v4 = strcasecmp(flag, "IPv4") == 0;
+
+	if (c->has_bind) {
+		/* inetd's protocol field implies it; nobody wrote it. */
+		if (!c->s->is_inetd)
+			fprintf(c->out,
+			        "\t# flags %s: the bind address decides the "
+			        "family\n",
+			        flag);
+		return;
+	}
+	fprintf(c->out, "\tbind = \"%s\"\n", is_v4 ? "0.0.0.0" : "::");
+	if (is_v4)
+		fprintf(c->out, "\t# flags IPv4: %s\n",
+		        c->s->is_inetd ? "inetd's tcp and udp are IPv4 only; "
+		                         "drop bind for both"
+		                       : "IPv4 only");
+}
+
 /* xinetd's flags, each on its own: a socket option, an address family,
  * or a feature portier does not have, said so. */
 static void
@@ -387,16 +410,10 @@ import_map_flags(struct import_ctx *c, const struct import_attr *a)
 			fputs("\ttcp_nodelay = yes\n", c->out);
 		} else if (strcasecmp(f, "KEEPALIVE") == 0) {
 			fputs("\tkeepalive = yes\n", c->out);
-		} else if (strcasecmp(f, "IPv4") == 0 && !c->has_bind) {
-			fputs("\tbind = \"0.0.0.0\"\n", c->out);
-			fprintf(c->out, "\t# flags IPv4: %s\n",
-			        c->s->is_inetd ? "inetd's tcp and udp are IPv4 "
-			                         "only; drop bind for both"
-			                       : "IPv4 only");
-		} else if (strcasecmp(f, "IPv6") == 0 && !c->has_bind) {
-			fputs("\tbind = \"::\"\n", c->out);
-		} else if (strcasecmp(f, "IPv4") != 0 &&
-		           strcasecmp(f, "IPv6") != 0) {
+		} else if (strcasecmp(f, "IPv4") == 0 ||
+		           strcasecmp(f, "IPv6") == 0) {
+			import_map_family(c, f);
+		} else {
 			size_t k = 0;
 			while (k < sizeof(unsupported) /
 			               sizeof(unsupported[0]) &&

@@ -75,7 +75,7 @@ Test(import, debian_example_files)
 Test(import, every_attribute_by_hand)
 {
 	import_and_check("hand", "15 services written, 2 commented out, "
-	                         "23 comments on attributes");
+	                         "24 comments on attributes");
 }
 
 /* An admin's file is never overwritten. */
