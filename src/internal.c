@@ -75,8 +75,9 @@ struct internal_conn {
 };
 
 /* The UDP services open now, and their ports: never reply to these. */
-static LIST_HEAD(,
-                 internal_state) udp_states = LIST_HEAD_INITIALIZER(udp_states);
+LIST_HEAD(internal_state_list, internal_state);
+static struct internal_state_list udp_states =
+    LIST_HEAD_INITIALIZER(udp_states);
 static struct udpguard_ports udp_ports;
 
 static void
