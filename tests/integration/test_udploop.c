@@ -213,6 +213,37 @@ Test(udploop, internal_service_answers_no_served_port)
 	h_stop(&d);
 }
 
+/* Only int-echo: run-chargen's port is nobody's. */
+static const char *
+conf_internal_only(void)
+{
+	return h_conf(H_DEFAULTS
+	              "service int-echo { type = internal  internal = echo\n"
+	              "  protocol = udp  bind = \"127.0.0.1\"  port = %u }\n",
+	              int_echo);
+}
+
+/* A reload that adds or drops a UDP service adds or drops its port. */
+Test(udploop, reload_keeps_the_served_ports_current)
+{
+	struct h_daemon d = {0};
+	int fd = raw_open();
+
+	pick_ports();
+	h_start(&d, conf_internal_only());
+	/* Not served: answered (the spoofed datagram and the echo). */
+	raw_spoof(fd, run_chargen, int_echo, "ping");
+	cr_assert_eq(raw_count(fd, run_chargen, int_echo), 2);
+	h_reload(&d, conf_three(false, NULL), "reloaded");
+	raw_spoof(fd, run_chargen, int_echo, "ping");
+	cr_assert_eq(raw_count(fd, run_chargen, int_echo), 1);
+	h_reload(&d, conf_internal_only(), "reloaded");
+	raw_spoof(fd, run_chargen, int_echo, "ping");
+	cr_assert_eq(raw_count(fd, run_chargen, int_echo), 2);
+	close(fd);
+	h_stop(&d);
+}
+
 /* A handler knows its own port without being told. */
 Test(udploop, handler_never_answers_itself)
 {
