@@ -261,6 +261,10 @@ Test(conf, refuses_bad_values)
 	        "chargen, time)");
 	refused("service a {\n server = \"cat\"\n}\n", 2,
 	        "server must be an absolute path, not 'cat'");
+	refused(
+	    "service a {\n env = {\"A=1\", \"PORTIER_UDP_PORTS=7,,9\"}\n}\n", 2,
+	    "env: 'PORTIER_UDP_PORTS=7,,9' is not a port list like "
+	    "7,13,19-21");
 }
 
 Test(conf, refuses_bad_or_unknown_port)
