@@ -18,6 +18,7 @@
 #include "log.h"
 #include "loop.h"
 #include "spawn.h"
+#include "trim.h"
 
 /* Accepts per wakeup: enough to drain a burst, bounded to stay fair. */
 #define GATE_ACCEPT_BURST 32
@@ -143,6 +144,7 @@ gate_conn_ended(struct service *svc, const struct connlog_conn *c)
 {
 	access_leave(svc, c->peer);
 	connlog_exit(svc, c);
+	trim_soon();
 }
 
 /* Start SVC's handler on CONN; the gate keeps no copy of CONN. */

@@ -19,6 +19,7 @@
 #include "listen.h"
 #include "log.h"
 #include "loop.h"
+#include "trim.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -130,8 +131,10 @@ main_on_reload(int signo)
 	if ((cfg = conf_load(config_file, err, sizeof(err))) == NULL ||
 	    svc_merge(cfg, err, sizeof(err)) == -1) {
 		log_warnx("reload failed: %s", err);
+		trim_now();
 		return;
 	}
+	trim_now();
 	log_info("reloaded");
 	main_update_title();
 }
@@ -301,6 +304,7 @@ main(int argc, char *argv[], char *envp[])
 		pidfile_remove(pfh);
 		errx(1, "%s", msg);
 	}
+	trim_now();
 	if (!o.is_foreground && daemon(0, 0) == -1)
 		err(1, "daemon");
 	log_init(o.use_syslog || !o.is_foreground);
