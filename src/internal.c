@@ -101,7 +101,9 @@ internal_state(struct service *svc)
 	svc->internal = st;
 	if (svc->protocol == PROTO_UDP) {
 		LIST_INSERT_HEAD(&udp_states, st, udp_entry);
-		internal_udp_ports_rebuild();
+		/* Adding needs no rebuild: 1,000 UDP services would be
+		 * a million steps. */
+		udpguard_ports_add(&udp_ports, svc->port_number);
 	}
 	return st;
 }
