@@ -211,6 +211,9 @@ internal_on_read(int fd, void *arg)
 	c->off = 0;
 	loop_unwatch_read(fd);
 	loop_watch_write(fd, internal_on_write, c);
+	/* The socket is nearly always writable: send now rather than after
+	 * one more wait, which costs a look at every listener. */
+	internal_on_write(fd, c);
 }
 
 /* daytime and time: the answer fits any socket buffer; then close. */
@@ -287,6 +290,10 @@ internal_accept(struct service *svc, int conn, const struct sockaddr *peer,
 	hooks->started(svc, &ac);
 	/* At the bound, new clients wait in the kernel's backlog. */
 	st->open++;
+	/* The client's first bytes have mostly arrived with the connection:
+	 * read them now, not after one more wait (it may close C). */
+	if (!writes_first)
+		internal_on_read(conn, c);
 }
 
 /*
