@@ -109,8 +109,18 @@ Test(conf, tcp_service_with_every_issue2_attribute)
 	config_free(cfg);
 }
 
+/*
+ * Port names come from the system's services database, as they do for
+ * the daemon: glibc offers no way to point getservbyname at another
+ * file, so this test uses netbase's /etc/services (which ./quickstart
+ * installs, because the daemon needs it at run time) and says so when
+ * it is missing rather than failing on a NULL config.
+ */
 Test(conf, names_from_etc_services_and_implied_protocol)
 {
+	cr_assert_eq(access("/etc/services", R_OK), 0,
+	             "/etc/services is missing: install netbase "
+	             "(./quickstart does)");
 	struct config *cfg =
 	    load("service daytime {\n type = internal\n}\n"
 	         "service t {\n socket_type = dgram\n port = time\n"
