@@ -22,174 +22,22 @@
 
 /* Output kept in memory to send with a Content-Length; past it, stream. */
 #define CGI_BUFFER_MAX (1 << 20)
-#define CGI_ENV_MAX (HTTP_MAX_HEADER_FIELDS + 32)
-
-struct httpd *httpd_current;
 
 bool
-httpd_is_cgi(const char *file)
+httpd_is_cgi(const char *file, const void *arg)
 {
+	const struct httpd *h = arg;
 	const char *base = strrchr(file, '/');
 	struct stat st;
 
 	base = base ? base + 1 : file;
-	if (httpd_current == NULL)
-		return false;
 	/* A pattern with a slash, like "/cgi-bin/[a-z]*", matches the path
 	 * below the root; one without, like "*.cgi", the file name. */
-	const char *pattern = httpd_current->cgi_pattern;
-	const char *subject = strchr(pattern, '/') == NULL
-	                          ? base
-	                          : file + strlen(httpd_current->root);
-	return fnmatch(pattern, subject, FNM_PATHNAME) == 0 &&
+	const char *subject =
+	    strchr(h->cgi_pattern, '/') == NULL ? base : file + strlen(h->root);
+	return fnmatch(h->cgi_pattern, subject, FNM_PATHNAME) == 0 &&
 	       stat(file, &st) == 0 && S_ISREG(st.st_mode) &&
 	       access(file, X_OK) == 0;
-}
-
-struct cgi_env {
-	char *v[CGI_ENV_MAX + 1];
-	int n;
-};
-
-static void
-env_add(struct cgi_env *e, const char *name, const char *value)
-{
-	if (e->n == CGI_ENV_MAX || value == NULL)
-		return;
-	if (asprintf(&e->v[e->n], "%s=%s", name, value) != -1)
-		e->n++;
-}
-
-/* The HTTP_* name for header HN into NAME; false if it must not exist. */
-static bool
-env_header_name(const char *hn, char *name, size_t size)
-{
-	static const char *skip[] = {
-	    "Proxy",          "Authorization", "Proxy-Authorization",
-	    "Content-Length", "Content-Type",  "Connection"};
-	size_t o = strlcpy(name, "HTTP_", size);
-
-	for (size_t k = 0; k < sizeof(skip) / sizeof(*skip); k++)
-		if (strcasecmp(hn, skip[k]) == 0)
-			return false;
-	/* Letters, digits and '-' only: "X_Real_IP" cannot pose as
-	 * X-Real-IP, and nothing like LD_PRELOAD is ever made. */
-	for (const char *p = hn; *p; p++) {
-		if (o + 1 >= size || !(isalnum((unsigned char)*p) || *p == '-'))
-			return false;
-		name[o++] = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
-	}
-	name[o] = '\0';
-	return true;
-}
-
-/* All values of header I's name, in order, as one (RFC 3875 4.1.18). */
-static char *
-env_header_value(const struct http_request *req, int i)
-{
-	const char *name = req->headers[i].name;
-	const char *sep = strcasecmp(name, "Cookie") == 0 ? "; " : ", ";
-	char *v = strdup(req->headers[i].value), *joined;
-
-	for (int k = i + 1; v != NULL && k < req->n_headers; k++) {
-		if (strcasecmp(req->headers[k].name, name) != 0)
-			continue;
-		joined = NULL;
-		if (asprintf(&joined, "%s%s%s", v, sep,
-		             req->headers[k].value) == -1)
-			joined = NULL;
-		free(v);
-		v = joined;
-	}
-	return v;
-}
-
-/*
- * Request headers become HTTP_* (RFC 3875 4.1.18) -- but never Proxy
- * (httpoxy: HTTP_PROXY is read as an outbound proxy by HTTP clients),
- * never credentials (4.1.18 SHOULD NOT), and never the fields that have
- * their own variables.  The parser already refused control characters.
- */
-static void
-env_add_headers(struct cgi_env *e, const struct http_request *req)
-{
-	char name[300];
-
-	for (int i = 0; i < req->n_headers; i++) {
-		bool seen = false;
-		for (int k = 0; k < i && !seen; k++)
-			seen = strcasecmp(req->headers[k].name,
-			                  req->headers[i].name) == 0;
-		if (seen ||
-		    !env_header_name(req->headers[i].name, name, sizeof(name)))
-			continue;
-		char *v = env_header_value(req, i);
-		env_add(e, name, v);
-		free(v);
-	}
-}
-
-static void
-env_build(struct cgi_env *e, struct httpd *h, struct exchange *ex,
-          const char *method, const struct http_resolved *r, const char *query)
-{
-	char buf[8300], host[256];
-	const struct http_request *req = &ex->req;
-	const char *hosthdr = http_header(req, "Host");
-
-	memset(e, 0, sizeof(*e));
-	env_add(e, "GATEWAY_INTERFACE", "CGI/1.1");
-	env_add(e, "SERVER_SOFTWARE", "portier-httpd/" PACKAGE_VERSION);
-	/* SERVER_NAME: -n, else the Host header without its port. */
-	if (h->server_name == NULL && hosthdr != NULL) {
-		snprintf(host, sizeof(host), "%s", hosthdr);
-		char *colon =
-		    host[0] == '[' ? strchr(host, ']') : strchr(host, ':');
-		if (colon != NULL && host[0] != '[')
-			*colon = '\0';
-		else if (colon != NULL)
-			colon[1] = '\0';
-	} else {
-		snprintf(host, sizeof(host), "%s",
-		         h->server_name
-		             ? h->server_name
-		             : (h->local_ip ? h->local_ip : "localhost"));
-	}
-	env_add(e, "SERVER_NAME", host);
-	env_add(e, "SERVER_PORT", h->local_port ? h->local_port : "80");
-	env_add(e, "SERVER_ADDR", h->local_ip);
-	snprintf(buf, sizeof(buf), "HTTP/1.%d", req->minor);
-	env_add(e, "SERVER_PROTOCOL", buf);
-	env_add(e, "REQUEST_METHOD", method);
-	env_add(e, "QUERY_STRING", query ? query : "");
-	env_add(e, "SCRIPT_NAME", r->script_name);
-	if (r->path_info[0] != '\0') {
-		env_add(e, "PATH_INFO", r->path_info);
-		snprintf(buf, sizeof(buf), "%s%s", h->root, r->path_info);
-		env_add(e, "PATH_TRANSLATED", buf);
-	}
-	env_add(e, "REMOTE_ADDR", h->remote_ip ? h->remote_ip : "");
-	env_add(e, "REMOTE_HOST", h->remote_ip ? h->remote_ip : "");
-	env_add(e, "REMOTE_PORT", h->remote_port);
-	env_add(e, "REQUEST_URI", req->target);
-	env_add(e, "SCRIPT_FILENAME", r->file);
-	env_add(e, "DOCUMENT_ROOT", h->root);
-	env_add(e, "REDIRECT_STATUS", "200");
-	env_add(e, "PATH", "/usr/local/bin:/usr/bin:/bin");
-	env_add(e, "CONTENT_TYPE", http_header(req, "Content-Type"));
-	if (req->content_length > 0) {
-		snprintf(buf, sizeof(buf), "%jd",
-		         (intmax_t)req->content_length);
-		env_add(e, "CONTENT_LENGTH", buf);
-	}
-	env_add_headers(e, req);
-}
-
-static void
-env_free(struct cgi_env *e)
-{
-	for (int i = 0; i < e->n; i++)
-		free(e->v[i]);
 }
 
 /* The script: its own directory as cwd, argv from an array, no shell. */
@@ -431,9 +279,9 @@ cgi_send(struct httpd *h, struct exchange *ex, struct cgi_run *c,
 	return 0;
 }
 
+/* The script's answer to the client, or a local redirect to follow. */
 static int
-cgi_answer(struct httpd *h, struct exchange *ex, struct cgi_run *c, bool is_nph,
-           int depth)
+cgi_answer(struct httpd *h, struct exchange *ex, struct cgi_run *c, bool is_nph)
 {
 	struct cgi_response r;
 
@@ -447,16 +295,15 @@ cgi_answer(struct httpd *h, struct exchange *ex, struct cgi_run *c, bool is_nph,
 	cgi_pump(h, c, cgi_buffer_full);
 	/* The whole body read: the next request can follow on this stream. */
 	if (c->body_left == 0 && c->pending_off == c->pending_len)
-		ex->keep_alive = ex->wants_keep_alive;
-	int rc;
-	if (r.location && r.location[0] == '/' && r.status == 0 && depth < 3) {
-		/* Local redirect (RFC 3875 6.2.2): serve that path instead. */
-		char target[HTTP_MAX_REQUEST_LINE];
-		strlcpy(target, r.location, sizeof(target));
-		rc = httpd_serve_path(h, ex, "GET", target, depth + 1);
-	} else {
+		ex->keep_alive = ex->client_keep_alive;
+	int rc = HTTPD_LOCAL_REDIRECT;
+	if (r.location && r.location[0] == '/' && r.status == 0 &&
+	    ex->redirects < 3)
+		/* Local redirect (RFC 3875 6.2.2): the caller serves that
+		 * path instead. */
+		strlcpy(ex->redirect, r.location, sizeof(ex->redirect));
+	else
 		rc = cgi_send(h, ex, c, &r);
-	}
 	cgi_response_free(&r);
 	return rc;
 }
@@ -474,11 +321,12 @@ cgi_body_length(struct httpd *h, struct exchange *ex, off_t *len)
 
 /* curl and others wait for "100 Continue" before a large body. */
 static int
-cgi_continue(struct httpd *h, struct exchange *ex, off_t body, int depth)
+cgi_continue(struct httpd *h, struct exchange *ex, off_t body)
 {
 	static const char line[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
-	if (body == 0 || depth > 0 || h->in_len > 0 || ex->req.minor == 0 ||
+	if (body == 0 || ex->redirects > 0 || h->in_len > 0 ||
+	    ex->req.minor == 0 ||
 	    !http_header_has_token(&ex->req, "Expect", "100-continue"))
 		return 0;
 	return httpd_write(h, line, sizeof(line) - 1);
@@ -486,7 +334,7 @@ cgi_continue(struct httpd *h, struct exchange *ex, off_t body, int depth)
 
 int
 httpd_run_cgi(struct httpd *h, struct exchange *ex, const char *method,
-              const struct http_resolved *r, const char *query, int depth)
+              const struct http_resolved *r, const char *query)
 {
 	struct cgi_run c = {.to_script = -1, .from_script = -1};
 	struct cgi_env env;
@@ -496,13 +344,13 @@ httpd_run_cgi(struct httpd *h, struct exchange *ex, const char *method,
 
 	if (status != 0)
 		return httpd_send_error(h, ex, status, NULL);
-	if (cgi_continue(h, ex, body, depth) == -1)
+	if (cgi_continue(h, ex, body) == -1)
 		return -1;
 	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1)
 		return httpd_send_error(h, ex, 500, NULL);
-	env_build(&env, h, ex, method, r, query);
+	cgienv_build(&env, h, ex, method, r, query);
 	c.pid = cgi_spawn(r->file, &env, in[0], out[1]);
-	env_free(&env);
+	cgienv_free(&env);
 	close(in[0]);
 	close(out[1]);
 	if (c.pid == -1) {
@@ -518,12 +366,11 @@ httpd_run_cgi(struct httpd *h, struct exchange *ex, const char *method,
 	fcntl(c.from_script, F_SETFL, O_NONBLOCK);
 	c.body_left = body;
 	c.deadline = httpd_now_ms() + h->cgi_timeout * 1000L;
-	if (depth > 0)
+	if (ex->redirects > 0)
 		c.body_left = 0; /* the body went to the first script */
 	cgi_feed(h, &c, 0, 0);
 	const char *base = strrchr(r->file, '/');
-	int rc =
-	    cgi_answer(h, ex, &c, strncmp(base + 1, "nph-", 4) == 0, depth);
+	int rc = cgi_answer(h, ex, &c, strncmp(base + 1, "nph-", 4) == 0);
 	if (c.body_left > 0 || c.timed_out)
 		ex->keep_alive = false; /* unread body: stream out of step */
 	if (c.timed_out)

@@ -47,6 +47,8 @@ const char *http_header(const struct http_request *, const char *name);
 /* True when a comma-separated header holds TOKEN (case-insensitive). */
 bool http_header_has_token(const struct http_request *, const char *name,
                            const char *token);
+/* Whether the client asked to keep the connection (RFC 9112 9.3). */
+bool http_wants_keep_alive(const struct http_request *);
 
 /*
  * Decode TARGET's path exactly once, refuse NUL, encoded '/', backslash
@@ -70,12 +72,13 @@ struct http_resolved {
 /*
  * Map the normalised PATH to a file under ROOT (a realpath).  Refuses
  * (403) anything whose real path leaves ROOT, including through symlinks.
- * A path continuing past a regular file is accepted only when IS_CGI
- * says that file is a CGI script: the rest becomes PATH_INFO.  Returns 0
- * or 403 / 404 / 414.
+ * A path continuing past a regular file is accepted only when
+ * IS_SCRIPT(file, ARG) says that file is a CGI script: the rest becomes
+ * PATH_INFO.  Returns 0 or 403 / 404 / 414.
  */
 int http_resolve(const char *root, const char *path,
-                 bool (*is_cgi)(const char *file), struct http_resolved *);
+                 bool (*is_script)(const char *file, const void *arg),
+                 const void *arg, struct http_resolved *);
 
 /*
  * Open FILE, a real path http_resolve found inside ROOT, refusing any

@@ -38,9 +38,11 @@ struct exchange {
 	int status;
 	long long bytes;
 	bool keep_alive;
-	bool wants_keep_alive; /* what the client asked for */
+	bool client_keep_alive; /* what the client asked for */
 	bool is_head;
+	int redirects; /* CGI local redirects followed so far */
 	char query_buf[HTTP_MAX_REQUEST_LINE + 1];
+	char redirect[HTTP_MAX_REQUEST_LINE]; /* a local redirect's target */
 };
 
 /* io: bounded reads and writes on the connection (fd 0 / fd 1). */
@@ -83,15 +85,26 @@ int httpd_send_file(struct httpd *, struct exchange *, const char *path);
 int httpd_send_listing(struct httpd *, struct exchange *, const char *dir,
                        const char *url);
 
-/* serve.c */
-int httpd_serve_path(struct httpd *, struct exchange *, const char *method,
-                     const char *target, int depth);
+/* serve.c: answer EX's request, following CGI local redirects. */
+int httpd_serve(struct httpd *, struct exchange *);
+
+/* cgienv.c: the environment of one CGI script (RFC 3875 4.1). */
+#define CGIENV_MAX (HTTP_MAX_HEADER_FIELDS + 32)
+struct cgi_env {
+	char *v[CGIENV_MAX + 1]; /* NULL-terminated, for execve */
+	int n;
+};
+void cgienv_build(struct cgi_env *, const struct httpd *,
+                  const struct exchange *, const char *method,
+                  const struct http_resolved *, const char *query);
+void cgienv_free(struct cgi_env *);
 
 /* cgi.c */
-bool httpd_is_cgi(const char *file);
+/* Whether FILE (a real path under H's root) is a script to run; ARG is H. */
+bool httpd_is_cgi(const char *file, const void *h);
+/* Returned by httpd_run_cgi: EX->redirect holds a local path to serve. */
+#define HTTPD_LOCAL_REDIRECT 2
 int httpd_run_cgi(struct httpd *, struct exchange *, const char *method,
-                  const struct http_resolved *, const char *query, int depth);
-
-extern struct httpd *httpd_current; /* for httpd_is_cgi's pattern */
+                  const struct http_resolved *, const char *query);
 
 #endif

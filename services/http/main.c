@@ -166,22 +166,12 @@ read_request(struct httpd *h, struct exchange *ex)
 	}
 }
 
-static bool
-wants_keep_alive(const struct http_request *req)
-{
-	if (http_header_has_token(req, "Connection", "close"))
-		return false;
-	if (req->minor >= 1)
-		return true;
-	return http_header_has_token(req, "Connection", "keep-alive");
-}
-
 static int
 handle(struct httpd *h, struct exchange *ex)
 {
 	struct http_request *req = &ex->req;
 
-	ex->wants_keep_alive = ex->keep_alive = wants_keep_alive(req);
+	ex->client_keep_alive = ex->keep_alive = http_wants_keep_alive(req);
 	ex->is_head = strcmp(req->method, "HEAD") == 0;
 	if (req->minor >= 1 && http_header(req, "Host") == NULL)
 		return httpd_send_error(h, ex, 400, NULL);
@@ -191,7 +181,7 @@ handle(struct httpd *h, struct exchange *ex)
 	 */
 	if (req->content_length > 0 || req->is_chunked)
 		ex->keep_alive = false;
-	return httpd_serve_path(h, ex, req->method, req->target, 0);
+	return httpd_serve(h, ex);
 }
 
 /*
@@ -250,7 +240,6 @@ main(int argc, char **argv)
 	memset(&h, 0, sizeof(h));
 	signal(SIGPIPE, SIG_IGN);
 	options(&h, argc, argv);
-	httpd_current = &h;
 	/* Timeouts are ours: never block on the client. */
 	fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
 	fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK);

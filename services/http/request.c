@@ -282,3 +282,13 @@ http_header_has_token(const struct http_request *req, const char *name,
 	}
 	return false;
 }
+
+bool
+http_wants_keep_alive(const struct http_request *req)
+{
+	if (http_header_has_token(req, "Connection", "close"))
+		return false;
+	if (req->minor >= 1)
+		return true;
+	return http_header_has_token(req, "Connection", "keep-alive");
+}

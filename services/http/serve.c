@@ -57,7 +57,7 @@ serve_find_index(struct httpd *h, const char *path, struct http_resolved *r)
 	for (char **name = h->index_names; name && *name; name++) {
 		snprintf(candidate, sizeof(candidate), "%s/%s",
 		         strcmp(path, "/") == 0 ? "" : path, *name);
-		if (http_resolve(h->root, candidate, NULL, r) == 0 &&
+		if (http_resolve(h->root, candidate, NULL, NULL, r) == 0 &&
 		    S_ISREG(r->st.st_mode))
 			return true;
 	}
@@ -88,9 +88,10 @@ serve_static(struct httpd *h, struct exchange *ex, const char *method,
 	return httpd_send_listing(h, ex, r->file, url);
 }
 
-int
-httpd_serve_path(struct httpd *h, struct exchange *ex, const char *method,
-                 const char *target, int depth)
+/* One target: a file, a directory, a script (which may redirect). */
+static int
+serve_target(struct httpd *h, struct exchange *ex, const char *method,
+             const char *target)
 {
 	char path[HTTP_MAX_REQUEST_LINE + 1];
 	const char *query;
@@ -106,11 +107,11 @@ httpd_serve_path(struct httpd *h, struct exchange *ex, const char *method,
 		strlcpy(ex->query_buf, query, sizeof(ex->query_buf));
 		query = ex->query_buf;
 	}
-	rc = http_resolve(h->root, path, httpd_is_cgi, &r);
+	rc = http_resolve(h->root, path, httpd_is_cgi, h, &r);
 	if (rc != 0)
 		return httpd_send_error(h, ex, rc, NULL);
-	if (S_ISREG(r.st.st_mode) && httpd_is_cgi(r.file))
-		return httpd_run_cgi(h, ex, method, &r, query, depth);
+	if (S_ISREG(r.st.st_mode) && httpd_is_cgi(r.file, h))
+		return httpd_run_cgi(h, ex, method, &r, query);
 	if (r.path_info[0] != '\0')
 		return httpd_send_error(h, ex, 404, NULL);
 	/* "dir/" may name an index file, and -i may list a script. */
@@ -118,8 +119,26 @@ httpd_serve_path(struct httpd *h, struct exchange *ex, const char *method,
 	bool has_index = S_ISDIR(r.st.st_mode) &&
 	                 (trailing_slash || strcmp(path, "/") == 0) &&
 	                 serve_find_index(h, path, &index);
-	if (has_index && httpd_is_cgi(index.file))
-		return httpd_run_cgi(h, ex, method, &index, query, depth);
+	if (has_index && httpd_is_cgi(index.file, h))
+		return httpd_run_cgi(h, ex, method, &index, query);
 	return serve_static(h, ex, method, path, query, trailing_slash, &r,
 	                    has_index ? &index : NULL);
+}
+
+int
+httpd_serve(struct httpd *h, struct exchange *ex)
+{
+	const char *method = ex->req.method;
+	const char *target = ex->req.target;
+
+	for (;;) {
+		int rc = serve_target(h, ex, method, target);
+		if (rc != HTTPD_LOCAL_REDIRECT)
+			return rc;
+		/* RFC 3875 6.2.2: answer as if the client had asked for
+		 * the new path; cgi.c stops redirecting after a few. */
+		ex->redirects++;
+		method = "GET";
+		target = ex->redirect;
+	}
 }
