@@ -136,28 +136,27 @@ cgienv_add_server(struct cgi_env *e, const struct httpd *h,
 
 void
 cgienv_build(struct cgi_env *e, const struct httpd *h,
-             const struct exchange *ex, const char *method,
-             const struct http_resolved *r, const char *query)
+             const struct http_request *req, const struct cgi_call *call,
+             const struct http_resolved *r)
 {
 	char buf[8300];
-	const struct http_request *req = &ex->req;
 
 	memset(e, 0, sizeof(*e));
 	cgienv_add_server(e, h, req);
-	cgienv_add(e, "REQUEST_METHOD", method);
-	cgienv_add(e, "QUERY_STRING", query ? query : "");
+	cgienv_add(e, "REQUEST_METHOD", call->method);
+	cgienv_add(e, "QUERY_STRING", call->query ? call->query : "");
 	cgienv_add(e, "SCRIPT_NAME", r->script_name);
 	if (r->path_info[0] != '\0') {
 		cgienv_add(e, "PATH_INFO", r->path_info);
 		snprintf(buf, sizeof(buf), "%s%s", h->root, r->path_info);
 		cgienv_add(e, "PATH_TRANSLATED", buf);
 	}
-	cgienv_add(e, "REQUEST_URI", req->target);
+	cgienv_add(e, "REQUEST_URI", call->uri);
 	cgienv_add(e, "SCRIPT_FILENAME", r->file);
-	cgienv_add(e, "CONTENT_TYPE", http_header(req, "Content-Type"));
-	if (req->content_length > 0) {
+	cgienv_add(e, "CONTENT_TYPE", call->content_type);
+	if (call->content_length > 0) {
 		snprintf(buf, sizeof(buf), "%jd",
-		         (intmax_t)req->content_length);
+		         (intmax_t)call->content_length);
 		cgienv_add(e, "CONTENT_LENGTH", buf);
 	}
 	cgienv_add_headers(e, req);

@@ -116,3 +116,44 @@ cgi_response_free(struct cgi_response *r)
 	free(r->raw);
 	r->raw = NULL;
 }
+
+bool
+cgi_status_has_body(int status)
+{
+	/* RFC 9110 6.4.1: never a body with 1xx, 204 or 304. */
+	return status >= 200 && status != 204 && status != 304;
+}
+
+enum cgi_action
+cgi_response_action(const struct cgi_response *r, bool may_redirect,
+                    int *status)
+{
+	*status = r->status ? r->status : (r->location ? 302 : 200);
+	/* An interim status cannot end an exchange (RFC 9110 15.2). */
+	if (*status < 200)
+		return CGI_BAD_GATEWAY;
+	/* RFC 3875 6.2.2: a bare local path, no Status: served by us. */
+	if (r->location != NULL && r->location[0] == '/' && r->status == 0 &&
+	    may_redirect)
+		return CGI_LOCAL_REDIRECT;
+	return CGI_RESPOND;
+}
+
+int
+cgi_nph_status(const char *buf, size_t len, size_t *head_len)
+{
+	*head_len = cgi_head_end(buf, len);
+	if (*head_len == 0)
+		return len > HTTP_MAX_HEADER_BYTES ? -1 : 0;
+	/* "HTTP/1.x NNN": the status a non-parsed-header script sends. */
+	if (*head_len < 13 || strncmp(buf, "HTTP/1.", 7) != 0 ||
+	    (buf[7] != '0' && buf[7] != '1') || buf[8] != ' ' ||
+	    !isdigit((unsigned char)buf[9]) ||
+	    !isdigit((unsigned char)buf[10]) ||
+	    !isdigit((unsigned char)buf[11]) ||
+	    (buf[12] != ' ' && buf[12] != '\r' && buf[12] != '\n'))
+		return -1;
+	int code =
+	    (buf[9] - '0') * 100 + (buf[10] - '0') * 10 + (buf[11] - '0');
+	return code >= 100 && code <= 599 ? code : -1;
+}

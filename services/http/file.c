@@ -42,7 +42,9 @@ file_if_range_holds(const struct http_request *req, const struct stat *st,
 	return http_parse_date(ir, &when) && when == st->st_mtime;
 }
 
-/* RFC 9110 13.1.2-3: If-None-Match wins over If-Modified-Since. */
+/* RFC 9110 13.1.2-3: If-None-Match wins over If-Modified-Since.  A date
+ * later than now is no date the server sent: ignored, as RFC 2616 14.25
+ * said and servers since do, so a client cannot pin a 304. */
 static bool
 file_not_modified(const struct http_request *req, const struct stat *st,
                   const char *etag)
@@ -54,7 +56,7 @@ file_not_modified(const struct http_request *req, const struct stat *st,
 	if (inm != NULL)
 		return strcmp(inm, "*") == 0 || strstr(inm, etag) != NULL;
 	return ims != NULL && http_parse_date(ims, &since) &&
-	       st->st_mtime <= since;
+	       since <= time(NULL) && st->st_mtime <= since;
 }
 
 /* What the conditionals and Range make of a request for this file. */

@@ -110,6 +110,46 @@ struct cgi_response {
 /* 0 complete, 1 need more, -1 malformed (502). */
 int cgi_parse_response(const char *buf, size_t len, struct cgi_response *);
 void cgi_response_free(struct cgi_response *);
+/* Whether a response with STATUS may carry a body at all. */
+bool cgi_status_has_body(int status);
+enum cgi_action {
+	CGI_BAD_GATEWAY,    /* 502: nothing the client may see */
+	CGI_LOCAL_REDIRECT, /* serve r->location instead */
+	CGI_RESPOND,        /* send *STATUS with the script's fields */
+};
+enum cgi_action cgi_response_action(const struct cgi_response *,
+                                    bool may_redirect, int *status);
+/*
+ * A non-parsed-header script's head in BUF: its status (100-599) with
+ * *HEAD_LEN its length, 0 when more is needed, -1 when malformed.
+ */
+int cgi_nph_status(const char *buf, size_t len, size_t *head_len);
+
+/* A chunked body's decoder (RFC 9112 7.1): strict CRLFs, bounded sizes,
+ * extensions and trailers read and dropped. */
+struct chunked {
+	int state;
+	uint64_t left; /* bytes of the current chunk still to come */
+	size_t digits; /* in the size being read */
+	size_t line;   /* bytes of the extension or trailer being read */
+};
+void chunked_init(struct chunked *);
+/*
+ * Decode LEN bytes of IN; the data goes to OUT (room for LEN bytes) and
+ * its length to *OUT_LEN.  Returns the bytes of IN used -- fewer than LEN
+ * only when the body ended before them -- or -1 for a malformed body.
+ */
+long chunked_decode(struct chunked *, const char *in, size_t len, char *out,
+                    size_t *out_len);
+bool chunked_is_done(const struct chunked *);
+
+/* Where the -c PATTERN puts REL, a real path below the root ("/a/b"). */
+enum cgi_place {
+	CGI_OUTSIDE, /* an ordinary file or directory */
+	CGI_SCRIPT,  /* a script: run it if it is an executable file */
+	CGI_INSIDE,  /* inside a script directory: never served */
+};
+enum cgi_place cgi_match(const char *pattern, const char *rel);
 
 /* mime.c */
 const char *mime_type(const char *path, const char *mime_file);

@@ -171,16 +171,13 @@ handle(struct httpd *h, struct exchange *ex)
 {
 	struct http_request *req = &ex->req;
 
-	ex->client_keep_alive = ex->keep_alive = http_wants_keep_alive(req);
+	ex->keep_alive = http_wants_keep_alive(req);
 	ex->is_head = strcmp(req->method, "HEAD") == 0;
 	if (req->minor >= 1 && http_header(req, "Host") == NULL)
 		return httpd_send_error(h, ex, 400, NULL);
-	/*
-	 * A body nobody reads would be parsed as the next request: close
-	 * after answering, unless a CGI script takes all of it.
-	 */
-	if (req->content_length > 0 || req->is_chunked)
-		ex->keep_alive = false;
+	/* Until a script's runner reads it all, a body closes the
+	 * connection after the answer (resp_start says so). */
+	ex->body_unread = req->content_length > 0 || req->is_chunked;
 	return httpd_serve(h, ex);
 }
 
@@ -227,7 +224,7 @@ serve(struct httpd *h)
 		rc = handle(h, &ex);
 		httpd_log(h, &ex, line);
 		http_request_free(&ex.req);
-		if (rc == -1 || !ex.keep_alive)
+		if (rc == -1 || !ex.keep_alive || ex.body_unread)
 			return;
 	}
 }

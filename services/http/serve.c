@@ -88,6 +88,17 @@ serve_static(struct httpd *h, struct exchange *ex, const char *method,
 	return httpd_send_listing(h, ex, r->file, url);
 }
 
+/* Under a CGI location a file runs or is refused, never sent as it is:
+ * a script's text holds its secrets. */
+static int
+serve_script(struct httpd *h, struct exchange *ex, const char *method,
+             const struct http_resolved *r, const char *query)
+{
+	if (!httpd_is_cgi(r->file, h))
+		return httpd_send_error(h, ex, 403, NULL);
+	return httpd_run_cgi(h, ex, method, r, query);
+}
+
 /* One target: a file, a directory, a script (which may redirect). */
 static int
 serve_target(struct httpd *h, struct exchange *ex, const char *method,
@@ -110,8 +121,8 @@ serve_target(struct httpd *h, struct exchange *ex, const char *method,
 	rc = http_resolve(h->root, path, httpd_is_cgi, h, &r);
 	if (rc != 0)
 		return httpd_send_error(h, ex, rc, NULL);
-	if (S_ISREG(r.st.st_mode) && httpd_is_cgi(r.file, h))
-		return httpd_run_cgi(h, ex, method, &r, query);
+	if (httpd_cgi_place(h, r.file) != CGI_OUTSIDE)
+		return serve_script(h, ex, method, &r, query);
 	if (r.path_info[0] != '\0')
 		return httpd_send_error(h, ex, 404, NULL);
 	/* "dir/" may name an index file, and -i may list a script. */
@@ -119,8 +130,8 @@ serve_target(struct httpd *h, struct exchange *ex, const char *method,
 	bool has_index = S_ISDIR(r.st.st_mode) &&
 	                 (trailing_slash || strcmp(path, "/") == 0) &&
 	                 serve_find_index(h, path, &index);
-	if (has_index && httpd_is_cgi(index.file, h))
-		return httpd_run_cgi(h, ex, method, &index, query);
+	if (has_index && httpd_cgi_place(h, index.file) != CGI_OUTSIDE)
+		return serve_script(h, ex, method, &index, query);
 	return serve_static(h, ex, method, path, query, trailing_slash, &r,
 	                    has_index ? &index : NULL);
 }

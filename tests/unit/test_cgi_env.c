@@ -31,7 +31,14 @@ build(const char *request, const char *path_info, const char *query)
 	strlcpy(r.file, "/srv/www/cgi/s.cgi", sizeof(r.file));
 	strlcpy(r.script_name, "/cgi/s.cgi", sizeof(r.script_name));
 	strlcpy(r.path_info, path_info, sizeof(r.path_info));
-	cgienv_build(&env, &h, &ex, ex.req.method, &r, query);
+	struct cgi_call call = {
+	    .method = ex.req.method,
+	    .query = query,
+	    .uri = ex.req.target,
+	    .content_length = ex.req.content_length,
+	    .content_type = http_header(&ex.req, "Content-Type"),
+	};
+	cgienv_build(&env, &h, &ex.req, &call, &r);
 }
 
 static void
@@ -123,7 +130,8 @@ Test(cgienv, server_name_from_host_or_option)
 	h.server_name = "www.example";
 	const char *other = "GET / HTTP/1.1\r\nHost: other\r\n\r\n";
 	cr_assert_eq(http_parse_request(other, strlen(other), &ex.req), 0);
-	cgienv_build(&env, &h, &ex, "GET", &r, NULL);
+	struct cgi_call call = {.method = "GET", .uri = "/"};
+	cgienv_build(&env, &h, &ex.req, &call, &r);
 	cr_assert_str_eq(var("SERVER_NAME"), "www.example");
 	done();
 }
@@ -142,5 +150,29 @@ Test(cgienv, bounded_by_its_table)
 	snprintf(req + n, sizeof(req) - n, "\r\n");
 	build(req, "", NULL);
 	cr_assert_leq(env.n, CGIENV_MAX);
+	done();
+}
+
+/* After a local redirect the second script is asked a GET with no body:
+ * the first request's CONTENT_* would describe a body it never gets. */
+Test(cgienv, a_local_redirect_is_a_get_without_body)
+{
+	const char *post = "POST /cgi/a.cgi HTTP/1.1\r\nHost: t\r\n"
+	                   "Content-Type: text/x-secret\r\n"
+	                   "Content-Length: 5\r\nX-Kept: yes\r\n\r\n";
+	struct cgi_call call = {.method = "GET",
+	                        .uri = "/cgi/b.cgi?q",
+	                        .query = "q",
+	                        .content_length = -1};
+
+	build(post, "", NULL);
+	cgienv_free(&env);
+	cgienv_build(&env, &h, &ex.req, &call, &r);
+	cr_assert_str_eq(var("REQUEST_METHOD"), "GET");
+	cr_assert_str_eq(var("REQUEST_URI"), "/cgi/b.cgi?q");
+	cr_assert_str_eq(var("QUERY_STRING"), "q");
+	cr_assert_null(var("CONTENT_LENGTH"));
+	cr_assert_null(var("CONTENT_TYPE"));
+	cr_assert_str_eq(var("HTTP_X_KEPT"), "yes");
 	done();
 }
