@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -136,6 +137,36 @@ cgi_buffer_full(struct cgi_run *c)
 	return c->out_len >= CGI_BUFFER_MAX;
 }
 
+/*
+ * Its output ended: did the script die by a signal (OOM killer, a
+ * crash) partway?  Then what we have is cut off, not complete.  Its
+ * exit follows the end of its output at once, unless it closed stdout
+ * to go on working: wait a second at most (and never past the deadline),
+ * and leave it a zombie (WNOWAIT) so its process group stays ours.
+ */
+static bool
+cgi_was_killed(struct cgi_run *c)
+{
+	siginfo_t info;
+#ifdef SYS_pidfd_open
+	int pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
+
+	if (pidfd != -1) {
+		struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
+		long left = c->deadline - httpd_now_ms();
+		if (left > 0)
+			(void)poll(&pfd, 1, left < 1000 ? (int)left : 1000);
+		close(pidfd);
+	}
+#endif
+	memset(&info, 0, sizeof(info));
+	if (waitid(P_PID, (id_t)c->pid, &info, WEXITED | WNOHANG | WNOWAIT) ==
+	    -1)
+		return false;
+	return info.si_pid == c->pid &&
+	       (info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED);
+}
+
 static void
 cgi_reap(struct cgi_run *c)
 {
@@ -181,7 +212,9 @@ cgi_stream(struct httpd *h, struct exchange *ex, struct cgi_run *c,
 		    cgi_write_piece(h, ex, c->out, c->out_len, chunked) == -1)
 			return -1;
 		c->out_len = 0;
-		if (c->from_script == -1)
+		if (c->from_script == -1 && cgi_was_killed(c))
+			c->failed = true;
+		if (c->from_script == -1 && !c->failed)
 			break;
 		if (c->timed_out || c->failed) {
 			ex->keep_alive = false;
@@ -281,6 +314,8 @@ cgi_answer(struct httpd *h, struct exchange *ex, struct cgi_run *c, bool is_nph)
 		break;
 	case CGI_RESPOND:
 		cgi_pump(c, cgi_buffer_full);
+		if (c->from_script == -1 && cgi_was_killed(c))
+			c->failed = true;
 		/* Cut off while the head is still unsent: say so. */
 		if (c->timed_out || c->failed)
 			rc = httpd_send_error(h, ex, c->timed_out ? 504 : 502,

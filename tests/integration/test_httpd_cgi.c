@@ -74,6 +74,13 @@ site(void)
 	    "#!/bin/sh\n" CT "head -c 1500000 /dev/zero | tr '\\0' a\n"
 	    "exec sleep 30\n",
 	    0755);
+	/* Killed partway (a crash, the OOM killer): cut off, not done. */
+	put("cgi/killed.cgi", "#!/bin/sh\n" CT "echo partial\nkill -9 $$\n",
+	    0755);
+	put("cgi/killedstream.cgi",
+	    "#!/bin/sh\n" CT "head -c 1500000 /dev/zero | tr '\\0' a\n"
+	    "kill -9 $$\n",
+	    0755);
 	put("cgi/s204.cgi",
 	    "#!/bin/sh\nprintf 'Status: 204 No Content\\nContent-Type: "
 	    "x/y\\n\\n"
@@ -350,6 +357,17 @@ Test(httpcgi, a_cut_off_script_never_looks_complete)
 	         "-o /dev/null http://127.0.0.1:%u/cgi/streamhang.cgi", port);
 	free(curl(args, &status));
 	cr_assert_neq(status, 0, "curl took a cut body for a whole one");
+	/* A script killed by a signal: 502 while our head is unsent, else
+	 * no last chunk. */
+	one[0] = "GET /cgi/killed.cgi HTTP/1.1\r\nHost: t\r\n"
+	         "Connection: close\r\n\r\n";
+	reply = talk(one, 0, 0, 10000);
+	cr_assert(strncmp(reply, "HTTP/1.1 502 ", 13) == 0, "%s", reply);
+	cr_assert_null(strstr(reply, "partial"), "%s", reply);
+	one[0] = "GET /cgi/killedstream.cgi HTTP/1.1\r\nHost: t\r\n\r\n";
+	reply = talk(one, 0, 0, 10000);
+	n = strlen(reply);
+	cr_assert(n > 1500000 && strcmp(reply + n - 5, "0\r\n\r\n") != 0);
 	/* HTTP/1.0 has no chunks: the end is the close. */
 	one[0] = "GET /cgi/stream.cgi HTTP/1.0\r\n\r\n";
 	reply = talk(one, 0, 0, 10000);
