@@ -212,17 +212,30 @@ Test(httpd, file_with_headers_and_exact_body)
 	h_stop(&d);
 }
 
-/* curl options for If-Modified-Since: now + AHEAD seconds, in FMT. */
+/* The three date forms of RFC 9110 5.6.7. */
+enum date_form { IMF_FIXDATE, RFC850_DATE, ASCTIME_DATE };
+
+/* curl options for If-Modified-Since: now + AHEAD seconds, in FORM. */
 static const char *
-ims_now(const char *fmt, time_t ahead)
+ims_now(enum date_form form, time_t ahead)
 {
 	static char opts[128];
-	char date[64];
+	char date[96];
 	time_t t = time(NULL) + ahead;
 	struct tm tm;
 
 	gmtime_r(&t, &tm);
-	strftime(date, sizeof(date), fmt, &tm);
+	if (form == IMF_FIXDATE)
+		strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	else if (form == RFC850_DATE) {
+		/* Its two-digit year, written out by hand. */
+		char day[32], clock[16];
+		strftime(day, sizeof(day), "%A, %d-%b-", &tm);
+		strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
+		snprintf(date, sizeof(date), "%s%02d %s GMT", day,
+		         tm.tm_year % 100, clock);
+	} else
+		strftime(date, sizeof(date), "%a %b %e %H:%M:%S %Y", &tm);
 	snprintf(opts, sizeof(opts), "-i -H 'If-Modified-Since: %s'", date);
 	return opts;
 }
@@ -254,11 +267,10 @@ Test(httpd, conditional_and_range_requests)
 	free(nm);
 	/* Not modified since now; a date in the future is no date we
 	 * sent, so it is ignored (a client cannot pin a 304). */
-	nm = curl_url(ims_now("%a, %d %b %Y %H:%M:%S GMT", 0), "/digits.txt");
+	nm = curl_url(ims_now(IMF_FIXDATE, 0), "/digits.txt");
 	cr_assert(strstr(nm, "HTTP/1.1 304 "), "%s", nm);
 	free(nm);
-	nm = curl_url(ims_now("%a, %d %b %Y %H:%M:%S GMT", 86400),
-	              "/digits.txt");
+	nm = curl_url(ims_now(IMF_FIXDATE, 86400), "/digits.txt");
 	cr_assert(strstr(nm, "HTTP/1.1 200 "), "future date: %s", nm);
 	free(nm);
 	nm =
@@ -906,10 +918,10 @@ Test(httpd, if_range_and_old_date_forms)
 	cr_assert(strstr(r, "HTTP/1.1 200 "), "%s", r);
 	free(r);
 	free(out);
-	r = curl_url(ims_now("%A, %d-%b-%y %H:%M:%S GMT", 0), "/digits.txt");
+	r = curl_url(ims_now(RFC850_DATE, 0), "/digits.txt");
 	cr_assert(strstr(r, "HTTP/1.1 304 "), "RFC 850 date: %s", r);
 	free(r);
-	r = curl_url(ims_now("%a %b %e %H:%M:%S %Y", 0), "/digits.txt");
+	r = curl_url(ims_now(ASCTIME_DATE, 0), "/digits.txt");
 	cr_assert(strstr(r, "HTTP/1.1 304 "), "asctime date: %s", r);
 	free(r);
 	r = curl_url("-i -H 'If-Modified-Since: yesterday'", "/digits.txt");
