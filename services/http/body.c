@@ -15,7 +15,10 @@
 /* Bodies up to this stay in memory; larger ones go to a file. */
 #define BODY_MEMORY_MAX (64 * 1024)
 
-/* A file nobody can open by name: O_TMPFILE, else mkstemp + unlink. */
+/*
+ * A file nobody can open by name: O_TMPFILE, else mkstemp + unlink, and
+ * where there is no /tmp to write (a chroot), a memory file after all.
+ */
 static int
 body_tmpfile(void)
 {
@@ -25,9 +28,11 @@ body_tmpfile(void)
 	if (fd != -1)
 		return fd;
 	fd = mkostemp(name, O_CLOEXEC);
-	if (fd != -1)
+	if (fd != -1) {
 		unlink(name);
-	return fd;
+		return fd;
+	}
+	return memfd_create("httpd-body", MFD_CLOEXEC);
 }
 
 static int
@@ -118,10 +123,10 @@ body_stdin(struct body *b)
 		fd = memfd_create("httpd-body", MFD_CLOEXEC);
 		if (fd == -1)
 			fd = body_tmpfile();
+		b->fd = fd; /* body_free closes it, whatever happens next */
 		if (fd == -1 || (b->len > 0 &&
 		                 write(fd, b->mem, b->len) != (ssize_t)b->len))
 			return -1;
-		b->fd = fd;
 	}
 	return lseek(fd, 0, SEEK_SET) == 0 ? fd : -1;
 }

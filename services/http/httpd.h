@@ -11,8 +11,9 @@
 
 struct httpd {
 	/* options */
-	char root[4096]; /* realpath of -r */
-	char **index_names;
+	char root[4096];    /* realpath of -r */
+	char **index_names; /* into index_buf */
+	char *index_buf;
 	const char *cgi_pattern;
 	const char *mime_file;
 	const char *server_name;

@@ -30,8 +30,9 @@ static void __attribute__((noreturn)) usage(void)
 	exit(EXIT_USAGE);
 }
 
-static char **
-split_commas(const char *list)
+/* -i's names into H, replacing the last list (freed at exit). */
+static void
+split_commas(struct httpd *h, const char *list)
 {
 	char *copy = strdup(list), *save = NULL;
 	char **v = calloc(strlen(list) / 2 + 2, sizeof(*v));
@@ -43,7 +44,10 @@ split_commas(const char *list)
 	     t = strtok_r(NULL, ",", &save))
 		if (*t != '\0' && strchr(t, '/') == NULL)
 			v[n++] = t;
-	return v;
+	free(h->index_names);
+	free(h->index_buf);
+	h->index_names = v;
+	h->index_buf = copy;
 }
 
 static long
@@ -63,7 +67,7 @@ options(struct httpd *h, int argc, char **argv)
 	const char *root = NULL;
 	int ch;
 
-	h->index_names = split_commas("index.html,index.htm");
+	split_commas(h, "index.html,index.htm");
 	h->cgi_pattern = "*.cgi";
 	h->mime_file = "/etc/mime.types";
 	h->idle_timeout = 15;
@@ -83,7 +87,7 @@ options(struct httpd *h, int argc, char **argv)
 			h->header_timeout = (int)number(optarg, 3600);
 			break;
 		case 'i':
-			h->index_names = split_commas(optarg);
+			split_commas(h, optarg);
 			break;
 		case 'm':
 			h->mime_file = optarg;
@@ -246,5 +250,8 @@ main(int argc, char **argv)
 	(void)setsockopt(1, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	serve(&h);
 	linger(&h);
+	free(h.in);
+	free(h.index_names);
+	free(h.index_buf);
 	return 0;
 }
