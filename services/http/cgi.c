@@ -418,11 +418,11 @@ httpd_run_cgi(struct httpd *h, struct exchange *ex, const char *method,
 		return rc == -1 ? -1 : httpd_send_error(h, ex, rc, NULL);
 	const char *base = strrchr(r->file, '/');
 	rc = cgi_answer(h, ex, &c, strncmp(base + 1, "nph-", 4) == 0);
-	if (c.timed_out) {
-		ex->keep_alive = false;
+	/* A 504 leaves the stream in step (the body was read whole); a
+	 * body cut short has already closed the connection. */
+	if (c.timed_out)
 		fprintf(stderr, "cgi %s: timed out after %d s, killed\n",
 		        r->file, h->cgi_timeout);
-	}
 	cgi_reap(&c);
 	return rc;
 }

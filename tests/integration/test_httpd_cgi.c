@@ -328,6 +328,16 @@ Test(httpcgi, a_cut_off_script_never_looks_complete)
 		          reply);
 		cr_assert_null(strstr(reply, "part1"), "%s", reply);
 	}
+	/* The body was read whole and the script is gone: after the 504
+	 * the connection goes on, in step. */
+	const char *then[] = {
+	    "GET /cgi/slowhead.cgi HTTP/1.1\r\nHost: t\r\n\r\n"
+	    "GET /hello.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n"
+	    "\r\n",
+	    NULL};
+	char *next = talk(then, 0, 0, 8000);
+	cr_assert(strncmp(next, "HTTP/1.1 504 ", 13) == 0, "%s", next);
+	cr_assert(strstr(next, "hello, world\n"), "%s", next);
 	/* HTTP/1.1: chunked, with its last chunk, and the connection
 	 * goes on to the next request. */
 	snprintf(args, sizeof(args),
