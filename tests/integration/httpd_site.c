@@ -161,16 +161,7 @@ curl_url(const char *opts, const char *path)
 int
 raw_status(const char *request, char *reply, size_t size)
 {
-	int fd = h_connect("127.0.0.1", port);
-
-	cr_assert_neq(fd, -1);
-	h_write_all(fd, request, strlen(request));
-	ssize_t n = h_read_all(fd, reply, size - 1, 10000);
-	close(fd);
-	reply[n > 0 ? n : 0] = '\0';
-	int code = 0;
-	sscanf(reply, "HTTP/1.1 %d", &code);
-	return code;
+	return raw_exchange(request, strlen(request), reply, size);
 }
 
 int
