@@ -53,31 +53,10 @@ serve(const char *docroot, const char *extra_args)
 	h_start(&d, conf);
 }
 
-/* A docroot with every case, and the daemon serving it. */
-void
-start(const char *extra_args)
+/* The scripts of every shape the CGI tests run. */
+static void
+start_scripts(void)
 {
-	char p[PATH_MAX * 2];
-
-	memset(&d, 0, sizeof(d));
-	h_mkdir(&d);
-	snprintf(root, sizeof(root), "%s/www", d.dir);
-	mkdir(root, 0755);
-	mkdir_in("dir");
-	mkdir_in("dir/sub");
-	mkdir_in("withindex");
-	mkdir_in("with space");
-	mkdir_in("cgi");
-	mkdir_in("run");
-	mkdir_in("app");
-	file_in("hello.txt", "hello, world\n", 0644);
-	file_in("page.html", "<p>page</p>\n", 0644);
-	file_in(".secret", "hidden\n", 0644);
-	file_in("dir/b.txt", "b\n", 0644);
-	file_in("dir/a <&> \"q\".txt", "odd\n", 0644);
-	file_in("dir/.dotfile", "x\n", 0644);
-	file_in("withindex/index.html", "<p>index</p>\n", 0644);
-	file_in("digits.txt", "0123456789", 0644);
 	file_in("cgi/env.cgi",
 	        "#!/bin/sh\nprintf 'Content-Type: text/plain"
 	        "\\r\\n\\r\\n'\nenv | sort\n",
@@ -122,6 +101,34 @@ start(const char *extra_args)
 	        "#!/bin/sh\nprintf 'Content-Type: text/plain"
 	        "\\n\\nran\\n'\n",
 	        0755);
+}
+
+/* A docroot with every case, and the daemon serving it. */
+void
+start(const char *extra_args)
+{
+	char p[PATH_MAX * 2];
+
+	memset(&d, 0, sizeof(d));
+	h_mkdir(&d);
+	snprintf(root, sizeof(root), "%s/www", d.dir);
+	mkdir(root, 0755);
+	mkdir_in("dir");
+	mkdir_in("dir/sub");
+	mkdir_in("withindex");
+	mkdir_in("with space");
+	mkdir_in("cgi");
+	mkdir_in("run");
+	mkdir_in("app");
+	file_in("hello.txt", "hello, world\n", 0644);
+	file_in("page.html", "<p>page</p>\n", 0644);
+	file_in(".secret", "hidden\n", 0644);
+	file_in("dir/b.txt", "b\n", 0644);
+	file_in("dir/a <&> \"q\".txt", "odd\n", 0644);
+	file_in("dir/.dotfile", "x\n", 0644);
+	file_in("withindex/index.html", "<p>index</p>\n", 0644);
+	file_in("digits.txt", "0123456789", 0644);
+	start_scripts();
 	file_in("odd.xyz", "x", 0644);
 	file_in("app/index.cgi",
 	        "#!/bin/sh\nprintf 'Content-Type: text/plain"
