@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
-/* serve.c -- route a request path: a file, a directory, or a CGI script */
+/* serve.c -- route a request: a file, a directory or a CGI script, following
+ * a script's local redirects */
 #include <config.h>
 
 #include <sys/stat.h>
