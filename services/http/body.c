@@ -73,7 +73,10 @@ body_take(struct httpd *h, struct body *b, char *scratch)
 		b->left -= (off_t)n;
 	}
 	b->total += (off_t)n;
-	if (b->total > b->max)
+	b->wire += (off_t)used;
+	/* Chunk sizes, extensions and trailers count too: a flood of them
+	 * around little data is still a body too large. */
+	if (b->total > b->max || b->wire > 2 * b->max + BODY_MEMORY_MAX)
 		return 413;
 	if (n > 0 && body_append(b, scratch, n) == -1)
 		return 500;

@@ -118,6 +118,7 @@ struct body {
 	struct chunked chunks;
 	off_t left;  /* Content-Length bytes still to read */
 	off_t total; /* body bytes so far */
+	off_t wire;  /* bytes read for it, framing included */
 	off_t max;   /* past it: 413 */
 	char *mem;   /* the body while it is small */
 	size_t len;

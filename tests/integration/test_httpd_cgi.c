@@ -477,7 +477,7 @@ Test(httpcgi, chunked_request_bodies)
 {
 	char args[PATH_MAX + 256];
 	int status;
-	static char big[330000];
+	static char big[720000];
 
 	start("");
 	memset(big, 'b', 200000);
@@ -519,6 +519,18 @@ Test(httpcgi, chunked_request_bodies)
 	reply = talk(over, 0, 0, 5000);
 	cr_assert(strncmp(reply, "HTTP/1.1 413 ", 13) == 0, "%.300s", reply);
 	cr_assert(strstr(reply, "Connection: close\r\n"), "%s", reply);
+	/* Little data in a flood of chunk extensions: too large as well. */
+	n = (size_t)snprintf(big, sizeof(big),
+	                     "POST /cgi/count.cgi HTTP/1.1\r\nHost: t\r\n"
+	                     "Transfer-Encoding: chunked\r\n\r\n");
+	while (n + 4200 < sizeof(big)) {
+		n += (size_t)snprintf(big + n, sizeof(big) - n, "1;");
+		memset(big + n, 'e', 4000);
+		n += 4000;
+		n += (size_t)snprintf(big + n, sizeof(big) - n, "\r\nx\r\n");
+	}
+	reply = talk(over, 0, 0, 5000);
+	cr_assert(strncmp(reply, "HTTP/1.1 413 ", 13) == 0, "%.300s", reply);
 	const char *bad[] = {"POST /cgi/count.cgi HTTP/1.1\r\nHost: t\r\n"
 	                     "Transfer-Encoding: chunked\r\n\r\nzz\r\n",
 	                     NULL};
