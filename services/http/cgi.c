@@ -10,6 +10,7 @@
 #include <libgen.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,26 +198,33 @@ cgi_write_piece(struct httpd *h, struct exchange *ex, const char *data,
 }
 
 /*
- * Send what is buffered, then the rest as it comes.  A script cut off
- * (timeout, error) leaves the body without its last chunk and the
- * connection closed, so the client can tell it is incomplete.
+ * Send what is buffered, then the rest as it comes, LIMIT bytes at most
+ * (-1: no limit).  A body cut off (timeout, a killed script, short of
+ * LIMIT) ends without its last chunk and closes the connection, so the
+ * client can tell it is incomplete.
  */
 static int
 cgi_stream(struct httpd *h, struct exchange *ex, struct cgi_run *c,
-           bool chunked)
+           bool chunked, off_t limit)
 {
 	static const char last_chunk[] = "0\r\n\r\n";
+	off_t sent = 0;
 
 	for (;;) {
-		if (c->out_len > 0 &&
-		    cgi_write_piece(h, ex, c->out, c->out_len, chunked) == -1)
+		size_t n = c->out_len;
+		if (limit >= 0 && (off_t)n > limit - sent)
+			n = (size_t)(limit - sent);
+		if (n > 0 && cgi_write_piece(h, ex, c->out, n, chunked) == -1)
 			return -1;
+		sent += (off_t)n;
 		c->out_len = 0;
+		if (sent == limit)
+			return 0; /* all it promised; more is dropped */
 		if (c->from_script == -1 && cgi_was_killed(c))
 			c->failed = true;
-		if (c->from_script == -1 && !c->failed)
+		if (c->from_script == -1 && !c->failed && limit < 0)
 			break;
-		if (c->timed_out || c->failed) {
+		if (c->from_script == -1 || c->timed_out || c->failed) {
 			ex->keep_alive = false;
 			return 0;
 		}
@@ -247,12 +255,30 @@ cgi_send_nph(struct httpd *h, struct exchange *ex, struct cgi_run *c)
 		return 0;
 	c->out_len -= head_len;
 	memmove(c->out, c->out + head_len, c->out_len);
-	return cgi_stream(h, ex, c, false);
+	return cgi_stream(h, ex, c, false, -1);
+}
+
+/* Our head for the script's STATUS and fields, framing left out. */
+static void
+cgi_head(struct response *head, struct exchange *ex,
+         const struct cgi_response *r, int status)
+{
+	resp_init(head);
+	resp_start_reason(head, ex, status,
+	                  r->status && r->reason[0] != '\0' ? r->reason : NULL);
+	if (r->location)
+		resp_add(head, "Location: %s\r\n", r->location);
+	if (r->content_type)
+		resp_add(head, "Content-Type: %s\r\n", r->content_type);
+	for (int i = 0; i < r->n_other; i++)
+		resp_add(head, "%s: %s\r\n", r->other[i].name,
+		         r->other[i].value);
 }
 
 /*
- * The head, then the body: with a Content-Length when the script ended
- * within CGI_BUFFER_MAX, else chunked (HTTP/1.1) or until close (1.0).
+ * The head, then the body: with the script's Content-Length if it gave
+ * one, else ours when it ended within CGI_BUFFER_MAX, else chunked
+ * (HTTP/1.1) or until the close (HTTP/1.0).
  */
 static int
 cgi_send(struct httpd *h, struct exchange *ex, struct cgi_run *c,
@@ -261,35 +287,30 @@ cgi_send(struct httpd *h, struct exchange *ex, struct cgi_run *c,
 	struct response head;
 	bool has_body = cgi_status_has_body(status);
 	bool complete = c->from_script == -1;
-	bool chunked = has_body && !complete && ex->req.minor >= 1;
+	bool sized = has_body && r->length >= 0;
+	bool chunked = has_body && !complete && !sized && ex->req.minor >= 1;
+	size_t len = c->out_len - r->head_len;
 
-	if (has_body && !complete && !chunked)
+	/* It ended off its own length, and our head is still unsent. */
+	if (sized && complete && (off_t)len != r->length)
+		return httpd_send_error(h, ex, 502, NULL);
+	if (has_body && !complete && !chunked && !sized)
 		ex->keep_alive = false;
-	resp_init(&head);
-	resp_start_reason(&head, ex, status,
-	                  r->status && r->reason[0] != '\0' ? r->reason : NULL);
-	if (r->location)
-		resp_add(&head, "Location: %s\r\n", r->location);
-	if (r->content_type)
-		resp_add(&head, "Content-Type: %s\r\n", r->content_type);
-	for (int i = 0; i < r->n_other; i++)
-		resp_add(&head, "%s: %s\r\n", r->other[i].name,
-		         r->other[i].value);
-	if (has_body && complete)
-		resp_add(&head, "Content-Length: %zu\r\n",
-		         c->out_len - r->head_len);
+	cgi_head(&head, ex, r, status);
+	if (has_body && (sized || complete))
+		resp_add(&head, "Content-Length: %jd\r\n",
+		         (intmax_t)(sized ? r->length : (off_t)len));
 	if (chunked)
 		resp_add(&head, "Transfer-Encoding: chunked\r\n");
 	resp_add(&head, "\r\n");
 	if (!has_body || ex->is_head || complete)
 		return httpd_send_head_and_body(
-		    h, ex, &head, c->out + r->head_len,
-		    has_body ? c->out_len - r->head_len : 0);
+		    h, ex, &head, c->out + r->head_len, has_body ? len : 0);
 	if (httpd_send_head_and_body(h, ex, &head, NULL, 0) == -1)
 		return -1;
-	c->out_len -= r->head_len;
-	memmove(c->out, c->out + r->head_len, c->out_len);
-	return cgi_stream(h, ex, c, chunked);
+	c->out_len = len;
+	memmove(c->out, c->out + r->head_len, len);
+	return cgi_stream(h, ex, c, chunked, sized ? r->length : -1);
 }
 
 /* The script's answer to the client, or a local redirect to follow. */

@@ -40,6 +40,20 @@ cgi_status(const char *v, struct cgi_response *r)
 	return 0;
 }
 
+/* A length the script promises: then a cut body is told by it. */
+static int
+cgi_length(const char *v, struct cgi_response *r)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n > 18 || strspn(v, "0123456789") != n)
+		return -1;
+	r->length = 0;
+	for (; *v; v++)
+		r->length = r->length * 10 + (*v - '0');
+	return 0;
+}
+
 static int
 cgi_field(char *line, struct cgi_response *r)
 {
@@ -64,10 +78,11 @@ cgi_field(char *line, struct cgi_response *r)
 		return r->location ? -1 : (r->location = v, 0);
 	if (strcasecmp(line, "Content-Type") == 0)
 		return r->content_type ? -1 : (r->content_type = v, 0);
-	/* Framing is ours to decide; the script does not get to say. */
+	if (strcasecmp(line, "Content-Length") == 0)
+		return r->length != -1 ? -1 : cgi_length(v, r);
+	/* The rest of the framing is ours to decide. */
 	if (strcasecmp(line, "Connection") == 0 ||
 	    strcasecmp(line, "Transfer-Encoding") == 0 ||
-	    strcasecmp(line, "Content-Length") == 0 ||
 	    strcasecmp(line, "Keep-Alive") == 0)
 		return 0;
 	if (r->n_other == HTTP_MAX_HEADER_FIELDS)
@@ -82,6 +97,7 @@ int
 cgi_parse_response(const char *buf, size_t len, struct cgi_response *r)
 {
 	memset(r, 0, sizeof(*r));
+	r->length = -1;
 	size_t end = cgi_head_end(buf, len);
 	if (end == 0)
 		return len > HTTP_MAX_HEADER_BYTES ? -1 : 1;

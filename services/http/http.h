@@ -101,6 +101,7 @@ struct cgi_response {
 	char reason[64];
 	const char *location; /* into the buffer */
 	const char *content_type;
+	off_t length; /* the script's Content-Length, or -1 */
 	struct http_header other[HTTP_MAX_HEADER_FIELDS];
 	int n_other;
 	size_t head_len;

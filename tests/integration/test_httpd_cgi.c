@@ -48,6 +48,7 @@ dir(const char *name)
 #define CT "printf 'Content-Type: text/plain\\n\\n'\n"
 
 static void site_script_dirs(void);
+static void site_cut_off(void);
 
 static void
 site(void)
@@ -76,13 +77,7 @@ site(void)
 	    "#!/bin/sh\n" CT "head -c 1500000 /dev/zero | tr '\\0' a\n"
 	    "exec sleep 30\n",
 	    0755);
-	/* Killed partway (a crash, the OOM killer): cut off, not done. */
-	put("cgi/killed.cgi", "#!/bin/sh\n" CT "echo partial\nkill -9 $$\n",
-	    0755);
-	put("cgi/killedstream.cgi",
-	    "#!/bin/sh\n" CT "head -c 1500000 /dev/zero | tr '\\0' a\n"
-	    "kill -9 $$\n",
-	    0755);
+	site_cut_off();
 	put("cgi/s204.cgi",
 	    "#!/bin/sh\nprintf 'Status: 204 No Content\\nContent-Type: "
 	    "x/y\\n\\n"
@@ -104,6 +99,32 @@ site(void)
 	    0755);
 	put("cgi/noexec.cgi", "#!/bin/sh\nSECRET=hunter2\n", 0644);
 	site_script_dirs();
+}
+
+/* Scripts that end off their length, or are killed partway. */
+static void
+site_cut_off(void)
+{
+	/* A length of its own: kept, so a short body can be told. */
+	put("cgi/sized.cgi",
+	    "#!/bin/sh\nprintf 'Content-Type: x/y\\nContent-Length: "
+	    "2000000\\n\\n'\nhead -c 1500000 /dev/zero | tr '\\0' a\n",
+	    0755);
+	put("cgi/exact.cgi",
+	    "#!/bin/sh\nprintf 'Content-Type: x/y\\nContent-Length: "
+	    "1500000\\n\\n'\nhead -c 1500000 /dev/zero | tr '\\0' a\n",
+	    0755);
+	put("cgi/short.cgi",
+	    "#!/bin/sh\nprintf 'Content-Type: x/y\\nContent-Length: 10"
+	    "\\n\\nabc'\n",
+	    0755);
+	/* Killed partway (a crash, the OOM killer): cut off, not done. */
+	put("cgi/killed.cgi", "#!/bin/sh\n" CT "echo partial\nkill -9 $$\n",
+	    0755);
+	put("cgi/killedstream.cgi",
+	    "#!/bin/sh\n" CT "head -c 1500000 /dev/zero | tr '\\0' a\n"
+	    "kill -9 $$\n",
+	    0755);
 }
 
 /* For the script directory patterns: what must never be sent. */
@@ -364,6 +385,15 @@ Test(httpcgi, a_cut_off_script_never_looks_complete)
 	cr_assert_eq(status, 0);
 	cr_assert_str_eq(out, "1 1500000\n0 1500000\n");
 	free(out);
+	/* Its own length, met: the connection goes on too. */
+	snprintf(args, sizeof(args),
+	         "-o /dev/null -o /dev/null -w '%%{num_connects} "
+	         "%%{size_download}\\n' http://127.0.0.1:%u/cgi/exact.cgi "
+	         "http://127.0.0.1:%u/cgi/exact.cgi",
+	         port, port);
+	out = curl(args, &status);
+	cr_assert_str_eq(out, "1 1500000\n0 1500000\n");
+	free(out);
 	const char *get = "GET /cgi/stream.cgi HTTP/1.1\r\nHost: t\r\n"
 	                  "Connection: close\r\n\r\n";
 	const char *one[] = {get, NULL};
@@ -382,6 +412,23 @@ Test(httpcgi, a_cut_off_script_never_looks_complete)
 	         "-o /dev/null http://127.0.0.1:%u/cgi/streamhang.cgi", port);
 	free(curl(args, &status));
 	cr_assert_neq(status, 0, "curl took a cut body for a whole one");
+	/* HTTP/1.0 has no chunks: the end is the close. */
+	one[0] = "GET /cgi/stream.cgi HTTP/1.0\r\n\r\n";
+	reply = talk(one, 0, 0, 10000);
+	cr_assert_null(strstr(reply, "Transfer-Encoding"), "%.300s", reply);
+	cr_assert(strstr(reply, "Connection: close\r\n"), "%.300s", reply);
+	cr_assert_eq(strlen(strstr(reply, "\r\n\r\n") + 4), 1500000);
+	h_stop(&d);
+}
+
+/* Issue 11.6: a script killed partway, or short of its own length. */
+Test(httpcgi, a_killed_or_short_script_never_looks_complete)
+{
+	const char *one[] = {NULL, NULL};
+	char *reply;
+	size_t n;
+
+	start("");
 	/* A script killed by a signal: 502 while our head is unsent, else
 	 * no last chunk. */
 	one[0] = "GET /cgi/killed.cgi HTTP/1.1\r\nHost: t\r\n"
@@ -393,11 +440,15 @@ Test(httpcgi, a_cut_off_script_never_looks_complete)
 	reply = talk(one, 0, 0, 10000);
 	n = strlen(reply);
 	cr_assert(n > 1500000 && strcmp(reply + n - 5, "0\r\n\r\n") != 0);
-	/* HTTP/1.0 has no chunks: the end is the close. */
-	one[0] = "GET /cgi/stream.cgi HTTP/1.0\r\n\r\n";
+	/* The script's own length, not met: 502 while our head is unsent,
+	 * else that length and the close (HTTP/1.0 as well). */
+	one[0] = "GET /cgi/short.cgi HTTP/1.0\r\n\r\n";
 	reply = talk(one, 0, 0, 10000);
-	cr_assert_null(strstr(reply, "Transfer-Encoding"), "%.300s", reply);
-	cr_assert(strstr(reply, "Connection: close\r\n"), "%.300s", reply);
+	cr_assert(strncmp(reply, "HTTP/1.1 502 ", 13) == 0, "%s", reply);
+	one[0] = "GET /cgi/sized.cgi HTTP/1.0\r\n\r\n";
+	reply = talk(one, 0, 0, 10000);
+	cr_assert(strstr(reply, "\r\nContent-Length: 2000000\r\n"), "%.300s",
+	          reply);
 	cr_assert_eq(strlen(strstr(reply, "\r\n\r\n") + 4), 1500000);
 	h_stop(&d);
 }
@@ -477,7 +528,7 @@ Test(httpcgi, chunked_request_bodies)
 {
 	char args[PATH_MAX + 256];
 	int status;
-	static char big[720000];
+	static char big[200001];
 
 	start("");
 	memset(big, 'b', 200000);
@@ -503,6 +554,16 @@ Test(httpcgi, chunked_request_bodies)
 	char *reply = talk(slow, 300, 300, 5000);
 	cr_assert(strstr(reply, "\r\n\r\nhello world"), "%s", reply);
 	cr_assert(strstr(reply, "hello, world\n"), "keep-alive: %s", reply);
+	h_stop(&d);
+}
+
+/* Chunked bodies over the cap, or malformed: refused, and closed. */
+Test(httpcgi, chunked_bodies_too_large_or_malformed)
+{
+	static char big[720000];
+	char *reply;
+
+	start("");
 	/* Over the cap (-b 300000): 413, closed. */
 	size_t n =
 	    (size_t)snprintf(big, sizeof(big),
