@@ -303,6 +303,33 @@ conf_build_wait(struct service *svc, cfg_t *sec, cfg_t *defs)
 	return 0;
 }
 
+/*
+ * proxy_protocol trusts the addresses a header names, so it needs the
+ * balancers it trusts; and a header only precedes a stream's data.
+ */
+static int
+conf_build_proxy(struct service *svc, cfg_t *sec, cfg_t *defs)
+{
+	const char *why = NULL;
+
+	svc->proxy_protocol = conf_bool(sec, defs, "proxy_protocol", 0);
+	svc->proxy_from = conf_list(sec, defs, "proxy_from", 0);
+	if (svc->proxy_protocol && svc->proxy_from == NULL)
+		why = "proxy_protocol = yes needs proxy_from = {CIDR...}, the "
+		      "balancers trusted to send the header";
+	else if (!svc->proxy_protocol && svc->proxy_from != NULL)
+		why = "proxy_from does nothing without proxy_protocol = yes";
+	else if (svc->proxy_protocol &&
+	         (svc->socket_type != SOCK_STREAM || svc->is_wait ||
+	          svc->protocol == PROTO_UNIX))
+		why =
+		    "proxy_protocol needs a TCP stream service with wait = no";
+	if (why == NULL)
+		return 0;
+	conf_service_error(sec, svc->name, "%s", why);
+	return -1;
+}
+
 static int
 conf_build_groups(struct service *svc, const struct passwd *pw)
 {
@@ -457,6 +484,7 @@ conf_build_service(cfg_t *sec, cfg_t *defs)
 	if (conf_build_socket(svc, sec, defs) == -1 ||
 	    conf_build_address(svc, sec, defs) == -1 ||
 	    conf_build_wait(svc, sec, defs) == -1 ||
+	    conf_build_proxy(svc, sec, defs) == -1 ||
 	    conf_build_server(svc, sec, defs) == -1 ||
 	    conf_build_credentials(svc, sec, defs) == -1 ||
 	    conf_build_access(svc, sec, defs) == -1) {
