@@ -83,9 +83,9 @@ conf_valid_internal(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *v = cfg_opt_getnstr(opt, 0);
 	CONF_CHECK(
-	    cfg, classic_service_by_name(v) != -1,
-	    "unknown internal service '%s' (echo, discard, daytime, chargen, "
-	    "time)",
+	    cfg, classic_service_by_name(v) != -1 || strcmp(v, "metrics") == 0,
+	    "unknown internal service '%s' (echo, discard, daytime, "
+	    "chargen, time, metrics)",
 	    v);
 	return 0;
 }
@@ -354,6 +354,7 @@ conf_init(void)
 	    CFG_STR("log_level", NULL, CFGF_NODEFAULT),
 	    CFG_STR("log_type", NULL, CFGF_NODEFAULT),
 	    CFG_STR("include_dir", NULL, CFGF_NODEFAULT),
+	    CFG_STR("control_socket", NULL, CFGF_NODEFAULT),
 	    CFG_INT("max_children", 0, CFGF_NONE),
 	    CFG_SEC("defaults", defaults_opts, CFGF_NONE),
 	    CFG_SEC("service", service_opts,

@@ -62,7 +62,7 @@ gate_is_full(void)
  * clients then wait in the kernel's backlog (a pause, never a refusal).
  * NULL: watch them.
  */
-static const char *
+const char *
 gate_pause_reason(const struct service *svc)
 {
 	if (svc->is_retired)

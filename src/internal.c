@@ -17,6 +17,7 @@
 #include "internal.h"
 #include "log.h"
 #include "loop.h"
+#include "scrape.h"
 
 /* A connection that sees no progress for this long is closed. */
 #define INTERNAL_IDLE_MS 60000
@@ -32,6 +33,7 @@ struct internal_conn;
 struct internal_state {
 	struct service *svc;
 	enum classic_service kind;
+	bool is_metrics; /* internal = metrics: HTTP, not a classic */
 	int open;
 	LIST_HEAD(, internal_conn) conns;
 	time_t last_guard_log;
@@ -44,8 +46,10 @@ struct internal_conn {
 	int fd;
 	struct loop_timer idle;
 	struct chargen_state chargen;
-	size_t len; /* bytes in buf waiting to be written */
+	size_t len; /* bytes in buf waiting to be written (metrics: the
+	               request read so far) */
 	size_t off;
+	struct textbuf answer; /* metrics: the HTTP response */
 	/* for per_source and the START / EXIT lines */
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
@@ -77,6 +81,7 @@ internal_state(struct service *svc)
 	st->svc = svc;
 	st->kind =
 	    (enum classic_service)classic_service_by_name(svc->internal_name);
+	st->is_metrics = strcmp(svc->internal_name, "metrics") == 0;
 	LIST_INIT(&st->conns);
 	svc->internal = st;
 	if (svc->protocol == PROTO_UDP && n_guarded_ports < 64)
@@ -114,6 +119,7 @@ internal_close(struct internal_conn *c)
 	loop_timer_cancel(&c->idle);
 	close(c->fd);
 	LIST_REMOVE(c, entry);
+	textbuf_free(&c->answer);
 	free(c);
 	/* Below the bound again: let the backlog in. */
 	st->open--;
@@ -129,7 +135,53 @@ internal_on_idle(void *arg)
 static void
 internal_touch(struct internal_conn *c)
 {
-	loop_timer_set(&c->idle, INTERNAL_IDLE_MS, internal_on_idle, c);
+	/* A scraper has a fixed time in all, not per byte. */
+	if (!c->st->is_metrics)
+		loop_timer_set(&c->idle, INTERNAL_IDLE_MS, internal_on_idle, c);
+}
+
+/* metrics: send the answer as the socket takes it, then close. */
+static void
+internal_on_write_answer(int fd, void *arg)
+{
+	struct internal_conn *c = arg;
+	ssize_t n = send(fd, c->answer.data + c->off, c->answer.len - c->off,
+	                 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n > 0) {
+		c->off += (size_t)n;
+		c->bytes_out += (size_t)n;
+	}
+	if (n <= 0 || c->off == c->answer.len)
+		internal_close(c);
+}
+
+/* metrics: gather the request; once whole, answer it. */
+static void
+internal_read_request(struct internal_conn *c)
+{
+	ssize_t n =
+	    recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, MSG_DONTWAIT);
+
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		internal_close(c);
+		return;
+	}
+	if (n < 0)
+		return;
+	c->len += (size_t)n;
+	c->bytes_in += (size_t)n;
+	int code = scrape_request(c->buf, c->len, c->len == sizeof(c->buf));
+	if (code == 0)
+		return;
+	textbuf_init(&c->answer, 64 << 20);
+	scrape_response(&c->answer, code);
+	c->off = 0;
+	loop_unwatch_read(c->fd);
+	if (loop_watch_write(c->fd, internal_on_write_answer, c) == -1)
+		internal_close(c);
 }
 
 static void internal_on_read(int fd, void *arg);
@@ -167,6 +219,11 @@ internal_on_read(int fd, void *arg)
 {
 	struct internal_conn *c = arg;
 	char sink[INTERNAL_BUF];
+
+	if (c->st->is_metrics) {
+		internal_read_request(c);
+		return;
+	}
 	/* Echo reads into its buffer; the others read into a sink, since
 	 * chargen's buffer may hold bytes still being written. */
 	char *at = c->st->kind == CLASSIC_ECHO ? c->buf : sink;
@@ -258,6 +315,9 @@ internal_accept(struct service *svc, int conn, const struct sockaddr *peer,
 	}
 	LIST_INSERT_HEAD(&st->conns, c, entry);
 	internal_touch(c);
+	if (st->is_metrics)
+		loop_timer_set(&c->idle, SCRAPE_TIMEOUT_MS, internal_on_idle,
+		               c);
 	struct connlog_conn ac;
 	internal_conn_facts(c, &ac);
 	hooks->started(svc, &ac);

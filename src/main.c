@@ -15,6 +15,8 @@
 #include "access.h"
 #include "children.h"
 #include "conf.h"
+#include "control.h"
+#include "ctlproto.h"
 #include "gate.h"
 #include "listen.h"
 #include "log.h"
@@ -30,20 +32,23 @@
 static const char *config_file = SYSCONFDIR "/portier.conf";
 static bool is_stopping;
 static struct loop_timer stop_timer;
+static struct ctlstatus_daemon main_daemon = {.version = PACKAGE_VERSION};
 
 static void __attribute__((noreturn)) usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-	        "usage: portierd [-Cnsvh] [-f file] [-l level] [-p pidfile]\n"
+	        "usage: portierd [-Cnsvh] [-f file] [-l level] [-p pidfile] "
+	        "[-S socket]\n"
 	        "  -f file     configuration (default %s)\n"
 	        "  -C          check the configuration and exit\n"
 	        "  -n          stay in the foreground, log to stderr\n"
 	        "  -s          log to syslog even in the foreground\n"
 	        "  -l level    error, warning, notice, info or debug\n"
 	        "  -p pidfile  write the PID there; refuse a second instance\n"
+	        "  -S socket   control socket (default %s; \"\" for none)\n"
 	        "  -v          print the version\n"
 	        "  -h          this help\n",
-	        SYSCONFDIR "/portier.conf");
+	        SYSCONFDIR "/portier.conf", CTL_SOCKET_DEFAULT);
 	exit(status);
 }
 
@@ -54,6 +59,7 @@ struct main_options {
 	bool use_syslog;
 	const char *pidfile;
 	const char *level;
+	const char *control; /* -S, NULL when not given */
 };
 
 static void
@@ -117,23 +123,48 @@ main_on_stop(int signo)
 	main_check_stopped();
 }
 
+/* Re-read the configuration: what changed in MSG, or the error. */
+static int
+main_reload(char *msg, size_t msglen)
+{
+	struct textbuf before, after, changes;
+	struct config *cfg;
+	int rc = -1;
+
+	if (is_stopping) {
+		snprintf(msg, msglen, "stopping");
+		return -1;
+	}
+	ctlstatus_snapshot(&before);
+	if ((cfg = conf_load(config_file, msg, msglen)) != NULL &&
+	    svc_merge(cfg, msg, msglen) == 0) {
+		ctlstatus_snapshot(&after);
+		textbuf_init(&changes, msglen);
+		ctlstatus_changes(&changes, before.data ? before.data : "",
+		                  after.data ? after.data : "");
+		snprintf(msg, msglen, "%s", changes.data ? changes.data : "");
+		textbuf_free(&changes);
+		textbuf_free(&after);
+		main_update_title();
+		rc = 0;
+	}
+	textbuf_free(&before);
+	if (rc == -1)
+		log_warnx("reload failed: %s", msg);
+	else
+		log_info("reloaded: %s", msg);
+	return rc;
+}
+
 static void
 main_on_reload(int signo)
 {
-	char err[1024];
-	struct config *cfg;
+	char msg[1024];
 
 	(void)signo;
 	log_reopen();
-	if (is_stopping)
-		return;
-	if ((cfg = conf_load(config_file, err, sizeof(err))) == NULL ||
-	    svc_merge(cfg, err, sizeof(err)) == -1) {
-		log_warnx("reload failed: %s", err);
-		return;
-	}
-	log_info("reloaded");
-	main_update_title();
+	if (!is_stopping)
+		(void)main_reload(msg, sizeof(msg));
 }
 
 static void
@@ -208,7 +239,7 @@ main_parse_options(int argc, char *argv[], struct main_options *o)
 {
 	int ch;
 
-	while ((ch = getopt(argc, argv, "Cf:hl:np:sv")) != -1) {
+	while ((ch = getopt(argc, argv, "Cf:hl:np:S:sv")) != -1) {
 		switch (ch) {
 		case 'C':
 			o->is_check = true;
@@ -229,6 +260,9 @@ main_parse_options(int argc, char *argv[], struct main_options *o)
 			break;
 		case 's':
 			o->use_syslog = true;
+			break;
+		case 'S':
+			o->control = optarg;
 			break;
 		case 'v':
 			printf("portierd %s\n", PACKAGE_VERSION);
@@ -280,6 +314,51 @@ main_pidfile(const char *pidfile, struct config *cfg)
 	return pfh;
 }
 
+static void
+main_stop(void)
+{
+	main_on_stop(SIGTERM);
+}
+
+static void
+main_upgrade(int conn, char *msg, size_t msglen)
+{
+	(void)conn;
+	snprintf(msg, msglen, "upgrade is not available");
+}
+
+static const struct control_hooks main_control_hooks = {
+    .reload = main_reload,
+    .upgrade = main_upgrade,
+    .stop = main_stop,
+    .daemon = &main_daemon,
+};
+
+/*
+ * -S wins over control_socket in the file; "" turns it off.  A path the
+ * user chose must work; the default may fail (not root, no /run): then
+ * the daemon runs without one, and says so.
+ */
+static void
+main_control(const struct main_options *o, const struct config *cfg)
+{
+	const char *path = o->control ? o->control : cfg->control_socket;
+	bool is_default = path == NULL;
+	char msg[1024];
+
+	if (is_default)
+		path = CTL_SOCKET_DEFAULT;
+	if (path[0] == '\0')
+		return;
+	if (path[0] != '/')
+		errx(1, "control socket %s: not an absolute path", path);
+	if (control_open(path, &main_control_hooks, msg, sizeof(msg)) == 0)
+		return;
+	if (!is_default)
+		errx(1, "%s", msg);
+	warnx("%s: running without one", msg);
+}
+
 int
 main(int argc, char *argv[], char *envp[])
 {
@@ -301,6 +380,10 @@ main(int argc, char *argv[], char *envp[])
 		pidfile_remove(pfh);
 		errx(1, "%s", msg);
 	}
+	main_daemon.config_file = config_file;
+	main_daemon.started = time(NULL);
+	main_daemon.pid = (long)getpid();
+	main_control(&o, cfg);
 	if (!o.is_foreground && daemon(0, 0) == -1)
 		err(1, "daemon");
 	log_init(o.use_syslog || !o.is_foreground);
@@ -310,7 +393,9 @@ main(int argc, char *argv[], char *envp[])
 	pidfile_write(pfh);
 	main_update_title();
 	log_info("ready");
+	main_daemon.pid = (long)getpid(); /* daemon(3) forked */
 	int rc = loop_run();
+	control_close();
 	pidfile_remove(pfh);
 	log_info("stopped");
 	return rc == 0 ? 0 : 1;

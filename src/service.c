@@ -283,5 +283,6 @@ config_free(struct config *config)
 	free(config->log_level);
 	free(config->log_type);
 	free(config->include_dir);
+	free(config->control_socket);
 	free(config);
 }

@@ -151,8 +151,9 @@ struct config {
 	char *file;
 	char *log_level; /* NULL: leave as is */
 	char *include_dir;
-	int max_children; /* 0: unlimited */
-	char *log_type;   /* as written, NULL: default */
+	char *control_socket; /* NULL: the default; "": none */
+	int max_children;     /* 0: unlimited */
+	char *log_type;       /* as written, NULL: default */
 	struct service_list services;
 };
 

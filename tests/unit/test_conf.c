@@ -259,7 +259,7 @@ Test(conf, refuses_bad_values)
 	        "type must be internal or unlisted, not 'magic'");
 	refused("service a {\n type = internal\n internal = qotd\n}\n", 3,
 	        "unknown internal service 'qotd' (echo, discard, daytime, "
-	        "chargen, time)");
+	        "chargen, time, metrics)");
 	refused("service a {\n server = \"cat\"\n}\n", 2,
 	        "server must be an absolute path, not 'cat'");
 }
