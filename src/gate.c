@@ -446,8 +446,8 @@ gate_open(struct service *svc, char *err, size_t errlen)
 {
 	if (svc->metrics == NULL)
 		svc->metrics = calloc(1, sizeof(*svc->metrics));
-	if (svc->metrics == NULL ||
-	    (svc->is_internal && internal_service_init(svc) == -1)) {
+	/* Internal services, and every UDP service for the loop guard. */
+	if (svc->metrics == NULL || internal_service_init(svc) == -1) {
 		snprintf(err, errlen, "service %s: out of memory", svc->name);
 		return -1;
 	}
