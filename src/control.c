@@ -121,13 +121,16 @@ control_do_stop(struct control_slot *s)
 	hooks->stop();
 }
 
+/* The answer comes later, maybe from the next image: hand the client
+ * over and free its slot. */
 static void
 control_do_upgrade(struct control_slot *s)
 {
-	char msg[1024] = "";
+	int conn = fcntl(s->conn.fd, F_DUPFD_CLOEXEC, 3);
 
-	hooks->upgrade(s->conn.fd, msg, sizeof(msg));
-	control_answer(s, false, msg, NULL);
+	control_release(s);
+	if (conn != -1)
+		hooks->upgrade(conn);
 }
 
 static void

@@ -12,11 +12,9 @@
 struct control_hooks {
 	/* 0 and what changed in MSG, or -1 and the FILE:LINE error. */
 	int (*reload)(char *msg, size_t msglen);
-	/*
-	 * Re-execute the binary, handing it CONN to answer on.  Returns
-	 * only when that failed: MSG says why, the old image serves on.
-	 */
-	void (*upgrade)(int conn, char *msg, size_t msglen);
+	/* Re-execute the binary; CONN is the client's to answer (by
+	 * the new image, or by the old one when that failed). */
+	void (*upgrade)(int conn);
 	void (*stop)(void);
 	const struct ctlstatus_daemon *daemon;
 };

@@ -27,6 +27,7 @@
 #define GATE_ACCEPT_BURST 32
 
 static int max_children; /* 0: no global cap */
+static bool is_held;     /* an upgrade is about to re-execute */
 /* Counts of a service that has none (never opened): thrown away. */
 static struct metrics gate_no_metrics;
 
@@ -67,6 +68,8 @@ gate_pause_reason(const struct service *svc)
 {
 	if (svc->is_retired)
 		return "retired";
+	if (is_held)
+		return "upgrade";
 	if (gate_is_full())
 		return "max_children";
 	if (svc->is_wait && !svc->is_internal && svc->running > 0)
@@ -206,6 +209,41 @@ gate_exec(struct service *svc, struct listener *l, int conn,
 	                             .start_ms = loop_now_ms(),
 	                             .status = -1};
 	gate_conn_started(svc, &facts);
+}
+
+void
+gate_hold(bool on)
+{
+	is_held = on;
+	svc_foreach(gate_update);
+}
+
+bool
+gate_is_idle(void)
+{
+	const struct config *cfg = svc_running();
+	const struct service *svc;
+
+	TAILQ_FOREACH(svc, &cfg->services, entry)
+	if (internal_open(svc) > 0 || balancer_pending(svc) > 0)
+		return false;
+	return true;
+}
+
+void
+gate_adopt_handler(struct service *svc, pid_t pid, const struct sockaddr *peer,
+                   socklen_t peerlen, uint64_t start_ms)
+{
+	struct child *c = children_new();
+
+	if (c == NULL) {
+		log_warn("service %s: handler %ld", svc->name, (long)pid);
+		return;
+	}
+	children_insert(c, pid, svc, peer, peerlen);
+	children_started_at(c, start_ms);
+	access_enter(svc, peer);
+	gate_metrics(svc)->running++;
 }
 
 /* The client is known (a PROXY header may have named it): admit it. */

@@ -421,6 +421,14 @@ internal_datagram(struct service *svc, struct listener *l)
 	}
 }
 
+int
+internal_open(const struct service *svc)
+{
+	const struct internal_state *st = svc->internal;
+
+	return st != NULL ? st->open : 0;
+}
+
 bool
 internal_is_full(const struct service *svc)
 {

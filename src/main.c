@@ -21,6 +21,7 @@
 #include "listen.h"
 #include "log.h"
 #include "loop.h"
+#include "upgrade.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -205,6 +206,8 @@ main_on_dump(int signo)
 	children_dump();
 }
 
+static void main_on_upgrade(int signo);
+
 static void
 main_signals(void)
 {
@@ -214,7 +217,8 @@ main_signals(void)
 	    loop_on_signal(SIGINT, main_on_stop) == -1 ||
 	    loop_on_signal(SIGHUP, main_on_reload) == -1 ||
 	    loop_on_signal(SIGUSR1, main_on_dump) == -1 ||
-	    loop_on_signal(SIGUSR2, main_on_reopen) == -1)
+	    loop_on_signal(SIGUSR2, main_on_reopen) == -1 ||
+	    loop_on_signal(UPGRADE_SIGNAL, main_on_upgrade) == -1)
 		err(1, "sigaction");
 }
 
@@ -302,6 +306,9 @@ main_pidfile(const char *pidfile, struct config *cfg)
 	if (pidfile == NULL)
 		return NULL;
 	pfh = pidfile_open(pidfile, 0644, &other);
+	/* After an upgrade the file names us: not a second instance. */
+	if (pfh == NULL && errno == EEXIST && other == getpid())
+		return NULL;
 	if (pfh == NULL) {
 		int saved = errno;
 		config_free(cfg); /* a clean exit for LeakSanitizer */
@@ -321,10 +328,21 @@ main_stop(void)
 }
 
 static void
-main_upgrade(int conn, char *msg, size_t msglen)
+main_upgrade(int conn)
 {
-	(void)conn;
-	snprintf(msg, msglen, "upgrade is not available");
+	if (is_stopping) {
+		if (conn != -1)
+			control_answer_fd(conn, false, "stopping");
+		return;
+	}
+	upgrade_start(conn, config_file, main_daemon.started);
+}
+
+static void
+main_on_upgrade(int signo)
+{
+	(void)signo;
+	main_upgrade(-1);
 }
 
 static const struct control_hooks main_control_hooks = {
@@ -359,12 +377,40 @@ main_control(const struct main_options *o, const struct config *cfg)
 	warnx("%s: running without one", msg);
 }
 
+/* Listening: detach (never after an upgrade: the PID stays), log, run. */
+static int
+main_serve(const struct main_options *o, struct config *cfg, struct pidfh *pfh,
+           bool is_upgrade)
+{
+	main_daemon.config_file = config_file;
+	main_daemon.started = time(NULL);
+	main_control(o, cfg);
+	if (!is_upgrade && !o->is_foreground && daemon(0, 0) == -1)
+		err(1, "daemon");
+	main_daemon.pid = (long)getpid(); /* daemon(3) forked */
+	log_init(o->use_syslog || !o->is_foreground);
+	if (log_configure(cfg->log_type) == -1)
+		fatalx("%s: log_type %s: cannot open", config_file,
+		       cfg->log_type);
+	pidfile_write(pfh);
+	if (is_upgrade)
+		upgrade_restore_finish(&main_daemon.started);
+	main_update_title();
+	log_info("ready");
+	int rc = loop_run();
+	control_close();
+	pidfile_remove(pfh);
+	log_info("stopped");
+	return rc == 0 ? 0 : 1;
+}
+
 int
 main(int argc, char *argv[], char *envp[])
 {
 	struct main_options o = {0};
 	char msg[1024];
 
+	upgrade_init(argc, argv); /* before setproctitle reuses argv */
 	setproctitle_init(argc, argv, envp);
 	main_parse_options(argc, argv, &o);
 	svc_init(&gate_svc_hooks);
@@ -373,30 +419,15 @@ main(int argc, char *argv[], char *envp[])
 
 	struct config *cfg = main_load(&o);
 	struct pidfh *pfh = main_pidfile(o.pidfile, cfg);
-	if (loop_init() == -1 || gate_init() == -1)
+	if (loop_init() == -1)
+		err(1, "loop");
+	bool is_upgrade = upgrade_restore_begin();
+	if (gate_init() == -1)
 		err(1, "loop");
 	main_signals();
 	if (svc_start(cfg, msg, sizeof(msg)) == -1) {
 		pidfile_remove(pfh);
 		errx(1, "%s", msg);
 	}
-	main_daemon.config_file = config_file;
-	main_daemon.started = time(NULL);
-	main_daemon.pid = (long)getpid();
-	main_control(&o, cfg);
-	if (!o.is_foreground && daemon(0, 0) == -1)
-		err(1, "daemon");
-	log_init(o.use_syslog || !o.is_foreground);
-	if (log_configure(cfg->log_type) == -1)
-		fatalx("%s: log_type %s: cannot open", config_file,
-		       cfg->log_type);
-	pidfile_write(pfh);
-	main_update_title();
-	log_info("ready");
-	main_daemon.pid = (long)getpid(); /* daemon(3) forked */
-	int rc = loop_run();
-	control_close();
-	pidfile_remove(pfh);
-	log_info("stopped");
-	return rc == 0 ? 0 : 1;
+	return main_serve(&o, cfg, pfh, is_upgrade);
 }
