@@ -4,8 +4,10 @@
 #include <config.h>
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -362,4 +364,42 @@ Test(proxied, slow_header_times_out_without_blocking)
 	cr_assert(
 	    h_log_wait_count(&o.d, "cat: FAIL reason=proxy_timeout", 2, 5000));
 	h_stop(&o.d);
+}
+
+/* portier-httpd behind HAProxy: REMOTE_ADDR and its log are the client. */
+Test(proxied, httpd_sees_the_real_client)
+{
+	struct h_daemon d = {0};
+	struct h_haproxy hp = {0};
+	uint16_t www = h_free_port();
+	char root[PATH_MAX], line[64];
+	ssize_t n;
+
+	skip_without_haproxy();
+	h_mkdir(&d);
+	snprintf(root, sizeof(root), "%s/www", d.dir);
+	cr_assert_eq(mkdir(root, 0755), 0);
+	h_write_file(
+	    &d, "www/env.cgi",
+	    "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\n"
+	    "env | sort\n",
+	    0755);
+	h_start(&d,
+	        h_conf(H_DEFAULTS
+	               "service www {\n port = %u\n bind = 127.0.0.1\n"
+	               " server = \"%s/services/httpd\"\n"
+	               " server_args = {\"-r\", \"%s\"}\n"
+	               " proxy_protocol = yes\n proxy_from = {127.0.0.1}\n}\n",
+	               www, TOP_BUILDDIR, root));
+	snprintf(line, sizeof(line), "127.0.0.1:%u send-proxy", www);
+	const char *servers[] = {line, NULL};
+	h_haproxy_start(&hp, servers);
+	static const char req[] = "GET /env.cgi HTTP/1.0\r\n\r\n";
+	char *out =
+	    exchange("127.0.0.2", hp.port, req, sizeof(req) - 1, NULL, &n);
+	cr_assert(strstr(out, "REMOTE_ADDR=127.0.0.2\n"), "%s", out);
+	free(out);
+	cr_assert(h_log_wait(&d, "127.0.0.2 - - [", 5000));
+	h_haproxy_stop(&hp);
+	h_stop(&d);
 }
