@@ -5,6 +5,8 @@
 
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -234,5 +236,54 @@ Test(upgrade, handlers_outlive_their_image)
 	cr_assert_eq(h_read_all(held, held_msg, sizeof(held_msg), 5000), 2);
 	close(held);
 	cr_assert(h_log_wait(&d, "cat: EXIT", 5000));
+	h_stop(&d);
+}
+
+/* Start D from a copy of the binary, so the test can break the file. */
+static void
+start_copy(struct h_daemon *d, const char *conf_text, char *bin, size_t size)
+{
+	char cmd[PATH_MAX * 3];
+	int status;
+
+	h_write_file(d, "portier.conf", conf_text, 0644);
+	snprintf(bin, size, "%s/portierd", d->dir);
+	snprintf(cmd, sizeof(cmd), "cp %s/src/portierd %s", TOP_BUILDDIR, bin);
+	free(h_run(cmd, &status));
+	cr_assert_eq(status, 0);
+	snprintf(d->ctl, sizeof(d->ctl), "%s/ctl.sock", d->dir);
+	d->pid = fork();
+	cr_assert_neq(d->pid, -1);
+	if (d->pid == 0) {
+		int fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execl(bin, "portierd", "-n", "-f", d->conf, "-S", d->ctl,
+		      (char *)NULL);
+		_exit(127);
+	}
+	h_track(d->pid);
+	cr_assert(h_log_wait(d, "portierd: ready", 10000));
+}
+
+/* The new binary cannot run, or is gone: the old image serves on. */
+Test(upgrade, broken_binary_keeps_the_old_image)
+{
+	struct h_daemon d = {0};
+	struct ports p = {h_free_port(), h_free_port(), h_free_port(),
+	                  h_free_port()};
+	char bin[PATH_MAX];
+
+	h_mkdir(&d);
+	start_copy(&d, conf_upgrade(&p, ""), bin, sizeof(bin));
+	cr_assert_eq(unlink(bin), 0);
+	h_write_file(&d, "portierd",
+	             "#!/bin/sh\necho broken build >&2\nexit 3\n", 0755);
+	ctl_upgrade(&d, 1, "broken build");
+	cr_assert(tcp_ok(p.cat, "still"));
+	cr_assert_eq(unlink(bin), 0);
+	ctl_upgrade(&d, 1, "No such file");
+	cr_assert(tcp_ok(p.echo, "here"));
+	cr_assert(h_log_wait_count(&d, "upgrade failed: ", 2, 5000));
 	h_stop(&d);
 }
