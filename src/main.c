@@ -116,6 +116,7 @@ main_on_stop(int signo)
 		return;
 	is_stopping = true;
 	log_info("%s: stopping", strsignal(signo));
+	upgrade_cancel();
 	svc_close_listeners();
 	children_signal_all(SIGTERM);
 	children_signal_all(SIGCONT);

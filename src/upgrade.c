@@ -231,6 +231,17 @@ upgrade_on_timer(void *arg)
 }
 
 void
+upgrade_cancel(void)
+{
+	if (!is_upgrading)
+		return;
+	loop_timer_cancel(&upgrade_timer);
+	is_upgrading = false;
+	gate_hold(false);
+	upgrade_report(false, "stopping");
+}
+
+void
 upgrade_start(int conn, const char *config_file, time_t started)
 {
 	char msg[1024];

@@ -25,6 +25,9 @@ void upgrade_init(int argc, char *argv[]);
  */
 void upgrade_start(int conn, const char *config_file, time_t started);
 
+/* The daemon stops while in-loop connections drain: no exec. */
+void upgrade_cancel(void);
+
 /*
  * New image, before gate_init: true when started by an upgrade; takes
  * the state the old image left and offers its listeners to listen.c.
