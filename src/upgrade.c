@@ -23,6 +23,7 @@
 #include "listen.h"
 #include "log.h"
 #include "loop.h"
+#include "metrics.h"
 #include "upgrade.h"
 
 /* The state's descriptor travels in this variable (never to handlers:
@@ -163,6 +164,25 @@ upgrade_write_child(pid_t pid, const struct service *svc,
 	fprintf(fp, " %s\n", svc->name);
 }
 
+/* "metrics\tNAME\tCOUNTERS": a scrape after the upgrade goes on counting. */
+static void
+upgrade_write_metrics(FILE *fp)
+{
+	const struct service *svc;
+	struct textbuf line;
+
+	textbuf_init(&line, 1 << 16);
+	TAILQ_FOREACH(svc, &svc_running()->services, entry)
+	{
+		if (svc->metrics == NULL || strchr(svc->name, '\t') != NULL)
+			continue;
+		textbuf_free(&line);
+		if (metrics_save(&line, svc->metrics) == 0)
+			fprintf(fp, "metrics\t%s\t%s\n", svc->name, line.data);
+	}
+	textbuf_free(&line);
+}
+
 /* Every descriptor the next image needs, and the text describing them. */
 static int
 upgrade_write_state(bool inherit)
@@ -186,6 +206,7 @@ upgrade_write_state(bool inherit)
 	fprintf(fp, "started %lld\nctl %d\nstderr %d\n",
 	        (long long)upgrade_started, upgrade_conn, children_stderr_fd());
 	children_foreach(upgrade_write_child, fp);
+	upgrade_write_metrics(fp);
 	if (fclose(fp) != 0) {
 		close(fd);
 		return -1;
@@ -423,6 +444,8 @@ upgrade_adopt_children(void)
 				    plen, start);
 				n++;
 			}
+			if (end != NULL)
+				*end = '\n'; /* the metrics lines follow */
 			line = end ? end + 1 : NULL;
 			continue;
 		}
@@ -430,6 +453,30 @@ upgrade_adopt_children(void)
 		line = line ? line + 1 : NULL;
 	}
 	return n;
+}
+
+/* Counters of services the new configuration still has. */
+static void
+upgrade_load_metrics(void)
+{
+	struct service *svc;
+
+	for (char *line = upgrade_state; line != NULL && *line != '\0';) {
+		char *end = strchr(line, '\n'), *tab;
+		if (end != NULL)
+			*end = '\0';
+		if (strncmp(line, "metrics\t", 8) == 0 &&
+		    (tab = strchr(line + 8, '\t')) != NULL) {
+			*tab = '\0';
+			TAILQ_FOREACH(svc, &svc_running()->services, entry)
+			if (svc->metrics != NULL &&
+			    strcmp(svc->name, line + 8) == 0 &&
+			    metrics_load(svc->metrics, tab + 1) == -1)
+				log_warnx("upgrade: service %s: counters lost",
+				          svc->name);
+		}
+		line = end ? end + 1 : NULL;
+	}
 }
 
 void
@@ -445,6 +492,7 @@ upgrade_restore_finish(time_t *started)
 			closed++;
 		}
 	int adopted = upgrade_adopt_children();
+	upgrade_load_metrics(); /* last: it cuts the text into lines */
 	free(upgrade_state);
 	upgrade_state = NULL;
 	*started = upgrade_started;

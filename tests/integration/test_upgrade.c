@@ -120,6 +120,29 @@ ctl_upgrade(const struct h_daemon *d, int want_status, const char *want)
 	free(out);
 }
 
+/* The counters went on across the upgrades: exactly N accepted. */
+static void
+expect_counted(const struct h_daemon *d, const char *service, int n)
+{
+	char cmd[PATH_MAX * 2], want[128];
+	int status;
+
+	snprintf(cmd, sizeof(cmd), "%s/src/portierctl -s %s metrics",
+	         TOP_BUILDDIR, d->ctl);
+	char *text = h_run(cmd, &status);
+	cr_assert_eq(status, 0);
+	snprintf(want, sizeof(want),
+	         "\nportier_connections_accepted_total{service=\"%s\"} %d\n",
+	         service, n);
+	cr_assert(strstr(text, want), "no%s in:\n%s", want, text);
+	snprintf(want, sizeof(want),
+	         "\nportier_handler_duration_seconds_count{service=\"%s\"} "
+	         "%d\n",
+	         service, n);
+	cr_assert(strstr(text, want), "no%s in:\n%s", want, text);
+	free(text);
+}
+
 /* No handler left, and nothing served in the loop: a quiet master. */
 static void
 wait_quiet(struct h_daemon *d)
@@ -182,6 +205,8 @@ Test(upgrade, three_in_a_row_under_a_steady_stream)
 	             h_log_count(&d, "echo: EXIT"));
 	cr_assert_eq(h_log_count(&d, " FAIL "), 0);
 	cr_assert_eq(h_log_count(&d, "killed"), 0);
+	expect_counted(&d, "cat", h_log_count(&d, "cat: START"));
+	expect_counted(&d, "echo", h_log_count(&d, "echo: START"));
 	h_stop(&d);
 }
 
