@@ -104,11 +104,25 @@ listen_unix_clear(const char *path, int type, const char **why)
 	return unlink(path) == -1 ? (*why = strerror(errno), -1) : 0;
 }
 
+static listen_inherit_fn *listen_inherit;
+
+void
+listen_set_inherit(listen_inherit_fn *fn)
+{
+	listen_inherit = fn;
+}
+
 static int
 listen_bind_one(struct listener *l, const char **why)
 {
 	struct service *svc = l->svc;
 	int family = l->addr.ss_family;
+
+	/* An upgrade: the previous image's socket, its backlog intact. */
+	if (listen_inherit != NULL &&
+	    (l->fd = listen_inherit((struct sockaddr *)&l->addr, l->addrlen,
+	                            svc->socket_type)) != -1)
+		return 0;
 
 	l->fd =
 	    socket(family, svc->socket_type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
