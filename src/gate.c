@@ -22,6 +22,7 @@
 #include "loop.h"
 #include "metrics.h"
 #include "spawn.h"
+#include "trim.h"
 
 /* Accepts per wakeup: enough to drain a burst, bounded to stay fair. */
 #define GATE_ACCEPT_BURST 32
@@ -180,6 +181,7 @@ gate_conn_ended(struct service *svc, const struct connlog_conn *c)
 		m->bytes_out += c->bytes_out;
 	}
 	metrics_observe_duration(m, (loop_now_ms() - c->start_ms) * 1000);
+	trim_soon();
 }
 
 /* Start SVC's handler on CONN; the gate keeps no copy of CONN. */

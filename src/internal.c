@@ -107,7 +107,9 @@ internal_state(struct service *svc)
 	svc->internal = st;
 	if (svc->protocol == PROTO_UDP) {
 		LIST_INSERT_HEAD(&udp_states, st, udp_entry);
-		internal_udp_ports_rebuild();
+		/* Adding needs no rebuild: 1,000 UDP services would be
+		 * a million steps. */
+		udpguard_ports_add(&udp_ports, svc->port_number);
 	}
 	return st;
 }
@@ -267,6 +269,9 @@ internal_on_read(int fd, void *arg)
 	c->off = 0;
 	loop_unwatch_read(fd);
 	loop_watch_write(fd, internal_on_write, c);
+	/* The socket is nearly always writable: send now rather than after
+	 * one more wait, which costs a look at every listener. */
+	internal_on_write(fd, c);
 }
 
 /* daytime and time: the answer fits any socket buffer; then close. */
@@ -346,6 +351,10 @@ internal_accept(struct service *svc, int conn, const struct sockaddr *peer,
 	hooks->started(svc, &ac);
 	/* At the bound, new clients wait in the kernel's backlog. */
 	st->open++;
+	/* The client's first bytes have mostly arrived with the connection:
+	 * read them now, not after one more wait (it may close C). */
+	if (!writes_first)
+		internal_on_read(conn, c);
 }
 
 /*

@@ -21,6 +21,7 @@
 #include "listen.h"
 #include "log.h"
 #include "loop.h"
+#include "trim.h"
 #include "upgrade.h"
 
 #ifndef SYSCONFDIR
@@ -151,6 +152,7 @@ main_reload(char *msg, size_t msglen)
 		rc = 0;
 	}
 	textbuf_free(&before);
+	trim_now(); /* the old table and the parse tree are freed */
 	if (rc == -1)
 		log_warnx("reload failed: %s", msg);
 	else
@@ -430,5 +432,7 @@ main(int argc, char *argv[], char *envp[])
 		pidfile_remove(pfh);
 		errx(1, "%s", msg);
 	}
+	/* The parse tree is freed: hand its pages back before serving. */
+	trim_now();
 	return main_serve(&o, cfg, pfh, is_upgrade);
 }

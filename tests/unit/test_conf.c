@@ -325,6 +325,37 @@ Test(conf, refuses_two_services_on_one_address)
 	config_free(cfg);
 }
 
+/*
+ * Of several clashes the first service in the file is named, with the
+ * first earlier one it meets (the checks sort by name and by port; the
+ * words must stay those of the pairwise check).
+ */
+Test(conf, names_the_first_clash_in_file_order)
+{
+	char want[PATH_MAX + 256];
+
+	snprintf(want, sizeof(want),
+	         "service y is already defined at %s/portier.conf:2", dir);
+	refused("service x { port = 1000 server = \"/bin/cat\" }\n"
+	        "service y { port = 1001 server = \"/bin/cat\" }\n"
+	        "service y { port = 1002 server = \"/bin/cat\" }\n"
+	        "service x { port = 1003 server = \"/bin/cat\" }\n",
+	        3, want);
+	snprintf(want, sizeof(want),
+	         "service d: same address, port and protocol as service a "
+	         "(%s/portier.conf:1)",
+	         dir);
+	refused("service a { port = 2000 bind = \"127.0.0.1\" "
+	        "server = \"/bin/cat\" }\n"
+	        "service b { port = 1000 bind = \"127.0.0.1\" "
+	        "server = \"/bin/cat\" }\n"
+	        "service c { port = 1000 bind = \"127.0.0.2\" "
+	        "server = \"/bin/cat\" }\n"
+	        "service d { port = 2000 server = \"/bin/cat\" }\n"
+	        "service e { port = 1000 server = \"/bin/cat\" }\n",
+	        4, want);
+}
+
 Test(conf, refuses_missing_server_and_dgram_wait_no)
 {
 	refused("service a {\n port = 1000\n}\n", 1,
