@@ -137,6 +137,7 @@ struct service {
 	void *access;    /* access.c's state */
 	void *banners;   /* banner.c's state */
 	void *internal;  /* internal.c's state */
+	void *backoff;   /* backoff.c's state */
 };
 
 TAILQ_HEAD(service_list, service);
