@@ -463,7 +463,8 @@ gate_unprepare(struct service *svc)
 static int
 gate_open(struct service *svc, char *err, size_t errlen)
 {
-	if (svc->is_internal && internal_service_init(svc) == -1) {
+	/* Internal services, and every UDP service for the loop guard. */
+	if (internal_service_init(svc) == -1) {
 		snprintf(err, errlen, "service %s: out of memory", svc->name);
 		return -1;
 	}
