@@ -18,6 +18,7 @@
 #include "children.h"
 #include "log.h"
 #include "spawn.h"
+#include "udpports.h"
 
 static const int spawn_rlimit_resource[SVC_RLIMIT_COUNT] = {
     [SVC_RLIMIT_AS] = RLIMIT_AS,       [SVC_RLIMIT_CPU] = RLIMIT_CPU,
@@ -168,7 +169,7 @@ spawn_build_env(struct service *svc, struct listener *l, int conn,
 	bool is_inet = svc->protocol != PROTO_UNIX;
 
 	spawn_env_reserve(spawn_count_strings(svc->env) +
-	                  spawn_count_strings(svc->passenv) + 12);
+	                  spawn_count_strings(svc->passenv) + 13);
 	spawn_find_addresses(svc, l, conn, peer, peerlen, &a);
 	spawn_env_put(&e, "PROTO", spawn_proto_name(svc, a.family));
 	spawn_env_put(&e, "PORTIER_SERVICE", svc->name);
@@ -181,6 +182,8 @@ spawn_build_env(struct service *svc, struct listener *l, int conn,
 		spawn_env_port(&e, "TCPREMOTEPORT", a.remote_port);
 		spawn_env_put(&e, "REMOTE_HOST", a.remote_ip);
 	}
+	if (svc->protocol == PROTO_UDP && udpports_env_entry() != NULL)
+		spawn_env_add(&e, udpports_env_entry()); /* every UDP port */
 	if (svc->is_wait) {
 		spawn_env_put(&e, "LISTEN_FDS", "1");
 		spawn_env_add(&e, env_listen_pid); /* filled in by the child */
