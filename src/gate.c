@@ -178,7 +178,10 @@ gate_refuse(struct service *svc, int conn, const struct sockaddr *peer,
             socklen_t peerlen, const char *reason)
 {
 	banner_send(svc, conn, false);
-	connlog_fail(svc, peer, peerlen, reason);
+	if (conn == -1 && svc->socket_type == SOCK_DGRAM)
+		connlog_fail_datagram(svc, peer, peerlen, reason);
+	else
+		connlog_fail(svc, peer, peerlen, reason);
 	if (!svc->is_paused)
 		gate_update(svc); /* cps may have just tripped */
 }
@@ -458,6 +461,7 @@ gate_unprepare(struct service *svc)
 	access_service_fini(svc);
 	banner_service_fini(svc);
 	backoff_service_fini(svc);
+	connlog_service_fini(svc);
 }
 
 static int

@@ -138,6 +138,7 @@ struct service {
 	void *banners;   /* banner.c's state */
 	void *internal;  /* internal.c's state */
 	void *backoff;   /* backoff.c's state */
+	void *refusals;  /* connlog.c's: refused datagrams not yet logged */
 };
 
 TAILQ_HEAD(service_list, service);

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -19,6 +20,9 @@
 
 void h_cleanup(void);
 TestSuite(harden, .fini = h_cleanup, .timeout = 120);
+
+/* The summary of refused datagrams comes every 10 s (connlog.h). */
+#define CONNLOG_WAIT_MS 15000
 
 /* What the daemon does in a fixed window: an observation, not a wait. */
 static void
@@ -446,5 +450,57 @@ Test(harden, a_background_childs_line_carries_the_handlers_pid)
 	cr_assert(h_log_wait(&d, "late-line", 5000), "no late line");
 	cr_assert(h_log_contains(&d, want), "late line not tagged %s",
 	          want + 1);
+	h_stop(&d);
+}
+
+#define REFUSED_DATAGRAMS 1000
+
+/*
+ * Refused datagrams cost a spoofer nothing: one FAIL line each would let
+ * anyone flood the log.  The first gets its line, the rest one summary
+ * naming the prefix they came from.
+ */
+Test(harden, refused_datagrams_are_summed_up)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port();
+	struct sockaddr_in to = {.sin_family = AF_INET,
+	                         .sin_port = htons(port),
+	                         .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+
+	h_start(&d, h_conf(H_DEFAULTS "service echo {\n port = %u\n"
+	                              " bind = \"127.0.0.1\"\n protocol = udp\n"
+	                              " type = internal\n"
+	                              " only_from = {\"10.0.0.0/8\"}\n}\n",
+	                   port));
+	/* From 127.0.0.1 .. 127.0.3.232: every one is refused. */
+	for (int i = 0; i < REFUSED_DATAGRAMS; i++) {
+		struct sockaddr_in from = {.sin_family = AF_INET};
+		from.sin_addr.s_addr = htonl(0x7f000001 + (uint32_t)i);
+		int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		cr_assert_neq(fd, -1);
+		cr_assert_eq(bind(fd, (struct sockaddr *)&from, sizeof(from)),
+		             0);
+		cr_assert_eq(
+		    sendto(fd, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)),
+		    1);
+		close(fd);
+	}
+	cr_assert(h_log_wait(&d, "datagrams from", CONNLOG_WAIT_MS),
+	          "no summary");
+	cr_assert_eq(h_log_count(&d, "echo: FAIL"), 2, "%d FAIL lines",
+	             h_log_count(&d, "echo: FAIL"));
+	cr_assert(h_log_contains(&d, "echo: FAIL reason=only_from host="
+	                             "127.0.0.1 port="));
+	/* A few may be lost to a full socket buffer, never logged apart. */
+	char *log = h_log_read(&d);
+	const char *at = strstr(log, "echo: FAIL reason=only_from refused ");
+	cr_assert_not_null(at, "%s", log);
+	char *end;
+	long n = strtol(at + 36, &end, 10);
+	cr_assert(n > REFUSED_DATAGRAMS / 2 && n < REFUSED_DATAGRAMS, "%ld", n);
+	cr_assert_eq(strncmp(end, " datagrams from 127.0.0.0/22 in 10 s\n", 37),
+	             0, "%s", at);
+	free(log);
 	h_stop(&d);
 }
