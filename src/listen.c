@@ -9,6 +9,8 @@
 #include <netinet/tcp.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,6 +106,68 @@ listen_unix_clear(const char *path, int type, const char **why)
 	return unlink(path) == -1 ? (*why = strerror(errno), -1) : 0;
 }
 
+/* A fresh directory beside PATH, mode 0700, ours: its name in DIR, an
+ * open descriptor for it, or -1. */
+static int
+listen_private_dir(const char *path, char *dir, size_t size)
+{
+	char copy[PATH_MAX];
+	struct stat st;
+
+	strlcpy(copy, path, sizeof(copy));
+	if ((size_t)snprintf(dir, size, "%s/.portier-XXXXXX", dirname(copy)) >=
+	        size ||
+	    mkdtemp(dir) == NULL)
+		return -1;
+	/* Someone who may write in the parent could have swapped it. */
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd != -1 && (fstat(fd, &st) == -1 || st.st_uid != geteuid() ||
+	                 (st.st_mode & 077) != 0)) {
+		close(fd);
+		errno = EPERM;
+		fd = -1;
+	}
+	if (fd == -1)
+		(void)rmdir(dir);
+	return fd;
+}
+
+/*
+ * A UNIX socket gets its mode and owner before it gets its name: chmod
+ * and chown by path after bind would follow a symlink (or a hard link)
+ * put there meanwhile by whoever may write in its directory.  It is
+ * bound in a private directory beside the path, set up there where no
+ * one else can reach it, and renamed into place, which replaces the
+ * name itself and follows nothing.
+ */
+static int
+listen_bind_unix(struct listener *l, const char **why)
+{
+	const struct service *svc = l->svc;
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	char dir[PATH_MAX];
+	int dfd = listen_private_dir(svc->socket_path, dir, sizeof(dir));
+	int rc = -1;
+
+	if (dfd == -1)
+		return (*why = strerror(errno), -1);
+	/* Through our descriptor, not the directory's name. */
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "/proc/self/fd/%d/s", dfd);
+	if (bind(l->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    fchmodat(dfd, "s", svc->socket_mode, 0) == -1 ||
+	    (svc->has_socket_owner &&
+	     fchownat(dfd, "s", svc->socket_uid, svc->socket_gid,
+	              AT_SYMLINK_NOFOLLOW) == -1) ||
+	    renameat(dfd, "s", AT_FDCWD, svc->socket_path) == -1)
+		*why = strerror(errno);
+	else
+		rc = 0;
+	(void)unlinkat(dfd, "s", 0); /* left only when something failed */
+	close(dfd);
+	(void)rmdir(dir);
+	return rc;
+}
+
 static int
 listen_bind_one(struct listener *l, const char **why)
 {
@@ -122,17 +186,12 @@ listen_bind_one(struct listener *l, const char **why)
 	if (family != AF_UNIX && listen_inet_options(svc, l->fd, l) == -1)
 		return (*why = strerror(errno), -1);
 	if (family == AF_UNIX &&
-	    listen_unix_clear(svc->socket_path, svc->socket_type, why) == -1)
+	    (listen_unix_clear(svc->socket_path, svc->socket_type, why) == -1 ||
+	     listen_bind_unix(l, why) == -1))
 		return -1;
-	if (bind(l->fd, (struct sockaddr *)&l->addr, l->addrlen) == -1)
+	if (family != AF_UNIX &&
+	    bind(l->fd, (struct sockaddr *)&l->addr, l->addrlen) == -1)
 		return (*why = strerror(errno), -1);
-	if (family == AF_UNIX) {
-		if (chmod(svc->socket_path, svc->socket_mode) == -1 ||
-		    (svc->has_socket_owner &&
-		     chown(svc->socket_path, svc->socket_uid,
-		           svc->socket_gid) == -1))
-			return (*why = strerror(errno), -1);
-	}
 	if (svc->socket_type == SOCK_STREAM &&
 	    listen(l->fd, svc->backlog) == -1)
 		return (*why = strerror(errno), -1);

@@ -427,7 +427,9 @@ Test(core, wait_yes_environment_and_descriptors)
 	                                      "PORTIER_SERVICE",
 	                                      "LISTEN_FDS",
 	                                      "LISTEN_PID",
+	                                      "PORTIER_UDP_PORTS",
 	                                      NULL};
+	char udp_ports[64];
 
 	h_start(&d,
 	        h_conf(H_DEFAULTS "service wt {\n port = %u\n"
@@ -444,6 +446,7 @@ Test(core, wait_yes_environment_and_descriptors)
 	assert_has(out, "\nenv PORTIER_SERVICE=wt\n");
 	assert_has(out, "\nenv LISTEN_FDS=1\n");
 	assert_has(out, "listen_pid self\n");
+	cr_assert_null(strstr(out, "PORTIER_UDP_PORTS"), "for UDP only");
 	/* systemd's protocol: the socket is on fd 3 as well. */
 	assert_has(out, "\nfd 0\nfd 1\nfd 2\nfd 3\nuid ");
 	free(out);
@@ -455,6 +458,10 @@ Test(core, wait_yes_environment_and_descriptors)
 	assert_env_only(buf, allowed);
 	assert_has(buf, "env PROTO=UDP\n");
 	assert_has(buf, "\nenv PORTIER_SERVICE=wu\n");
+	/* Every UDP port served, for the handlers' loop guard. */
+	snprintf(udp_ports, sizeof(udp_ports), "\nenv PORTIER_UDP_PORTS=%u\n",
+	         uport);
+	assert_has(buf, udp_ports);
 	assert_has(buf, "\nenv LISTEN_FDS=1\n");
 	assert_has(buf, "listen_pid self\n");
 	assert_has(buf, "\nfd 0\nfd 1\nfd 2\nfd 3\nuid ");
