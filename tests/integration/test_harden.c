@@ -2,12 +2,16 @@
 /* test_harden.c -- respawn storms and descriptor exhaustion stay bounded */
 #include <config.h>
 
+#include <sys/inotify.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -503,4 +507,137 @@ Test(harden, refused_datagrams_are_summed_up)
 	             0, "%s", at);
 	free(log);
 	h_stop(&d);
+}
+
+/*
+ * The attacker, as uid nobody, owns the directory the UNIX socket goes
+ * into.  When the socket's name appears it puts a symlink to VICTIM in
+ * its place; when a private directory appears it swaps in one of its own
+ * holding such a symlink.  Ends after 10 s or once both were tried.
+ */
+static void
+attacker_run(const char *pub, const char *victim, int ready)
+{
+	char buf[4096], path[PATH_MAX], away[PATH_MAX];
+	int in = inotify_init1(IN_CLOEXEC), tries = 0;
+
+	if (setgid(65534) == -1 || setuid(65534) == -1 || in == -1 ||
+	    inotify_add_watch(in, pub, IN_CREATE) == -1)
+		_exit(2);
+	(void)!write(ready, "r", 1);
+	long end = h_now_ms() + 10000;
+	while (tries < 2 && h_now_ms() < end) {
+		struct pollfd pfd = {.fd = in, .events = POLLIN};
+		if (poll(&pfd, 1, 100) != 1)
+			continue;
+		ssize_t n = read(in, buf, sizeof(buf));
+		for (char *p = buf; n > 0 && p < buf + n;) {
+			struct inotify_event *ev = (struct inotify_event *)p;
+			p += sizeof(*ev) + ev->len;
+			if (ev->len == 0)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", pub, ev->name);
+			if (strcmp(ev->name, "sock") == 0) {
+				unlink(path);
+				(void)!symlink(victim, path);
+				tries++;
+			} else if (strncmp(ev->name, ".portier-", 9) == 0) {
+				snprintf(away, sizeof(away), "%s/stolen", pub);
+				if (rename(path, away) == 0 &&
+				    mkdir(path, 0755) == 0) {
+					strlcat(path, "/s", sizeof(path));
+					(void)!symlink(victim, path);
+				}
+				tries++;
+			}
+		}
+	}
+	_exit(0);
+}
+
+/* portierd on CONF under strace, each bind(2) returning 200 ms late. */
+static pid_t
+start_slow_binds(struct h_daemon *d)
+{
+	char bin[PATH_MAX];
+	pid_t pid = fork();
+
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		int fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		snprintf(bin, sizeof(bin), "%s/src/portierd", TOP_BUILDDIR);
+		execlp("strace", "strace", "-f", "-qq", "-o", "/dev/null", "-e",
+		       "trace=bind", "-e", "inject=bind:delay_exit=200000", bin,
+		       "-n", "-f", d->conf, (char *)NULL);
+		_exit(127);
+	}
+	h_track(pid);
+	return pid;
+}
+
+/*
+ * chmod and chown by path after bind followed a symlink swapped in by
+ * whoever may write in the socket's directory: root's 0600 file became
+ * 0666 and nobody's.  Every bind is slowed so the attacker surely wins
+ * any such race.
+ */
+Test(harden, unix_socket_mode_and_owner_follow_no_planted_symlink)
+{
+	struct h_daemon d = {0};
+	char pub[PATH_MAX], victim[PATH_MAX], sock[PATH_MAX + 8];
+	int ready[2];
+	struct stat st;
+
+	h_mkdir(&d);
+	cr_assert_eq(chmod(d.dir, 0755), 0);
+	snprintf(pub, sizeof(pub), "%s/pub", d.dir);
+	cr_assert_eq(mkdir(pub, 0755), 0);
+	cr_assert_eq(chown(pub, 65534, 65534), 0);
+	snprintf(victim, sizeof(victim), "%s",
+	         h_write_file(&d, "victim", "secret\n", 0600));
+	snprintf(sock, sizeof(sock), "%s/sock", pub);
+	cr_assert_eq(pipe(ready), 0);
+	pid_t attacker = fork();
+	if (attacker == 0)
+		attacker_run(pub, victim, ready[1]);
+	char c;
+	cr_assert_eq(read(ready[0], &c, 1), 1, "attacker not ready");
+	h_write_file(&d, "portier.conf",
+	             h_conf(H_DEFAULTS
+	                    "service u {\n protocol = unix\n"
+	                    " socket = \"%s\"\n socket_mode = \"0666\"\n"
+	                    " socket_owner = \"nobody:nogroup\"\n"
+	                    " server = \"/bin/cat\"\n}\n",
+	                    sock),
+	             0644);
+	snprintf(d.conf, sizeof(d.conf), "%s/portier.conf", d.dir);
+	snprintf(d.log, sizeof(d.log), "%s/portierd.log", d.dir);
+	pid_t tracer = start_slow_binds(&d);
+	bool started = h_log_wait(&d, "portierd: ready", 20000);
+	pid_t daemon_pid = 0;
+	h_children(tracer, &daemon_pid, 1);
+	if (daemon_pid > 0)
+		h_track(daemon_pid); /* strace, killed, would leave it */
+	int status;
+	waitpid(attacker, &status, 0);
+	cr_assert_eq(stat(victim, &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0600, "victim's mode is now %o",
+	             st.st_mode & 07777);
+	cr_assert_eq(st.st_uid, 0, "victim now belongs to %u", st.st_uid);
+	if (started) {
+		/* Where the attacker did nothing after the rename: ours. */
+		cr_assert_eq(lstat(sock, &st), 0);
+		cr_assert(S_ISSOCK(st.st_mode), "%s is not a socket", sock);
+		cr_assert_eq(st.st_mode & 07777, 0666);
+		cr_assert_eq(st.st_uid, 65534);
+	}
+	if (daemon_pid > 0)
+		kill(daemon_pid, SIGTERM);
+	cr_assert(h_wait_gone(tracer, 10000));
+	waitpid(tracer, &status, 0);
+	h_untrack(tracer);
+	if (daemon_pid > 0)
+		h_untrack(daemon_pid);
 }
