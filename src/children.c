@@ -353,7 +353,7 @@ children_sender_prefix(char *buf, size_t size)
 	return snprintf(buf, size, "portierd-%ld-", (long)getpid());
 }
 
-/* The number in a sender's name "\0portierd-MASTER-SEQ", or 0. */
+/* The number in a sender's name "\0portierd-MASTER-SEQ.RANDOM", or 0. */
 static uint64_t
 children_stderr_sender(const struct sockaddr_un *from, socklen_t len)
 {
@@ -369,7 +369,7 @@ children_stderr_sender(const struct sockaddr_un *from, socklen_t len)
 	    !isdigit((unsigned char)name[plen]))
 		return 0;
 	unsigned long long seq = strtoull(name + plen, &end, 10);
-	return *end == '\0' ? (uint64_t)seq : 0;
+	return *end == '.' ? (uint64_t)seq : 0;
 }
 
 static void
@@ -405,7 +405,12 @@ children_stderr_read(int fd, void *arg)
 	}
 }
 
-/* Bind FD to the next free "\0portierd-MASTER-SEQ"; its SEQ, or 0. */
+/*
+ * Bind FD to the next free "\0portierd-MASTER-SEQ.RANDOM"; its SEQ, or 0.
+ * Abstract names are public (/proc/net/unix): the random part keeps a
+ * local user from taking the next names first, which would make every
+ * spawn fail.
+ */
 static uint64_t
 children_sender_bind(int fd)
 {
@@ -413,12 +418,13 @@ children_sender_bind(int fd)
 	char prefix[48];
 
 	children_sender_prefix(prefix, sizeof(prefix));
-	/* A name squatted by someone else is skipped: it can never reach
-	 * the collector anyway. */
+	/* A name taken by someone else is skipped: it can never reach the
+	 * collector anyway. */
 	for (int tries = 0; tries < 16; tries++) {
 		uint64_t seq = stderr_seq_next++;
-		int n = snprintf(me.sun_path + 1, sizeof(me.sun_path) - 1,
-		                 "%s%" PRIu64, prefix, seq);
+		int n =
+		    snprintf(me.sun_path + 1, sizeof(me.sun_path) - 1,
+		             "%s%" PRIu64 ".%08x", prefix, seq, arc4random());
 		socklen_t len =
 		    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
 		                (size_t)n);
