@@ -421,14 +421,9 @@ Test(core, wait_yes_environment_and_descriptors)
 	struct h_daemon d = {0};
 	uint16_t tport = h_free_port(), uport = h_free_port();
 	char buf[4096];
-	static const char *const allowed[] = {"PROTO",
-	                                      "TCPLOCALIP",
-	                                      "TCPLOCALPORT",
-	                                      "PORTIER_SERVICE",
-	                                      "LISTEN_FDS",
-	                                      "LISTEN_PID",
-	                                      "PORTIER_UDP_PORTS",
-	                                      NULL};
+	static const char *const allowed[] = {
+	    "PROTO",      "TCPLOCALIP", "TCPLOCALPORT",      "PORTIER_SERVICE",
+	    "LISTEN_FDS", "LISTEN_PID", "PORTIER_UDP_PORTS", NULL};
 	char udp_ports[64];
 
 	h_start(&d,
