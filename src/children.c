@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <libgen.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -498,11 +499,60 @@ children_collector_open(void)
 	return 0;
 }
 
+/* The collector an upgrade handed over (stderr_fd): its path and dir. */
+static int
+children_collector_adopt(void)
+{
+	const int on = 1;
+	socklen_t len = sizeof(stderr_addr);
+	char copy[sizeof(stderr_addr.sun_path)];
+
+	if (getsockname(stderr_fd, (struct sockaddr *)&stderr_addr, &len) ==
+	        -1 ||
+	    stderr_addr.sun_family != AF_UNIX ||
+	    stderr_addr.sun_path[0] == '\0')
+		return -1;
+	strlcpy(copy, stderr_addr.sun_path, sizeof(copy));
+	strlcpy(stderr_dir, dirname(copy), sizeof(stderr_dir));
+	atexit(children_remove_dir);
+	return setsockopt(stderr_fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on));
+}
+
 int
 children_init(children_exit_fn *on_exit)
 {
 	children_on_exit = on_exit;
-	if (children_collector_open() == -1)
+	/* An upgrade hands the collector over: its handlers write there. */
+	if (stderr_fd != -1 ? children_collector_adopt() == -1
+	                    : children_collector_open() == -1)
 		return -1;
 	return loop_watch_read(stderr_fd, children_stderr_read, NULL);
+}
+
+int
+children_stderr_fd(void)
+{
+	return stderr_fd;
+}
+
+void
+children_use_stderr(int fd)
+{
+	stderr_fd = fd;
+}
+
+void
+children_started_at(struct child *c, uint64_t start_ms)
+{
+	c->start_ms = start_ms;
+}
+
+void
+children_foreach(children_visit_fn *fn, void *arg)
+{
+	struct child *c;
+
+	RB_FOREACH(c, child_tree, &children)
+	fn(c->pid, c->svc, c->peerlen > 0 ? (struct sockaddr *)&c->peer : NULL,
+	   c->peerlen, c->start_ms, arg);
 }

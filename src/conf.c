@@ -84,9 +84,9 @@ conf_valid_internal(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *v = cfg_opt_getnstr(opt, 0);
 	CONF_CHECK(
-	    cfg, classic_service_by_name(v) != -1,
-	    "unknown internal service '%s' (echo, discard, daytime, chargen, "
-	    "time)",
+	    cfg, classic_service_by_name(v) != -1 || strcmp(v, "metrics") == 0,
+	    "unknown internal service '%s' (echo, discard, daytime, "
+	    "chargen, time, metrics)",
 	    v);
 	return 0;
 }
@@ -251,13 +251,6 @@ conf_valid_log_flags(cfg_t *cfg, cfg_opt_t *opt)
 
 /* Reserved for the PROXY protocol, which is not implemented yet. */
 static int
-conf_valid_not_yet(cfg_t *cfg, cfg_opt_t *opt)
-{
-	CONF_CHECK(cfg, false, "%s is not supported yet", cfg_opt_name(opt));
-	return 0;
-}
-
-static int
 conf_valid_env(cfg_t *cfg, cfg_opt_t *opt)
 {
 	for (unsigned i = 0; i < cfg_opt_size(opt); i++) {
@@ -309,6 +302,7 @@ conf_valid_server(cfg_t *cfg, cfg_opt_t *opt)
 	    CFG_BOOL("tcp_nodelay", cfg_false, CFGF_NODEFAULT),                \
 	    CFG_BOOL("keepalive", cfg_false, CFGF_NODEFAULT),                  \
 	    CFG_BOOL("proxy_protocol", cfg_false, CFGF_NODEFAULT),             \
+	    CFG_STR_LIST("proxy_from", NULL, CFGF_NODEFAULT),                  \
 	    CFG_INT("nice", 0, CFGF_NODEFAULT),                                \
 	    CFG_STR("umask", NULL, CFGF_NODEFAULT),                            \
 	    CFG_STR("chroot", NULL, CFGF_NODEFAULT),                           \
@@ -379,7 +373,6 @@ static const struct {
     {"access_times", conf_valid_times},
     {"log_on_success", conf_valid_log_flags},
     {"log_on_failure", conf_valid_log_flags},
-    {"proxy_protocol", conf_valid_not_yet},
     {"env", conf_valid_env},
     {"server", conf_valid_server},
 };
@@ -393,6 +386,7 @@ conf_init(void)
 	    CFG_STR("log_level", NULL, CFGF_NODEFAULT),
 	    CFG_STR("log_type", NULL, CFGF_NODEFAULT),
 	    CFG_STR("include_dir", NULL, CFGF_NODEFAULT),
+	    CFG_STR("control_socket", NULL, CFGF_NODEFAULT),
 	    CFG_INT("max_children", 0, CFGF_NONE),
 	    CFG_SEC("defaults", defaults_opts, CFGF_NONE),
 	    CFG_SEC("service", service_opts,

@@ -9,8 +9,6 @@
 #include <netinet/tcp.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
-#include <limits.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,66 +104,51 @@ listen_unix_clear(const char *path, int type, const char **why)
 	return unlink(path) == -1 ? (*why = strerror(errno), -1) : 0;
 }
 
-/* A fresh directory beside PATH, mode 0700, ours: its name in DIR, an
- * open descriptor for it, or -1. */
-static int
-listen_private_dir(const char *path, char *dir, size_t size)
-{
-	char copy[PATH_MAX];
-	struct stat st;
-
-	strlcpy(copy, path, sizeof(copy));
-	if ((size_t)snprintf(dir, size, "%s/.portier-XXXXXX", dirname(copy)) >=
-	        size ||
-	    mkdtemp(dir) == NULL)
-		return -1;
-	/* Someone who may write in the parent could have swapped it. */
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd != -1 && (fstat(fd, &st) == -1 || st.st_uid != geteuid() ||
-	                 (st.st_mode & 077) != 0)) {
-		close(fd);
-		errno = EPERM;
-		fd = -1;
-	}
-	if (fd == -1)
-		(void)rmdir(dir);
-	return fd;
-}
-
 /*
- * A UNIX socket gets its mode and owner before it gets its name: chmod
- * and chown by path after bind would follow a symlink (or a hard link)
- * put there meanwhile by whoever may write in its directory.  It is
- * bound in a private directory beside the path, set up there where no
- * one else can reach it, and renamed into place, which replaces the
- * name itself and follows nothing.
+ * A UNIX socket gets its mode as it is created, and its owner through a
+ * descriptor of the inode, never by path: chmod and chown by path after
+ * bind would follow a symlink put there meanwhile by whoever may write
+ * in its directory.  The umask makes bind(2) create it with exactly
+ * socket_mode; O_PATH | O_NOFOLLOW then holds the inode the path names,
+ * which must be a socket (a symlink swapped in is refused), and the
+ * owner is set on that inode.  It stays bound to its own path, which an
+ * upgrade recognises it by.
  */
 static int
 listen_bind_unix(struct listener *l, const char **why)
 {
 	const struct service *svc = l->svc;
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	char dir[PATH_MAX];
-	int dfd = listen_private_dir(svc->socket_path, dir, sizeof(dir));
-	int rc = -1;
+	mode_t old = umask(~svc->socket_mode & 0777);
+	int rc = bind(l->fd, (struct sockaddr *)&l->addr, l->addrlen);
+	struct stat st;
 
-	if (dfd == -1)
+	umask(old);
+	if (rc == -1)
 		return (*why = strerror(errno), -1);
-	/* Through our descriptor, not the directory's name. */
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "/proc/self/fd/%d/s", dfd);
-	if (bind(l->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    fchmodat(dfd, "s", svc->socket_mode, 0) == -1 ||
-	    (svc->has_socket_owner &&
-	     fchownat(dfd, "s", svc->socket_uid, svc->socket_gid,
-	              AT_SYMLINK_NOFOLLOW) == -1) ||
-	    renameat(dfd, "s", AT_FDCWD, svc->socket_path) == -1)
+	if (!svc->has_socket_owner)
+		return 0;
+	int fd = open(svc->socket_path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1)
+		return (*why = strerror(errno), -1);
+	if (fstat(fd, &st) == -1 || !S_ISSOCK(st.st_mode)) {
+		*why = "replaced by something not a socket before its owner "
+		       "was set";
+		rc = -1;
+	} else if (fchownat(fd, "", svc->socket_uid, svc->socket_gid,
+	                    AT_EMPTY_PATH) == -1) {
 		*why = strerror(errno);
-	else
-		rc = 0;
-	(void)unlinkat(dfd, "s", 0); /* left only when something failed */
-	close(dfd);
-	(void)rmdir(dir);
+		rc = -1;
+	}
+	close(fd);
 	return rc;
+}
+
+static listen_inherit_fn *listen_inherit;
+
+void
+listen_set_inherit(listen_inherit_fn *fn)
+{
+	listen_inherit = fn;
 }
 
 static int
@@ -173,6 +156,12 @@ listen_bind_one(struct listener *l, const char **why)
 {
 	struct service *svc = l->svc;
 	int family = l->addr.ss_family;
+
+	/* An upgrade: the previous image's socket, its backlog intact. */
+	if (listen_inherit != NULL &&
+	    (l->fd = listen_inherit((struct sockaddr *)&l->addr, l->addrlen,
+	                            svc->socket_type)) != -1)
+		return 0;
 
 	l->fd =
 	    socket(family, svc->socket_type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

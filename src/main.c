@@ -15,10 +15,13 @@
 #include "access.h"
 #include "children.h"
 #include "conf.h"
+#include "control.h"
+#include "ctlproto.h"
 #include "gate.h"
 #include "listen.h"
 #include "log.h"
 #include "loop.h"
+#include "upgrade.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -30,20 +33,23 @@
 static const char *config_file = SYSCONFDIR "/portier.conf";
 static bool is_stopping;
 static struct loop_timer stop_timer;
+static struct ctlstatus_daemon main_daemon = {.version = PACKAGE_VERSION};
 
 static void __attribute__((noreturn)) usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-	        "usage: portierd [-Cnsvh] [-f file] [-l level] [-p pidfile]\n"
+	        "usage: portierd [-Cnsvh] [-f file] [-l level] [-p pidfile] "
+	        "[-S socket]\n"
 	        "  -f file     configuration (default %s)\n"
 	        "  -C          check the configuration and exit\n"
 	        "  -n          stay in the foreground, log to stderr\n"
 	        "  -s          log to syslog even in the foreground\n"
 	        "  -l level    error, warning, notice, info or debug\n"
 	        "  -p pidfile  write the PID there; refuse a second instance\n"
+	        "  -S socket   control socket (default %s; \"\" for none)\n"
 	        "  -v          print the version\n"
 	        "  -h          this help\n",
-	        SYSCONFDIR "/portier.conf");
+	        SYSCONFDIR "/portier.conf", CTL_SOCKET_DEFAULT);
 	exit(status);
 }
 
@@ -54,6 +60,7 @@ struct main_options {
 	bool use_syslog;
 	const char *pidfile;
 	const char *level;
+	const char *control; /* -S, NULL when not given */
 };
 
 static void
@@ -109,6 +116,7 @@ main_on_stop(int signo)
 		return;
 	is_stopping = true;
 	log_info("%s: stopping", strsignal(signo));
+	upgrade_cancel();
 	svc_close_listeners();
 	children_signal_all(SIGTERM);
 	children_signal_all(SIGCONT);
@@ -117,23 +125,48 @@ main_on_stop(int signo)
 	main_check_stopped();
 }
 
+/* Re-read the configuration: what changed in MSG, or the error. */
+static int
+main_reload(char *msg, size_t msglen)
+{
+	struct textbuf before, after, changes;
+	struct config *cfg;
+	int rc = -1;
+
+	if (is_stopping) {
+		snprintf(msg, msglen, "stopping");
+		return -1;
+	}
+	ctlstatus_snapshot(&before);
+	if ((cfg = conf_load(config_file, msg, msglen)) != NULL &&
+	    svc_merge(cfg, msg, msglen) == 0) {
+		ctlstatus_snapshot(&after);
+		textbuf_init(&changes, msglen);
+		ctlstatus_changes(&changes, before.data ? before.data : "",
+		                  after.data ? after.data : "");
+		snprintf(msg, msglen, "%s", changes.data ? changes.data : "");
+		textbuf_free(&changes);
+		textbuf_free(&after);
+		main_update_title();
+		rc = 0;
+	}
+	textbuf_free(&before);
+	if (rc == -1)
+		log_warnx("reload failed: %s", msg);
+	else
+		log_info("reloaded: %s", msg);
+	return rc;
+}
+
 static void
 main_on_reload(int signo)
 {
-	char err[1024];
-	struct config *cfg;
+	char msg[1024];
 
 	(void)signo;
 	log_reopen();
-	if (is_stopping)
-		return;
-	if ((cfg = conf_load(config_file, err, sizeof(err))) == NULL ||
-	    svc_merge(cfg, err, sizeof(err)) == -1) {
-		log_warnx("reload failed: %s", err);
-		return;
-	}
-	log_info("reloaded");
-	main_update_title();
+	if (!is_stopping)
+		(void)main_reload(msg, sizeof(msg));
 }
 
 static void
@@ -174,6 +207,8 @@ main_on_dump(int signo)
 	children_dump();
 }
 
+static void main_on_upgrade(int signo);
+
 static void
 main_signals(void)
 {
@@ -183,7 +218,8 @@ main_signals(void)
 	    loop_on_signal(SIGINT, main_on_stop) == -1 ||
 	    loop_on_signal(SIGHUP, main_on_reload) == -1 ||
 	    loop_on_signal(SIGUSR1, main_on_dump) == -1 ||
-	    loop_on_signal(SIGUSR2, main_on_reopen) == -1)
+	    loop_on_signal(SIGUSR2, main_on_reopen) == -1 ||
+	    loop_on_signal(UPGRADE_SIGNAL, main_on_upgrade) == -1)
 		err(1, "sigaction");
 }
 
@@ -208,7 +244,7 @@ main_parse_options(int argc, char *argv[], struct main_options *o)
 {
 	int ch;
 
-	while ((ch = getopt(argc, argv, "Cf:hl:np:sv")) != -1) {
+	while ((ch = getopt(argc, argv, "Cf:hl:np:S:sv")) != -1) {
 		switch (ch) {
 		case 'C':
 			o->is_check = true;
@@ -229,6 +265,9 @@ main_parse_options(int argc, char *argv[], struct main_options *o)
 			break;
 		case 's':
 			o->use_syslog = true;
+			break;
+		case 'S':
+			o->control = optarg;
 			break;
 		case 'v':
 			printf("portierd %s\n", PACKAGE_VERSION);
@@ -268,6 +307,9 @@ main_pidfile(const char *pidfile, struct config *cfg)
 	if (pidfile == NULL)
 		return NULL;
 	pfh = pidfile_open(pidfile, 0644, &other);
+	/* After an upgrade the file names us: not a second instance. */
+	if (pfh == NULL && errno == EEXIST && other == getpid())
+		return NULL;
 	if (pfh == NULL) {
 		int saved = errno;
 		config_free(cfg); /* a clean exit for LeakSanitizer */
@@ -280,12 +322,96 @@ main_pidfile(const char *pidfile, struct config *cfg)
 	return pfh;
 }
 
+static void
+main_stop(void)
+{
+	main_on_stop(SIGTERM);
+}
+
+static void
+main_upgrade(int conn)
+{
+	if (is_stopping) {
+		if (conn != -1)
+			control_answer_fd(conn, false, "stopping");
+		return;
+	}
+	upgrade_start(conn, config_file, main_daemon.started);
+}
+
+static void
+main_on_upgrade(int signo)
+{
+	(void)signo;
+	main_upgrade(-1);
+}
+
+static const struct control_hooks main_control_hooks = {
+    .reload = main_reload,
+    .upgrade = main_upgrade,
+    .stop = main_stop,
+    .daemon = &main_daemon,
+};
+
+/*
+ * -S wins over control_socket in the file; "" turns it off.  A path the
+ * user chose must work; the default may fail (not root, no /run): then
+ * the daemon runs without one, and says so.
+ */
+static void
+main_control(const struct main_options *o, const struct config *cfg)
+{
+	const char *path = o->control ? o->control : cfg->control_socket;
+	bool is_default = path == NULL;
+	char msg[1024];
+
+	if (is_default)
+		path = CTL_SOCKET_DEFAULT;
+	if (path[0] == '\0')
+		return;
+	if (path[0] != '/')
+		errx(1, "control socket %s: not an absolute path", path);
+	if (control_open(path, &main_control_hooks, msg, sizeof(msg)) == 0)
+		return;
+	if (!is_default)
+		errx(1, "%s", msg);
+	warnx("%s: running without one", msg);
+}
+
+/* Listening: detach (never after an upgrade: the PID stays), log, run. */
+static int
+main_serve(const struct main_options *o, struct config *cfg, struct pidfh *pfh,
+           bool is_upgrade)
+{
+	main_daemon.config_file = config_file;
+	main_daemon.started = time(NULL);
+	main_control(o, cfg);
+	if (!is_upgrade && !o->is_foreground && daemon(0, 0) == -1)
+		err(1, "daemon");
+	main_daemon.pid = (long)getpid(); /* daemon(3) forked */
+	log_init(o->use_syslog || !o->is_foreground);
+	if (log_configure(cfg->log_type) == -1)
+		fatalx("%s: log_type %s: cannot open", config_file,
+		       cfg->log_type);
+	pidfile_write(pfh);
+	if (is_upgrade)
+		upgrade_restore_finish(&main_daemon.started);
+	main_update_title();
+	log_info("ready");
+	int rc = loop_run();
+	control_close();
+	pidfile_remove(pfh);
+	log_info("stopped");
+	return rc == 0 ? 0 : 1;
+}
+
 int
 main(int argc, char *argv[], char *envp[])
 {
 	struct main_options o = {0};
 	char msg[1024];
 
+	upgrade_init(argc, argv); /* before setproctitle reuses argv */
 	setproctitle_init(argc, argv, envp);
 	main_parse_options(argc, argv, &o);
 	svc_init(&gate_svc_hooks);
@@ -294,24 +420,15 @@ main(int argc, char *argv[], char *envp[])
 
 	struct config *cfg = main_load(&o);
 	struct pidfh *pfh = main_pidfile(o.pidfile, cfg);
-	if (loop_init() == -1 || gate_init() == -1)
+	if (loop_init() == -1)
+		err(1, "loop");
+	bool is_upgrade = upgrade_restore_begin();
+	if (gate_init() == -1)
 		err(1, "loop");
 	main_signals();
 	if (svc_start(cfg, msg, sizeof(msg)) == -1) {
 		pidfile_remove(pfh);
 		errx(1, "%s", msg);
 	}
-	if (!o.is_foreground && daemon(0, 0) == -1)
-		err(1, "daemon");
-	log_init(o.use_syslog || !o.is_foreground);
-	if (log_configure(cfg->log_type) == -1)
-		fatalx("%s: log_type %s: cannot open", config_file,
-		       cfg->log_type);
-	pidfile_write(pfh);
-	main_update_title();
-	log_info("ready");
-	int rc = loop_run();
-	pidfile_remove(pfh);
-	log_info("stopped");
-	return rc == 0 ? 0 : 1;
+	return main_serve(&o, cfg, pfh, is_upgrade);
 }

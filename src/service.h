@@ -47,6 +47,7 @@ struct svc_time_window {
 };
 
 struct listener;
+struct metrics;
 
 /*
  * One `service NAME { }` section after defaults{} have been applied and
@@ -83,6 +84,8 @@ struct service {
 	int v6only; /* -1 unset, 0 no, 1 yes */
 	bool tcp_nodelay;
 	bool keepalive;
+	bool proxy_protocol; /* a PROXY v1/v2 header precedes the data */
+	char **proxy_from;   /* the balancers trusted to send it */
 
 	/* what it runs */
 	char *server;
@@ -139,6 +142,8 @@ struct service {
 	void *internal;  /* internal.c's state */
 	void *backoff;   /* backoff.c's state */
 	void *refusals;  /* connlog.c's: refused datagrams not yet logged */
+	void *proxy;     /* proxywait.c's state: headers being read */
+	struct metrics *metrics; /* gate.c counts; kept across reloads */
 };
 
 TAILQ_HEAD(service_list, service);
@@ -148,8 +153,9 @@ struct config {
 	char *file;
 	char *log_level; /* NULL: leave as is */
 	char *include_dir;
-	int max_children; /* 0: unlimited */
-	char *log_type;   /* as written, NULL: default */
+	char *control_socket; /* NULL: the default; "": none */
+	int max_children;     /* 0: unlimited */
+	char *log_type;       /* as written, NULL: default */
 	struct service_list services;
 };
 

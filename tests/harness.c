@@ -173,7 +173,7 @@ h_exec_daemon(struct h_daemon *d)
 				dup2(1, i);
 	}
 	snprintf(bin, sizeof(bin), "%s/src/portierd", TOP_BUILDDIR);
-	execl(bin, "portierd", "-n", "-l", "debug", "-f", d->conf,
+	execl(bin, "portierd", "-n", "-l", "debug", "-f", d->conf, "-S", d->ctl,
 	      (char *)NULL);
 	_exit(127);
 }
@@ -183,6 +183,9 @@ h_try_start(struct h_daemon *d, const char *conf_text)
 {
 	h_write_file(d, "portier.conf", conf_text, 0644);
 	unlink(d->log);
+	/* Its own control socket, so that daemons of parallel tests never
+	 * meet on the default path. */
+	snprintf(d->ctl, sizeof(d->ctl), "%s/ctl.sock", d->dir);
 	d->pid = fork();
 	cr_assert_neq(d->pid, -1);
 	if (d->pid == 0)
