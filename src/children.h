@@ -3,9 +3,6 @@
 #ifndef PORTIER_CHILDREN_H
 #define PORTIER_CHILDREN_H
 
-#include <sys/socket.h>
-#include <sys/un.h>
-
 #include "connlog.h"
 #include "service.h"
 
@@ -23,18 +20,17 @@ typedef void children_exit_fn(struct service *svc,
                               const struct connlog_conn *facts);
 
 /*
- * Open the handlers' stderr socket and remember ON_EXIT; once, after
+ * Open the handlers' stderr collector and remember ON_EXIT; once, after
  * loop_init.
  */
 int children_init(children_exit_fn *on_exit);
 
-/* Where a new handler sends its stderr lines (see children.c). */
-struct children_log_target {
-	struct sockaddr_un addr;
-	socklen_t addrlen;
-	char prefix[48]; /* "portier-<master PID>-": the senders' names */
-};
-const struct children_log_target *children_log_target(void);
+/*
+ * A new stderr for the handler about to start: a datagram socket (CLOEXEC)
+ * connected to the master's collector, bound to a name that the next
+ * children_insert ties to that handler.  -1 with errno.
+ */
+int children_log_socket(void);
 
 /*
  * A slot for the handler about to start (NULL when out of memory), then

@@ -127,13 +127,16 @@ conf_valid_socket_owner(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+/* Permission bits only: no set-id or sticky bit on a socket or umask. */
 static int
 conf_valid_octal(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *v = cfg_opt_getnstr(opt, 0);
-	CONF_CHECK(cfg, conf_octal(v) != -1,
-	           "%s must be an octal mode like 0644, not '%s'",
-	           cfg_opt_name(opt), v);
+	int mode = conf_octal(v);
+	CONF_CHECK(
+	    cfg, mode != -1 && mode <= 0777,
+	    "%s must be an octal mode from 0 to 0777 like 0644, not '%s'",
+	    cfg_opt_name(opt), v);
 	return 0;
 }
 
@@ -149,49 +152,68 @@ conf_valid_rlimit(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+/*
+ * Every integer attribute and the range its user (an int field, a
+ * kernel call, a timer in milliseconds) really takes: libConfuse reads
+ * a long, so a value past int would wrap silently after the cast.
+ */
+static const struct {
+	const char *option;
+	long min;
+	long max;
+} conf_ranges[] = {
+    {"instances", 0, 1000000},    {"per_source", 0, 1000000},
+    {"internal_max", 0, 1000000}, {"max_children", 0, 1000000},
+    {"backlog", 1, 65535},        {"nice", -20, 19},
+    {"idle_timeout", 0, 604800}, /* the relay's -t: a week */
+};
+
 static int
-conf_valid_count(cfg_t *cfg, cfg_opt_t *opt)
+conf_valid_range(cfg_t *cfg, cfg_opt_t *opt)
 {
+	const char *name = cfg_opt_name(opt);
 	long v = cfg_opt_getnint(opt, 0);
-	CONF_CHECK(cfg, v >= 0 && v <= 1000000,
-	           "%s must be between 0 and 1000000, not %ld",
-	           cfg_opt_name(opt), v);
+
+	for (size_t i = 0; i < sizeof(conf_ranges) / sizeof(conf_ranges[0]);
+	     i++) {
+		if (strcmp(conf_ranges[i].option, name) != 0)
+			continue;
+		CONF_CHECK(cfg,
+		           v >= conf_ranges[i].min && v <= conf_ranges[i].max,
+		           "%s must be between %ld and %ld, not %ld", name,
+		           conf_ranges[i].min, conf_ranges[i].max, v);
+		return 0;
+	}
+	CONF_CHECK(cfg, false, "%s: no range known", name);
 	return 0;
 }
 
-static int
-conf_valid_backlog(cfg_t *cfg, cfg_opt_t *opt)
-{
-	long v = cfg_opt_getnint(opt, 0);
-	CONF_CHECK(cfg, v >= 1 && v <= 65535,
-	           "backlog must be between 1 and 65535, not %ld", v);
-	return 0;
-}
-
-static int
-conf_valid_nice(cfg_t *cfg, cfg_opt_t *opt)
-{
-	long v = cfg_opt_getnint(opt, 0);
-	CONF_CHECK(cfg, v >= -20 && v <= 19,
-	           "nice must be between -20 and 19, not %ld", v);
-	return 0;
-}
-
+/* A load average: NaN and infinity are refused as well. */
 static int
 conf_valid_load(cfg_t *cfg, cfg_opt_t *opt)
 {
 	double v = cfg_opt_getnfloat(opt, 0);
-	CONF_CHECK(cfg, v >= 0, "max_load must not be negative");
+	CONF_CHECK(cfg, v >= 0 && v <= 100000,
+	           "max_load must be between 0 and 100000, not %g", v);
 	return 0;
 }
+
+/* RATE connections a second (an int), then a pause in whole seconds
+ * that becomes milliseconds: at most a day. */
+#define CONF_CPS_RATE_MAX 1000000
+#define CONF_CPS_PAUSE_MAX 86400
 
 static int
 conf_valid_cps(cfg_t *cfg, cfg_opt_t *opt)
 {
 	/* Called as each value arrives; the count is checked after. */
 	unsigned n = cfg_opt_size(opt);
-	CONF_CHECK(cfg, n <= 2 && cfg_opt_getnint(opt, n - 1) > 0,
+	long v = cfg_opt_getnint(opt, n - 1);
+	long max = n == 1 ? CONF_CPS_RATE_MAX : CONF_CPS_PAUSE_MAX;
+	CONF_CHECK(cfg, n <= 2 && v > 0,
 	           "cps must be {RATE, SECONDS}, both positive");
+	CONF_CHECK(cfg, v <= max, "cps %s must be at most %ld, not %ld",
+	           n == 1 ? "RATE" : "SECONDS", max, v);
 	return 0;
 }
 
@@ -301,6 +323,7 @@ conf_valid_server(cfg_t *cfg, cfg_opt_t *opt)
 	    CFG_STR("banner_success", NULL, CFGF_NODEFAULT),                   \
 	    CFG_STR("banner_fail", NULL, CFGF_NODEFAULT),                      \
 	    CFG_STR_LIST("redirect", NULL, CFGF_NODEFAULT),                    \
+	    CFG_INT("idle_timeout", 0, CFGF_NODEFAULT),                        \
 	    CFG_STR_LIST("log_on_success", NULL, CFGF_NODEFAULT),              \
 	    CFG_STR_LIST("log_on_failure", NULL, CFGF_NODEFAULT), CFG_END()
 
@@ -339,11 +362,12 @@ static const struct {
     {"rlimit_data", conf_valid_rlimit},
     {"rlimit_files", conf_valid_rlimit},
     {"rlimit_stack", conf_valid_rlimit},
-    {"instances", conf_valid_count},
-    {"per_source", conf_valid_count},
-    {"internal_max", conf_valid_count},
-    {"backlog", conf_valid_backlog},
-    {"nice", conf_valid_nice},
+    {"instances", conf_valid_range},
+    {"per_source", conf_valid_range},
+    {"internal_max", conf_valid_range},
+    {"backlog", conf_valid_range},
+    {"nice", conf_valid_range},
+    {"idle_timeout", conf_valid_range},
     {"max_load", conf_valid_load},
     {"cps", conf_valid_cps},
     {"access_times", conf_valid_times},
@@ -383,7 +407,7 @@ conf_init(void)
 		         conf_validators[i].option);
 		cfg_set_validate_func(cfg, path, conf_validators[i].fn);
 	}
-	cfg_set_validate_func(cfg, "max_children", conf_valid_count);
+	cfg_set_validate_func(cfg, "max_children", conf_valid_range);
 	cfg_set_validate_func(cfg, "log_type", conf_valid_log_type);
 	return cfg;
 }

@@ -254,12 +254,20 @@ conf_build_redirect(struct service *svc, cfg_t *sec, cfg_t *defs)
 	}
 	free(svc->server);
 	svc->server = conf_relay_path();
-	svc->argv = calloc(4, sizeof(*svc->argv));
+	svc->argv = calloc(6, sizeof(*svc->argv));
 	if (svc->server == NULL || svc->argv == NULL)
 		return -1;
-	svc->argv[0] = strdup("relay");
-	svc->argv[1] = strdup(svc->redirect_host);
-	svc->argv[2] = strdup(svc->redirect_port);
+	int i = 0;
+	svc->argv[i++] = strdup("relay");
+	if (conf_pick(sec, defs, "idle_timeout") != NULL) {
+		char secs[24];
+		snprintf(secs, sizeof(secs), "%ld",
+		         conf_int(sec, defs, "idle_timeout", 0));
+		svc->argv[i++] = strdup("-t");
+		svc->argv[i++] = strdup(secs);
+	}
+	svc->argv[i++] = strdup(svc->redirect_host);
+	svc->argv[i] = strdup(svc->redirect_port);
 	return 0;
 }
 
@@ -269,6 +277,13 @@ conf_build_server(struct service *svc, cfg_t *sec, cfg_t *defs)
 	svc->server = conf_str(sec, defs, "server");
 	svc->env = conf_list(sec, defs, "env", 0);
 	svc->passenv = conf_list(sec, defs, "passenv", 0);
+	/* defaults{} may set it for every relay; a service says it alone. */
+	if (conf_is_set(sec, "idle_timeout") &&
+	    conf_pick(sec, defs, "redirect") == NULL) {
+		conf_service_error(sec, svc->name,
+		                   "idle_timeout is for redirect only");
+		return -1;
+	}
 	if (svc->is_internal)
 		return 0;
 	if (conf_pick(sec, defs, "redirect") != NULL)

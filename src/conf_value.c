@@ -126,7 +126,8 @@ conf_rlimit(const char *v, rlim_t *out)
 	default:
 		return -1;
 	}
-	if (*end != '\0' || n > ~0ULL / mult)
+	/* RLIM_INFINITY is all ones: only "unlimited" may mean it. */
+	if (*end != '\0' || n > ~0ULL / mult || n * mult >= RLIM_INFINITY)
 		return -1;
 	*out = (rlim_t)(n * mult);
 	return 0;

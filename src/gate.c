@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "access.h"
+#include "backoff.h"
 #include "balancer.h"
 #include "banner.h"
 #include "children.h"
@@ -26,6 +28,11 @@
 
 /* Accepts per wakeup: enough to drain a burst, bounded to stay fair. */
 #define GATE_ACCEPT_BURST 32
+/* A wait = yes handler that exits sooner than this may have failed. */
+#define GATE_QUICK_EXIT_MS 1000
+/* Out of descriptors: the first pause, doubled in a row up to 16 times. */
+#define GATE_STARVED_FIRST_MS 100
+#define GATE_STARVED_MAX_SHIFT 4
 
 static int max_children; /* 0: no global cap */
 static bool is_held;     /* an upgrade is about to re-execute */
@@ -60,6 +67,21 @@ gate_is_full(void)
 }
 
 /*
+ * Out of descriptors (EMFILE, ENFILE) or another error that a readable
+ * listener would repeat at once: every service that needs a descriptor
+ * to admit a client waits a moment, and what is open is served on.
+ */
+static bool gate_is_starved;
+static int gate_starved_rounds; /* pauses with no accept between */
+static struct loop_timer gate_starved_timer;
+
+static bool
+gate_needs_descriptor(const struct service *svc)
+{
+	return !(svc->is_internal && svc->socket_type == SOCK_DGRAM);
+}
+
+/*
  * Every reason a service's listeners go unwatched, in one place: new
  * clients then wait in the kernel's backlog (a pause, never a refusal).
  * NULL: watch them.
@@ -71,6 +93,10 @@ gate_pause_reason(const struct service *svc)
 		return "retired";
 	if (is_held)
 		return "upgrade";
+	if (gate_is_starved && gate_needs_descriptor(svc))
+		return "descriptors";
+	if (backoff_is_paused(svc))
+		return "backoff";
 	if (gate_is_full())
 		return "max_children";
 	if (svc->is_wait && !svc->is_internal && svc->running > 0)
@@ -146,13 +172,43 @@ gate_update(struct service *svc)
 	gate_resume(svc);
 }
 
+static void
+gate_starved_over(void *arg)
+{
+	(void)arg;
+	gate_is_starved = false;
+	svc_foreach(gate_update);
+}
+
+/* ERR (an errno) stopped SVC's WHAT: pause admitting; one line a pause. */
+static void
+gate_starve(const struct service *svc, const char *what, int err)
+{
+	int shift = gate_starved_rounds < GATE_STARVED_MAX_SHIFT
+	                ? gate_starved_rounds
+	                : GATE_STARVED_MAX_SHIFT;
+	uint64_t ms = (uint64_t)GATE_STARVED_FIRST_MS << shift;
+
+	if (gate_is_starved)
+		return;
+	log_warnx("service %s: %s: %s: admitting no client for %.1f s",
+	          svc->name, what, strerror(err), (double)ms / 1000.0);
+	gate_starved_rounds++;
+	gate_is_starved = true;
+	loop_timer_set(&gate_starved_timer, ms, gate_starved_over, NULL);
+	svc_foreach(gate_update);
+}
+
 /* Log a refusal and send banner_fail; the caller closes CONN. */
 static void
 gate_refuse(struct service *svc, int conn, const struct sockaddr *peer,
             socklen_t peerlen, const char *reason)
 {
 	banner_send(svc, conn, false);
-	connlog_fail(svc, peer, peerlen, reason);
+	if (conn == -1 && svc->socket_type == SOCK_DGRAM)
+		connlog_fail_datagram(svc, peer, peerlen, reason);
+	else
+		connlog_fail(svc, peer, peerlen, reason);
 	metrics_refused(gate_metrics(svc), reason);
 	if (!svc->is_paused)
 		gate_update(svc); /* cps may have just tripped */
@@ -184,6 +240,29 @@ gate_conn_ended(struct service *svc, const struct connlog_conn *c)
 	trim_soon();
 }
 
+/* spawn_exec failed with ERR: out of descriptors, or a back-off count. */
+static void
+gate_spawn_failed(struct service *svc, int err)
+{
+	if (err == EMFILE || err == ENFILE)
+		gate_starve(svc, "spawn", err);
+	else
+		(void)backoff_failed(svc, "fork failed");
+}
+
+/* wait = no: a handler that failed before exec counts toward a back-off
+ * (wait = yes is judged when it exits, gate_on_child_exit). */
+static void
+gate_judge_spawn(struct service *svc)
+{
+	if (svc->is_wait)
+		return;
+	if (spawn_failed_before_exec())
+		(void)backoff_failed(svc, "exec failed");
+	else
+		backoff_succeeded(svc);
+}
+
 /* Start SVC's handler on CONN; the gate keeps no copy of CONN. */
 static void
 gate_exec(struct service *svc, struct listener *l, int conn,
@@ -199,12 +278,15 @@ gate_exec(struct service *svc, struct listener *l, int conn,
 		return;
 	}
 	if ((pid = spawn_exec(svc, l, conn, ends)) == -1) {
+		int err = errno;
 		children_discard(c);
 		gate_metrics(svc)->failed++;
+		gate_spawn_failed(svc, err);
 		return;
 	}
 	metrics_observe_spawn(gate_metrics(svc), gate_now_us() - began);
 	children_insert(c, pid, svc, ends->peer, ends->peerlen);
+	gate_judge_spawn(svc);
 	struct connlog_conn facts = {.pid = (long)pid,
 	                             .peer = ends->peer,
 	                             .peerlen = ends->peerlen,
@@ -331,9 +413,10 @@ gate_on_accept(int fd, void *arg)
 		if (conn == -1) {
 			if (errno != EAGAIN && errno != EINTR &&
 			    errno != ECONNABORTED)
-				log_warn("service %s: accept", svc->name);
+				gate_starve(svc, "accept", errno);
 			return;
 		}
+		gate_starved_rounds = 0;
 		gate_connection(svc, l, conn, (struct sockaddr *)&peer, len);
 	}
 }
@@ -367,8 +450,12 @@ gate_ready_refused(struct service *svc, struct listener *l)
 			return false;
 		conn = accept4(l->fd, (struct sockaddr *)&peer, &len,
 		               SOCK_CLOEXEC);
-		if (conn == -1)
+		if (conn == -1) {
+			if (errno != EAGAIN && errno != EINTR &&
+			    errno != ECONNABORTED)
+				gate_starve(svc, "accept", errno);
 			return true;
+		}
 	}
 	gate_refuse(svc, conn, (struct sockaddr *)&peer, len, reason);
 	if (conn != -1)
@@ -392,8 +479,45 @@ gate_on_ready(int fd, void *arg)
 	struct spawn_ends none = {NULL, 0, NULL, 0};
 
 	gate_pause(svc);
+	backoff_mark_input(svc, fd);
 	gate_exec(svc, l, fd, &none);
 	gate_update(svc);
+}
+
+/*
+ * How a wait = yes handler that exited with STATUS soon after it started
+ * failed, or NULL: it did its work.  Its input still waiting means the
+ * next handler would be started at once for the same input.
+ */
+static const char *
+gate_wait_failure(struct service *svc, const struct connlog_conn *facts)
+{
+	int status = facts->status;
+
+	if (loop_now_ms() - facts->start_ms >= GATE_QUICK_EXIT_MS)
+		return NULL;
+	if (WIFSIGNALED(status))
+		return "killed by a signal";
+	if (WIFEXITED(status) &&
+	    (WEXITSTATUS(status) == 100 || WEXITSTATUS(status) == 111))
+		return WEXITSTATUS(status) == 100 ? "exit 100" : "exit 111";
+	if (backoff_input_left(svc))
+		return "input left unread";
+	return NULL;
+}
+
+/* A wait = yes handler's exit: a failure counts toward a back-off. */
+static void
+gate_judge_exit(struct service *svc, const struct connlog_conn *facts)
+{
+	const char *why;
+
+	if (!svc->is_wait || svc->is_retired)
+		return;
+	if ((why = gate_wait_failure(svc, facts)) != NULL)
+		(void)backoff_failed(svc, why);
+	else
+		backoff_succeeded(svc);
 }
 
 /* A handler exited: the log, per_source, and room for the next one. */
@@ -401,6 +525,7 @@ static void
 gate_on_child_exit(struct service *svc, const struct connlog_conn *facts)
 {
 	connlog_handler_status(svc, facts->pid, facts->status);
+	gate_judge_exit(svc, facts);
 	metrics_exited(gate_metrics(svc), facts->status);
 	gate_conn_ended(svc, facts);
 	if (!svc->is_retired)
@@ -460,6 +585,7 @@ int
 gate_init(void)
 {
 	access_init(gate_update);
+	backoff_init(gate_update);
 	internal_init(&gate_internal_hooks);
 	balancer_init(&gate_balancer_hooks);
 	return children_init(gate_on_child_exit);
@@ -471,6 +597,10 @@ gate_prepare(struct service *svc, char *err, size_t errlen)
 	if (access_service_init(svc, err, errlen) == -1 ||
 	    banner_service_init(svc, err, errlen) == -1)
 		return -1;
+	if (backoff_service_init(svc) == -1) {
+		svc_error(svc, "out of memory", err, errlen);
+		return -1;
+	}
 	return 0;
 }
 
@@ -479,6 +609,8 @@ gate_unprepare(struct service *svc)
 {
 	access_service_fini(svc);
 	banner_service_fini(svc);
+	backoff_service_fini(svc);
+	connlog_service_fini(svc);
 }
 
 static int
@@ -501,6 +633,7 @@ static void
 gate_close(struct service *svc)
 {
 	gate_pause(svc);
+	backoff_forget_input(svc);
 	balancer_service_fini(svc);
 	listen_close_all(svc);
 	internal_service_fini(svc);
@@ -521,6 +654,7 @@ gate_adopt(struct service *old, struct service *new)
 	internal_adopt(old, new);
 	balancer_adopt(old, new);
 	access_adopt(old, new);
+	backoff_adopt(old, new);
 	new->metrics = old->metrics;
 	old->metrics = NULL;
 	/* wait = yes stays paused until its handler exits, and so on. */

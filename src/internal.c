@@ -15,6 +15,7 @@
 #include "classic.h"
 #include "connlog.h"
 #include "internal.h"
+#include "udpports.h"
 #include "log.h"
 #include "loop.h"
 #include "scrape.h"
@@ -79,6 +80,7 @@ internal_udp_ports_rebuild(void)
 	udpguard_ports_clear(&udp_ports);
 	LIST_FOREACH(st, &udp_states, udp_entry)
 	udpguard_ports_add(&udp_ports, st->svc->port_number);
+	udpports_publish(&udp_ports);
 }
 
 void

@@ -104,6 +104,45 @@ listen_unix_clear(const char *path, int type, const char **why)
 	return unlink(path) == -1 ? (*why = strerror(errno), -1) : 0;
 }
 
+/*
+ * A UNIX socket gets its mode as it is created, and its owner through a
+ * descriptor of the inode, never by path: chmod and chown by path after
+ * bind would follow a symlink put there meanwhile by whoever may write
+ * in its directory.  The umask makes bind(2) create it with exactly
+ * socket_mode; O_PATH | O_NOFOLLOW then holds the inode the path names,
+ * which must be a socket (a symlink swapped in is refused), and the
+ * owner is set on that inode.  It stays bound to its own path, which an
+ * upgrade recognises it by.
+ */
+static int
+listen_bind_unix(struct listener *l, const char **why)
+{
+	const struct service *svc = l->svc;
+	mode_t old = umask(~svc->socket_mode & 0777);
+	int rc = bind(l->fd, (struct sockaddr *)&l->addr, l->addrlen);
+	struct stat st;
+
+	umask(old);
+	if (rc == -1)
+		return (*why = strerror(errno), -1);
+	if (!svc->has_socket_owner)
+		return 0;
+	int fd = open(svc->socket_path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1)
+		return (*why = strerror(errno), -1);
+	if (fstat(fd, &st) == -1 || !S_ISSOCK(st.st_mode)) {
+		*why = "replaced by something not a socket before its owner "
+		       "was set";
+		rc = -1;
+	} else if (fchownat(fd, "", svc->socket_uid, svc->socket_gid,
+	                    AT_EMPTY_PATH) == -1) {
+		*why = strerror(errno);
+		rc = -1;
+	}
+	close(fd);
+	return rc;
+}
+
 static listen_inherit_fn *listen_inherit;
 
 void
@@ -136,17 +175,12 @@ listen_bind_one(struct listener *l, const char **why)
 	if (family != AF_UNIX && listen_inet_options(svc, l->fd, l) == -1)
 		return (*why = strerror(errno), -1);
 	if (family == AF_UNIX &&
-	    listen_unix_clear(svc->socket_path, svc->socket_type, why) == -1)
+	    (listen_unix_clear(svc->socket_path, svc->socket_type, why) == -1 ||
+	     listen_bind_unix(l, why) == -1))
 		return -1;
-	if (bind(l->fd, (struct sockaddr *)&l->addr, l->addrlen) == -1)
+	if (family != AF_UNIX &&
+	    bind(l->fd, (struct sockaddr *)&l->addr, l->addrlen) == -1)
 		return (*why = strerror(errno), -1);
-	if (family == AF_UNIX) {
-		if (chmod(svc->socket_path, svc->socket_mode) == -1 ||
-		    (svc->has_socket_owner &&
-		     chown(svc->socket_path, svc->socket_uid,
-		           svc->socket_gid) == -1))
-			return (*why = strerror(errno), -1);
-	}
 	if (svc->socket_type == SOCK_STREAM &&
 	    listen(l->fd, svc->backlog) == -1)
 		return (*why = strerror(errno), -1);

@@ -123,7 +123,8 @@ fatalx(const char *fmt, ...)
 }
 
 void
-log_handler_line(const char *service, long pid, const char *line, size_t len)
+log_handler_line(const char *service, long pid, long writer, const char *line,
+                 size_t len)
 {
 	/* children.c hands over at most 1024 bytes, each may become "\xNN":
 	 * room for all of them, or a full line lost its last bytes. */
@@ -140,13 +141,16 @@ log_handler_line(const char *service, long pid, const char *line, size_t len)
 		}
 	}
 	clean[o] = '\0';
+	char who[48] = "";
+	if (writer != 0)
+		snprintf(who, sizeof(who), " child %ld", writer);
 	if (log_file != NULL) {
-		fprintf(log_file, "%s[%ld]: %s\n", service, pid, clean);
+		fprintf(log_file, "%s[%ld]%s: %s\n", service, pid, who, clean);
 		fflush(log_file);
 	} else if (log_to_syslog)
-		syslog(LOG_INFO, "%s[%ld]: %s", service, pid, clean);
+		syslog(LOG_INFO, "%s[%ld]%s: %s", service, pid, who, clean);
 	else
-		fprintf(stderr, "%s[%ld]: %s\n", service, pid, clean);
+		fprintf(stderr, "%s[%ld]%s: %s\n", service, pid, who, clean);
 }
 
 static const struct {

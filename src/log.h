@@ -29,11 +29,13 @@ void fatalx(const char *fmt, ...)
     __attribute__((format(printf, 1, 2), noreturn));
 
 /*
- * Log one line a handler wrote to its stderr as "SERVICE[PID]: line",
- * with control characters escaped so a handler cannot forge log lines.
+ * Log one line a handler wrote to its stderr as "SERVICE[PID]: line", or
+ * "SERVICE[PID] child WRITER: line" when a process it started wrote it
+ * (WRITER 0: the handler itself), with control characters escaped so a
+ * handler cannot forge log lines.
  */
-void log_handler_line(const char *service, long pid, const char *line,
-                      size_t len);
+void log_handler_line(const char *service, long pid, long writer,
+                      const char *line, size_t len);
 
 /* log_type: "syslog FACILITY [LEVEL]" or "file PATH". */
 int log_parse_type(const char *text, char *path, size_t pathsize, int *facility,

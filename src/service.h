@@ -140,6 +140,8 @@ struct service {
 	void *access;    /* access.c's state */
 	void *banners;   /* banner.c's state */
 	void *internal;  /* internal.c's state */
+	void *backoff;   /* backoff.c's state */
+	void *refusals;  /* connlog.c's: refused datagrams not yet logged */
 	void *proxy;     /* proxywait.c's state: headers being read */
 	struct metrics *metrics; /* gate.c counts; kept across reloads */
 };

@@ -4,6 +4,7 @@
 #define PORTIER_SPAWN_H
 
 #include <sys/socket.h>
+#include <stdbool.h>
 
 #include "listen.h"
 #include "service.h"
@@ -26,5 +27,7 @@ struct spawn_ends {
  */
 pid_t spawn_exec(struct service *svc, struct listener *l, int conn,
                  const struct spawn_ends *ends);
+/* Did the handler spawn_exec just started fail before its exec? */
+bool spawn_failed_before_exec(void);
 
 #endif

@@ -421,13 +421,10 @@ Test(core, wait_yes_environment_and_descriptors)
 	struct h_daemon d = {0};
 	uint16_t tport = h_free_port(), uport = h_free_port();
 	char buf[4096];
-	static const char *const allowed[] = {"PROTO",
-	                                      "TCPLOCALIP",
-	                                      "TCPLOCALPORT",
-	                                      "PORTIER_SERVICE",
-	                                      "LISTEN_FDS",
-	                                      "LISTEN_PID",
-	                                      NULL};
+	static const char *const allowed[] = {
+	    "PROTO",      "TCPLOCALIP", "TCPLOCALPORT",      "PORTIER_SERVICE",
+	    "LISTEN_FDS", "LISTEN_PID", "PORTIER_UDP_PORTS", NULL};
+	char udp_ports[64];
 
 	h_start(&d,
 	        h_conf(H_DEFAULTS "service wt {\n port = %u\n"
@@ -444,6 +441,7 @@ Test(core, wait_yes_environment_and_descriptors)
 	assert_has(out, "\nenv PORTIER_SERVICE=wt\n");
 	assert_has(out, "\nenv LISTEN_FDS=1\n");
 	assert_has(out, "listen_pid self\n");
+	cr_assert_null(strstr(out, "PORTIER_UDP_PORTS"), "for UDP only");
 	/* systemd's protocol: the socket is on fd 3 as well. */
 	assert_has(out, "\nfd 0\nfd 1\nfd 2\nfd 3\nuid ");
 	free(out);
@@ -455,6 +453,10 @@ Test(core, wait_yes_environment_and_descriptors)
 	assert_env_only(buf, allowed);
 	assert_has(buf, "env PROTO=UDP\n");
 	assert_has(buf, "\nenv PORTIER_SERVICE=wu\n");
+	/* Every UDP port served, for the handlers' loop guard. */
+	snprintf(udp_ports, sizeof(udp_ports), "\nenv PORTIER_UDP_PORTS=%u\n",
+	         uport);
+	assert_has(buf, udp_ports);
 	assert_has(buf, "\nenv LISTEN_FDS=1\n");
 	assert_has(buf, "listen_pid self\n");
 	assert_has(buf, "\nfd 0\nfd 1\nfd 2\nfd 3\nuid ");
@@ -584,10 +586,8 @@ Test(core, stderr_of_a_handlers_child_names_the_service)
 
 	/*
 	 * A shell script's commands write to the same fd 2: their lines are
-	 * still "sub[WRITER]:".  The child stays alive until the line is
-	 * logged (it waits for our input), so this is deterministic; a
-	 * writer that exits and is reaped before the master reads its line
-	 * is a known gap of the shared stderr socket (getsid fails then).
+	 * "sub[HANDLER] child WRITER:", the handler's PID first, whoever
+	 * wrote them (the writer's PID comes from the kernel).
 	 */
 	h_start(&d, h_conf(H_DEFAULTS "service sub {\n port = %u\n"
 	                              " bind = \"127.0.0.1\"\n"
@@ -599,11 +599,15 @@ Test(core, stderr_of_a_handlers_child_names_the_service)
 	int fd = h_connect("127.0.0.1", port);
 	cr_assert_neq(fd, -1);
 	cr_assert(h_log_wait(&d, "sub[", 5000), "no line tagged sub[");
-	char *log = h_log_read(&d);
-	long writer = strtol(strstr(log, "sub[") + 4, NULL, 10);
+	char *log = h_log_read(&d), *end;
+	long handler = strtol(strstr(log, "sub[") + 4, &end, 10);
+	cr_assert_eq(strncmp(end, "] child ", 8), 0, "%s", log);
+	long writer = strtol(end + 8, NULL, 10);
 	free(log);
+	cr_assert_neq(handler, writer);
 	/* The line is the inner shell's PID, written by that shell itself. */
-	snprintf(want, sizeof(want), "\nsub[%ld]: %ld\n", writer, writer);
+	snprintf(want, sizeof(want), "\nsub[%ld] child %ld: %ld\n", handler,
+	         writer, writer);
 	cr_assert(h_log_contains(&d, want), "no %s", want + 1);
 	cr_assert_eq(h_write_all(fd, "x\n", 2), 0);
 	ssize_t n = h_read_all(fd, buf, sizeof(buf), 5000);

@@ -238,6 +238,70 @@ Test(conf, refuses_unknown_attribute)
 	        "no such option 'colour'");
 }
 
+/* Each number against the range its user takes: no silent wrap to int. */
+Test(conf, refuses_numbers_out_of_their_range)
+{
+	refused("service a {\n cps = {1, 4294967295}\n}\n", 2,
+	        "cps SECONDS must be at most 86400, not 4294967295");
+	refused("service a {\n cps = {4294967297, 1}\n}\n", 2,
+	        "cps RATE must be at most 1000000, not 4294967297");
+	refused("service a {\n cps = {-1, 5}\n}\n", 2,
+	        "cps must be {RATE, SECONDS}, both positive");
+	refused("defaults {\n cps = {10, 86401}\n}\n", 2,
+	        "cps SECONDS must be at most 86400, not 86401");
+	refused("service a {\n instances = 4294967297\n}\n", 2,
+	        "instances must be between 0 and 1000000, not 4294967297");
+	refused("service a {\n per_source = -1\n}\n", 2,
+	        "per_source must be between 0 and 1000000, not -1");
+	refused("service a {\n internal_max = 2147483648\n}\n", 2,
+	        "internal_max must be between 0 and 1000000, not 2147483648");
+	refused("max_children = -5\n", 1,
+	        "max_children must be between 0 and 1000000, not -5");
+	refused("service a {\n nice = 4294967277\n}\n", 2,
+	        "nice must be between -20 and 19, not 4294967277");
+	refused("service a {\n backlog = 65536\n}\n", 2,
+	        "backlog must be between 1 and 65535, not 65536");
+	refused("service a {\n idle_timeout = 604801\n}\n", 2,
+	        "idle_timeout must be between 0 and 604800, not 604801");
+	refused("service a {\n max_load = 100001\n}\n", 2,
+	        "max_load must be between 0 and 100000, not 100001");
+	refused("service a {\n umask = \"01777\"\n}\n", 2,
+	        "umask must be an octal mode from 0 to 0777 like 0644, not "
+	        "'01777'");
+	refused("service a {\n socket_mode = \"04777\"\n}\n", 2,
+	        "socket_mode must be an octal mode from 0 to 0777 like 0644, "
+	        "not '04777'");
+	refused("service a {\n rlimit_as = 18446744073709551615\n}\n", 2,
+	        "rlimit_as must be a number with an optional K, M or G suffix, "
+	        "or unlimited, not '18446744073709551615'");
+	refused(
+	    "service a {\n rlimit_cpu = 17179869184G\n}\n", 2,
+	    "rlimit_cpu must be a number with an optional K, M or G suffix, "
+	    "or unlimited, not '17179869184G'");
+}
+
+/* idle_timeout goes to the relay as -t; elsewhere it would do nothing. */
+Test(conf, idle_timeout_is_the_relays_and_only_the_relays)
+{
+	struct service *a =
+	    first(load("service a {\n port = 1\n redirect = \"127.0.0.1 2\"\n"
+	               " idle_timeout = 30\n}\n"));
+	cr_assert_str_eq(a->argv[0], "relay");
+	cr_assert_str_eq(a->argv[1], "-t");
+	cr_assert_str_eq(a->argv[2], "30");
+	cr_assert_str_eq(a->argv[3], "127.0.0.1");
+	cr_assert_str_eq(a->argv[4], "2");
+	cr_assert_null(a->argv[5]);
+	refused("service a {\n port = 1\n server = \"/bin/cat\"\n"
+	        " idle_timeout = 30\n}\n",
+	        1, "service a: idle_timeout is for redirect only");
+	/* From defaults{}: for the relays among the services. */
+	cr_assert_not_null(load("defaults {\n idle_timeout = 30\n}\n"
+	                        "service a {\n port = 1\n"
+	                        " server = \"/bin/cat\"\n}\n"),
+	                   "%s", err);
+}
+
 Test(conf, refuses_bad_values)
 {
 	refused("service a {\n socket_type = raw\n}\n", 2,
@@ -251,7 +315,8 @@ Test(conf, refuses_bad_values)
 	refused("service a {\n instances = many\n}\n", 2,
 	        "invalid integer value for option 'instances'");
 	refused("service a {\n umask = \"999\"\n}\n", 2,
-	        "umask must be an octal mode like 0644, not '999'");
+	        "umask must be an octal mode from 0 to 0777 like 0644, not "
+	        "'999'");
 	refused("service a {\n rlimit_as = 12X\n}\n", 2,
 	        "rlimit_as must be a number with an optional K, M or G suffix, "
 	        "or unlimited, not '12X'");
