@@ -366,14 +366,6 @@ conf_build_credentials(struct service *svc, cfg_t *sec, cfg_t *defs)
 static void
 conf_build_resources(struct service *svc, cfg_t *sec, cfg_t *defs)
 {
-	static const char *names[SVC_RLIMIT_COUNT] = {
-	    [SVC_RLIMIT_AS] = "rlimit_as",
-	    [SVC_RLIMIT_CPU] = "rlimit_cpu",
-	    [SVC_RLIMIT_DATA] = "rlimit_data",
-	    [SVC_RLIMIT_FILES] = "rlimit_files",
-	    [SVC_RLIMIT_STACK] = "rlimit_stack",
-	};
-
 	svc->has_nice = conf_pick(sec, defs, "nice") != NULL;
 	svc->nice = (int)conf_int(sec, defs, "nice", 0);
 	char *mask = conf_str(sec, defs, "umask");
@@ -381,7 +373,7 @@ conf_build_resources(struct service *svc, cfg_t *sec, cfg_t *defs)
 	free(mask);
 	svc->chroot = conf_str(sec, defs, "chroot");
 	for (int i = 0; i < SVC_RLIMIT_COUNT; i++) {
-		char *v = conf_str(sec, defs, names[i]);
+		char *v = conf_str(sec, defs, svc_rlimit_names[i]);
 		if (v != NULL && conf_rlimit(v, &svc->rlimits[i].value) == 0)
 			svc->rlimits[i].is_set = true;
 		free(v);

@@ -6,19 +6,24 @@
 #include <errno.h>
 #include <getopt.h>
 #include <libutil.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "access.h"
+#include "activate.h"
 #include "children.h"
 #include "conf.h"
 #include "gate.h"
 #include "listen.h"
 #include "log.h"
 #include "loop.h"
+#include "notify.h"
+#include "svc_text.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -28,15 +33,18 @@
 #define MAIN_STOP_GRACE_MS 5000
 
 static const char *config_file = SYSCONFDIR "/portier.conf";
+/* -f made absolute at start: reloads read it after chdir("/"). */
+static char config_path[PATH_MAX];
 static bool is_stopping;
 static struct loop_timer stop_timer;
 
 static void __attribute__((noreturn)) usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-	        "usage: portierd [-Cnsvh] [-f file] [-l level] [-p pidfile]\n"
+	        "usage: portierd [-CPnsvh] [-f file] [-l level] [-p pidfile]\n"
 	        "  -f file     configuration (default %s)\n"
 	        "  -C          check the configuration and exit\n"
+	        "  -P          print the effective configuration and exit\n"
 	        "  -n          stay in the foreground, log to stderr\n"
 	        "  -s          log to syslog even in the foreground\n"
 	        "  -l level    error, warning, notice, info or debug\n"
@@ -51,13 +59,15 @@ static void __attribute__((noreturn)) usage(int status)
 struct main_options {
 	bool is_foreground;
 	bool is_check;
+	bool is_print;
 	bool use_syslog;
 	const char *pidfile;
 	const char *level;
 };
 
+/* "N services, M listeners": the process title and systemd's STATUS. */
 static void
-main_update_title(void)
+main_summary(char *buf, size_t len)
 {
 	const struct config *cfg = svc_running();
 	const struct service *svc;
@@ -72,9 +82,32 @@ main_update_title(void)
 		TAILQ_FOREACH(l, &svc->listeners, entry)
 		listeners++;
 	}
-	setproctitle("%d service%s, %d listener%s", services,
-	             services == 1 ? "" : "s", listeners,
-	             listeners == 1 ? "" : "s");
+	snprintf(buf, len, "%d service%s, %d listener%s", services,
+	         services == 1 ? "" : "s", listeners,
+	         listeners == 1 ? "" : "s");
+}
+
+static void
+main_update_title(void)
+{
+	char summary[128];
+
+	main_summary(summary, sizeof(summary));
+	setproctitle("%s", summary);
+}
+
+/* Tell systemd (Type=notify) the state, with a STATUS= summary. */
+static void
+main_notify(const char *state)
+{
+	char msg[256], summary[128];
+	int n = children_count();
+
+	main_summary(summary, sizeof(summary));
+	snprintf(msg, sizeof(msg), "%s\nSTATUS=%s, %d handler%s running", state,
+	         summary, n, n == 1 ? "" : "s");
+	if (notify_send(msg) == -1)
+		log_warn("notify %s", getenv("NOTIFY_SOCKET"));
 }
 
 static void
@@ -109,6 +142,7 @@ main_on_stop(int signo)
 		return;
 	is_stopping = true;
 	log_info("%s: stopping", strsignal(signo));
+	main_notify("STOPPING=1");
 	svc_close_listeners();
 	children_signal_all(SIGTERM);
 	children_signal_all(SIGCONT);
@@ -117,23 +151,42 @@ main_on_stop(int signo)
 	main_check_stopped();
 }
 
+/* systemd's Type=notify-reload wants the clock with RELOADING=1. */
+static void
+main_notify_reloading(void)
+{
+	char msg[64];
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
+	         (unsigned long long)ts.tv_sec * 1000000ULL +
+	             (unsigned long long)ts.tv_nsec / 1000);
+	if (notify_send(msg) == -1)
+		log_warn("notify %s", getenv("NOTIFY_SOCKET"));
+}
+
 static void
 main_on_reload(int signo)
 {
-	char err[1024];
+	char err[1024], changes[512];
 	struct config *cfg;
 
 	(void)signo;
 	log_reopen();
 	if (is_stopping)
 		return;
-	if ((cfg = conf_load(config_file, err, sizeof(err))) == NULL ||
-	    svc_merge(cfg, err, sizeof(err)) == -1) {
+	main_notify_reloading();
+	if ((cfg = conf_load(config_file, err, sizeof(err))) != NULL)
+		svc_text_changes(svc_running(), cfg, changes, sizeof(changes));
+	if (cfg == NULL || svc_merge(cfg, err, sizeof(err)) == -1) {
 		log_warnx("reload failed: %s", err);
+		main_notify("READY=1");
 		return;
 	}
-	log_info("reloaded");
+	log_info("reloaded:%s", changes);
 	main_update_title();
+	main_notify("READY=1");
 }
 
 static void
@@ -187,6 +240,22 @@ main_signals(void)
 		err(1, "sigaction");
 }
 
+/* -P: what the daemon would run, in the config's own syntax. */
+static int
+main_print(void)
+{
+	char msg[1024];
+	struct config *cfg = conf_load(config_file, msg, sizeof(msg));
+
+	if (cfg == NULL) {
+		fprintf(stderr, "%s\n", msg);
+		return 1;
+	}
+	svc_text_config(stdout, cfg);
+	config_free(cfg);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
 static int
 main_check(void)
 {
@@ -203,15 +272,34 @@ main_check(void)
 	return 0;
 }
 
+/* A relative -f is taken from the directory portierd started in. */
+static void
+main_absolute_config(void)
+{
+	char cwd[PATH_MAX];
+
+	if (config_file[0] == '/')
+		return;
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		err(1, "getcwd");
+	if ((size_t)snprintf(config_path, sizeof(config_path), "%s/%s", cwd,
+	                     config_file) >= sizeof(config_path))
+		errx(1, "%s: path too long", config_file);
+	config_file = config_path;
+}
+
 static void
 main_parse_options(int argc, char *argv[], struct main_options *o)
 {
 	int ch;
 
-	while ((ch = getopt(argc, argv, "Cf:hl:np:sv")) != -1) {
+	while ((ch = getopt(argc, argv, "CPf:hl:np:sv")) != -1) {
 		switch (ch) {
 		case 'C':
 			o->is_check = true;
+			break;
+		case 'P':
+			o->is_print = true;
 			break;
 		case 'f':
 			config_file = optarg;
@@ -239,6 +327,7 @@ main_parse_options(int argc, char *argv[], struct main_options *o)
 	}
 	if (optind != argc)
 		usage(100);
+	main_absolute_config();
 	if (o->level != NULL && log_set_level(o->level) == -1)
 		errx(100, "unknown log level: %s", o->level);
 }
@@ -291,12 +380,16 @@ main(int argc, char *argv[], char *envp[])
 	svc_init(&gate_svc_hooks);
 	if (o.is_check)
 		return main_check();
+	if (o.is_print)
+		return main_print();
 
 	struct config *cfg = main_load(&o);
 	struct pidfh *pfh = main_pidfile(o.pidfile, cfg);
 	if (loop_init() == -1 || gate_init() == -1)
 		err(1, "loop");
 	main_signals();
+	if (activate_init() == -1)
+		err(1, "LISTEN_FDS: passed socket");
 	if (svc_start(cfg, msg, sizeof(msg)) == -1) {
 		pidfile_remove(pfh);
 		errx(1, "%s", msg);
@@ -307,9 +400,11 @@ main(int argc, char *argv[], char *envp[])
 	if (log_configure(cfg->log_type) == -1)
 		fatalx("%s: log_type %s: cannot open", config_file,
 		       cfg->log_type);
+	activate_close_unused();
 	pidfile_write(pfh);
 	main_update_title();
 	log_info("ready");
+	main_notify("READY=1");
 	int rc = loop_run();
 	pidfile_remove(pfh);
 	log_info("stopped");

@@ -9,6 +9,12 @@
 #include "log.h"
 #include "service.h"
 
+const char *const svc_rlimit_names[SVC_RLIMIT_COUNT] = {
+    [SVC_RLIMIT_AS] = "rlimit_as",       [SVC_RLIMIT_CPU] = "rlimit_cpu",
+    [SVC_RLIMIT_DATA] = "rlimit_data",   [SVC_RLIMIT_FILES] = "rlimit_files",
+    [SVC_RLIMIT_STACK] = "rlimit_stack",
+};
+
 static struct config *running_config;
 static const struct svc_hooks *hooks;
 
@@ -196,7 +202,6 @@ svc_merge(struct config *cfg, char *err, size_t errlen)
 		if (svc_open(svc, err, errlen) == -1)
 			log_warnx("%s", err);
 	}
-	log_info("reloaded");
 	return 0;
 }
 

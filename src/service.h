@@ -39,6 +39,8 @@ enum {
 	SVC_RLIMIT_STACK,
 	SVC_RLIMIT_COUNT
 };
+/* Their attribute names, "rlimit_as" ..., for the parser and -P. */
+extern const char *const svc_rlimit_names[SVC_RLIMIT_COUNT];
 
 /* An access_times window, minutes since midnight; end < start wraps. */
 struct svc_time_window {
