@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include "conf_build.h"
+#include "conf_check.h"
 #include "conf_error.h"
+#include "conf_list.h"
 #include "conf_value.h"
 
 #ifndef LIBEXECDIR
@@ -23,16 +25,6 @@
 #define CONF_DEFAULT_BACKLOG 128
 #define CONF_DEFAULT_INTERNAL_MAX 256
 #define CONF_DEFAULT_SOCKET_MODE 0666
-
-static bool
-conf_is_set(cfg_t *sec, const char *name)
-{
-	cfg_opt_t *opt = cfg_getopt(sec, name);
-
-	/* An empty list (only_from = {}) is set, though it has no values. */
-	return opt != NULL &&
-	       (cfg_opt_size(opt) > 0 || (opt->flags & CFGF_MODIFIED));
-}
 
 /* The section that gives NAME: the service, else defaults{}, else NULL. */
 static cfg_t *
@@ -70,36 +62,19 @@ conf_bool(cfg_t *sec, cfg_t *defs, const char *name, int fallback)
 	return from ? (cfg_getbool(from, name) ? 1 : 0) : fallback;
 }
 
-/* A NULL-terminated copy of a string list, with room for EXTRA in front. */
-static char **
-conf_list(cfg_t *sec, cfg_t *defs, const char *name, size_t extra)
-{
-	cfg_t *from = conf_pick(sec, defs, name);
-	size_t n = from ? cfg_size(from, name) : 0;
-	char **v;
-
-	if (from == NULL && extra == 0)
-		return NULL;
-	v = calloc(n + extra + 1, sizeof(*v));
-	if (v == NULL)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		v[extra + i] = strdup(cfg_getnstr(from, name, (unsigned)i));
-	return v;
-}
-
 static void
 conf_build_kind(struct service *svc, cfg_t *sec, cfg_t *defs)
 {
-	cfg_t *from = conf_pick(sec, defs, "type");
+	char **types = conf_list(sec, defs, "type", 0);
 
-	for (unsigned i = 0; from && i < cfg_size(from, "type"); i++) {
-		const char *t = cfg_getnstr(from, "type", i);
-		if (strcasecmp(t, "internal") == 0)
+	for (size_t i = 0; types && types[i]; i++) {
+		if (strcasecmp(types[i], "internal") == 0)
 			svc->is_internal = true;
 		else
 			svc->is_unlisted = true;
+		free(types[i]);
 	}
+	free(types);
 	svc->is_disabled = conf_bool(sec, defs, "disable", 0);
 	svc->internal_name = conf_str(sec, defs, "internal");
 	if (svc->is_internal && svc->internal_name == NULL)
@@ -383,11 +358,14 @@ conf_build_resources(struct service *svc, cfg_t *sec, cfg_t *defs)
 static int
 conf_log_bits(cfg_t *sec, cfg_t *defs, const char *name)
 {
-	cfg_t *from = conf_pick(sec, defs, name);
+	char **items = conf_list(sec, defs, name, 0);
 	int bits = 0;
 
-	for (unsigned i = 0; from && i < cfg_size(from, name); i++)
-		bits |= conf_log_flag(cfg_getnstr(from, name, i));
+	for (size_t i = 0; items && items[i]; i++) {
+		bits |= conf_log_flag(items[i]);
+		free(items[i]);
+	}
+	free(items);
 	return bits;
 }
 
@@ -396,18 +374,25 @@ conf_build_access(struct service *svc, cfg_t *sec, cfg_t *defs)
 {
 	cfg_t *from;
 
-	svc->has_only_from = conf_pick(sec, defs, "only_from") != NULL;
+	svc->has_only_from = conf_list_is_set(sec, defs, "only_from");
 	svc->only_from = conf_list(sec, defs, "only_from", 0);
 	svc->no_access = conf_list(sec, defs, "no_access", 0);
-	if ((from = conf_pick(sec, defs, "access_times")) != NULL) {
-		unsigned n = cfg_size(from, "access_times");
+	char **times = conf_list(sec, defs, "access_times", 0);
+	if (times != NULL) {
+		size_t n = 0;
+		while (times[n] != NULL)
+			n++;
 		svc->access_times =
 		    calloc(n ? n : 1, sizeof(*svc->access_times));
+		for (size_t i = 0; i < n; i++) {
+			if (svc->access_times != NULL)
+				conf_time_window(times[i],
+				                 &svc->access_times[i]);
+			free(times[i]);
+		}
+		free(times);
 		if (svc->access_times == NULL)
 			return -1;
-		for (unsigned i = 0; i < n; i++)
-			conf_time_window(cfg_getnstr(from, "access_times", i),
-			                 &svc->access_times[i]);
 		svc->n_access_times = (int)n;
 	}
 	svc->instances = (int)conf_int(sec, defs, "instances", 0);
@@ -456,6 +441,11 @@ conf_build_service(cfg_t *sec, cfg_t *defs)
 		return NULL;
 	}
 	conf_build_resources(svc, sec, defs);
+	if (conf_check_internal(svc, sec) == -1 ||
+	    conf_check_server(svc, sec) == -1) {
+		svc_free(svc);
+		return NULL;
+	}
 	return svc;
 }
 
@@ -515,7 +505,8 @@ conf_build(cfg_t *cfg, const char *file)
 	config->log_level = v ? strdup(v) : NULL;
 	v = cfg_getstr(cfg, "log_type");
 	config->log_type = v ? strdup(v) : NULL;
-	v = cfg_getstr(cfg, "include_dir");
+	v = cfg_size(cfg, "include_dir") ? cfg_getnstr(cfg, "include_dir", 0)
+	                                 : NULL;
 	config->include_dir = v ? strdup(v) : NULL;
 	config->max_children = (int)cfg_getint(cfg, "max_children");
 	for (unsigned i = 0; i < cfg_size(cfg, "service"); i++) {

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: ISC */
+/* conf_check.h -- what -C catches beyond syntax: servers, names, log file */
+#ifndef PORTIER_CONF_CHECK_H
+#define PORTIER_CONF_CHECK_H
+
+#include <confuse.h>
+
+#include "service.h"
+
+/*
+ * -1, reported at the line of the attribute, when SVC's server is missing
+ * or its user could not execute it (inside chroot, if it has one).
+ */
+int conf_check_server(const struct service *svc, cfg_t *sec);
+/* "no internal service 'NAME' (did you mean 'echo'?): internal = ..." */
+void conf_check_internal_why(const char *name, char *why, size_t len);
+/* -1, reported, when SVC is internal under a name portier has not. */
+int conf_check_internal(const struct service *svc, cfg_t *sec);
+/* -1, reported at its line, when log_type's file cannot be opened. */
+int conf_check_log_type(const char *file, const char *log_type);
+
+#endif
