@@ -383,7 +383,8 @@ conf_valid_log_type(cfg_t *cfg, cfg_opt_t *opt)
 	    cfg,
 	    log_parse_type(v, path, sizeof(path), &facility, level,
 	                   sizeof(level)) == 0,
-	    "log_type must be \"syslog FACILITY [LEVEL]\" or \"file /PATH\", "
+	    "log_type must be \"syslog FACILITY [LEVEL]\", \"file /PATH\" or "
+	    "\"stderr [LEVEL]\", "
 	    "not '%s'",
 	    v);
 	return 0;

@@ -446,6 +446,7 @@ conf_build_service(cfg_t *sec, cfg_t *defs)
 		svc_free(svc);
 		return NULL;
 	}
+	svc->port_line = conf_check_port_line(svc, sec);
 	return svc;
 }
 

@@ -17,8 +17,7 @@
 #include "conf_value.h"
 #include "log.h"
 
-/* The line of OPTION in service NAME's section, else in defaults{}. */
-static int
+int
 conf_check_line(cfg_t *sec, const char *name, const char *option)
 {
 	char title[300];
@@ -47,6 +46,17 @@ conf_check_can_exec(const struct service *svc, const struct stat *st)
 	for (int i = 0; i < svc->ngroups && !in_group; i++)
 		in_group = svc->groups[i] == st->st_gid;
 	return (st->st_mode & (in_group ? S_IXGRP : S_IXOTH)) != 0;
+}
+
+int
+conf_check_port_line(const struct service *svc, cfg_t *sec)
+{
+	static const char *const options[] = {"port", "socket", "bind"};
+	int line = 0;
+
+	for (size_t i = 0; i < 3 && line == 0; i++)
+		line = conf_check_line(sec, svc->name, options[i]);
+	return line ? line : svc->line;
 }
 
 int

@@ -7,6 +7,10 @@
 
 #include "service.h"
 
+/* The line of OPTION in service NAME's section, else in defaults{}; 0. */
+int conf_check_line(cfg_t *sec, const char *name, const char *option);
+/* Where SVC's address is written: port, else socket, bind, the section. */
+int conf_check_port_line(const struct service *svc, cfg_t *sec);
 /*
  * -1, reported at the line of the attribute, when SVC's server is missing
  * or its user could not execute it (inside chroot, if it has one).

@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -110,6 +111,9 @@ gate_update(struct service *svc)
 {
 	const char *reason = gate_pause_reason(svc);
 
+	if ((reason != NULL) != svc->is_paused)
+		log_debug("gate: service %s: %s%s", svc->name,
+		          reason ? "pause: " : "resume", reason ? reason : "");
 	if (reason != NULL) {
 		connlog_pause(svc, reason, gate_is_limit(reason));
 		gate_pause(svc);
@@ -119,12 +123,32 @@ gate_update(struct service *svc)
 	gate_resume(svc);
 }
 
+/* "127.0.0.1:4711" for debug lines; "-" when there is no peer (wait). */
+static const char *
+gate_peer_text(const struct sockaddr *peer, socklen_t peerlen)
+{
+	static char text[ADDR_TEXT_MAX + 8];
+	char ip[ADDR_TEXT_MAX];
+	uint16_t port;
+
+	if (!log_is_enabled(LOG_LEVEL_DEBUG))
+		return "";
+	if (peer == NULL || peerlen == 0)
+		return "-";
+	addr_format(peer, peerlen, ip, &port);
+	snprintf(text, sizeof(text), "%s:%u", ip, port);
+	return text;
+}
+
 /* Log a refusal and send banner_fail; the caller closes CONN. */
 static void
 gate_refuse(struct service *svc, int conn, const struct sockaddr *peer,
             socklen_t peerlen, const char *reason)
 {
 	banner_send(svc, conn, false);
+	counters_refused(&svc->counters, reason);
+	log_debug("gate: service %s: refuse %s: %s", svc->name,
+	          gate_peer_text(peer, peerlen), reason);
 	connlog_fail(svc, peer, peerlen, reason);
 	if (!svc->is_paused)
 		gate_update(svc); /* cps may have just tripped */
@@ -134,6 +158,7 @@ gate_refuse(struct service *svc, int conn, const struct sockaddr *peer,
 static void
 gate_conn_started(struct service *svc, const struct connlog_conn *c)
 {
+	svc->counters.accepted++;
 	access_enter(svc, c->peer);
 	connlog_start(svc, c);
 }
@@ -162,6 +187,8 @@ gate_exec(struct service *svc, struct listener *l, int conn,
 		return;
 	}
 	children_insert(c, pid, svc, peer, peerlen);
+	log_debug("gate: service %s: spawn %s as PID %ld", svc->name,
+	          svc->server, (long)pid);
 	struct connlog_conn facts = {.pid = (long)pid,
 	                             .peer = peer,
 	                             .peerlen = peerlen,
@@ -181,6 +208,8 @@ gate_connection(struct service *svc, struct listener *l, int conn,
 		close(conn);
 		return;
 	}
+	log_debug("gate: service %s: admit %s", svc->name,
+	          gate_peer_text(peer, peerlen));
 	banner_send(svc, conn, true);
 	if (svc->is_internal) {
 		internal_accept(svc, conn, peer, peerlen);
@@ -278,6 +307,13 @@ gate_on_ready(int fd, void *arg)
 static void
 gate_on_child_exit(struct service *svc, const struct connlog_conn *facts)
 {
+	counters_exited(&svc->counters, facts->status);
+	log_debug("gate: service %s: reap PID %ld, %s %d, %d running",
+	          svc->name, facts->pid,
+	          WIFSIGNALED(facts->status) ? "signal" : "exit",
+	          WIFSIGNALED(facts->status) ? WTERMSIG(facts->status)
+	                                     : WEXITSTATUS(facts->status),
+	          svc->running);
 	connlog_handler_status(svc, facts->pid, facts->status);
 	gate_conn_ended(svc, facts);
 	if (!svc->is_retired)
@@ -381,6 +417,7 @@ gate_adopt(struct service *old, struct service *new)
 		TAILQ_INSERT_TAIL(&new->listeners, l, entry);
 	}
 	children_adopt(old, new);
+	new->counters = old->counters;
 	internal_adopt(old, new);
 	access_adopt(old, new);
 	/* wait = yes stays paused until its handler exits, and so on. */

@@ -14,10 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "access.h"
 #include "activate.h"
 #include "children.h"
 #include "conf.h"
+#include "dump.h"
 #include "gate.h"
 #include "listen.h"
 #include "log.h"
@@ -36,13 +36,16 @@ static const char *config_file = SYSCONFDIR "/portier.conf";
 /* -f made absolute at start: reloads read it after chdir("/"). */
 static char config_path[PATH_MAX];
 static bool is_stopping;
+static long long start_seconds; /* CLOCK_MONOTONIC, for the uptime */
 static struct loop_timer stop_timer;
 
 static void __attribute__((noreturn)) usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-	        "usage: portierd [-CPnsvh] [-f file] [-l level] [-p pidfile]\n"
+	        "usage: portierd [-ACPnsvh] [-f file] [-l level] [-p pidfile]\n"
 	        "  -f file     configuration (default %s)\n"
+	        "  -A          all or nothing: no start if a service cannot "
+	        "listen\n"
 	        "  -C          check the configuration and exit\n"
 	        "  -P          print the effective configuration and exit\n"
 	        "  -n          stay in the foreground, log to stderr\n"
@@ -60,6 +63,7 @@ struct main_options {
 	bool is_foreground;
 	bool is_check;
 	bool is_print;
+	bool is_all_or_nothing;
 	bool use_syslog;
 	const char *pidfile;
 	const char *level;
@@ -197,34 +201,12 @@ main_on_reopen(int signo)
 		log_warn("reopening the log");
 }
 
-static void
-main_dump_service(const struct service *svc)
-{
-	const struct listener *l;
-
-	if (svc->is_disabled) {
-		log_info("service %s: disabled", svc->name);
-		return;
-	}
-	log_info("service %s: %s, %d running%s", svc->name,
-	         svc->is_internal ? "internal" : svc->server, svc->running,
-	         svc->is_paused ? ", paused" : "");
-	TAILQ_FOREACH(l, &svc->listeners, entry)
-	log_info("  listener %s (fd %d%s)", l->text, l->fd,
-	         l->is_watched ? "" : ", not watched");
-	access_dump(svc);
-}
-
-/* SIGUSR1: every service, listener and handler, one line each. */
+/* SIGUSR1: the state, for an admin (dump.c). */
 static void
 main_on_dump(int signo)
 {
-	const struct service *svc;
-
 	(void)signo;
-	TAILQ_FOREACH(svc, &svc_running()->services, entry)
-	main_dump_service(svc);
-	children_dump();
+	dump_state(config_file, start_seconds);
 }
 
 static void
@@ -256,13 +238,36 @@ main_print(void)
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
+/*
+ * -C: can every TCP and UDP service bind its address now?  (UNIX sockets
+ * are left alone: opening one replaces a stale socket file.)
+ */
+static int
+main_check_ports(struct config *cfg, char *msg, size_t len)
+{
+	struct service *svc;
+
+	TAILQ_FOREACH(svc, &cfg->services, entry)
+	{
+		if (svc->is_disabled || svc->protocol == PROTO_UNIX)
+			continue;
+		if (listen_open(svc, msg, len) == -1) {
+			svc_locate(svc, msg, len);
+			return -1;
+		}
+		listen_close_all(svc);
+	}
+	return 0;
+}
+
 static int
 main_check(void)
 {
 	char msg[1024];
 	struct config *cfg = conf_load(config_file, msg, sizeof(msg));
 
-	if (cfg == NULL || svc_check(cfg, msg, sizeof(msg)) == -1) {
+	if (cfg == NULL || svc_check(cfg, msg, sizeof(msg)) == -1 ||
+	    main_check_ports(cfg, msg, sizeof(msg)) == -1) {
 		fprintf(stderr, "%s\n", msg);
 		config_free(cfg);
 		return 1;
@@ -293,8 +298,11 @@ main_parse_options(int argc, char *argv[], struct main_options *o)
 {
 	int ch;
 
-	while ((ch = getopt(argc, argv, "CPf:hl:np:sv")) != -1) {
+	while ((ch = getopt(argc, argv, "ACPf:hl:np:sv")) != -1) {
 		switch (ch) {
+		case 'A':
+			o->is_all_or_nothing = true;
+			break;
 		case 'C':
 			o->is_check = true;
 			break;
@@ -384,16 +392,23 @@ main(int argc, char *argv[], char *envp[])
 		return main_print();
 
 	struct config *cfg = main_load(&o);
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	start_seconds = now.tv_sec;
 	struct pidfh *pfh = main_pidfile(o.pidfile, cfg);
 	if (loop_init() == -1 || gate_init() == -1)
 		err(1, "loop");
 	main_signals();
+	cfg->is_all_or_nothing = o.is_all_or_nothing;
 	if (activate_init() == -1)
 		err(1, "LISTEN_FDS: passed socket");
 	if (svc_start(cfg, msg, sizeof(msg)) == -1) {
 		pidfile_remove(pfh);
 		errx(1, "%s", msg);
 	}
+	/* Before daemon(): this is the last time stderr reaches someone. */
+	if ((o.use_syslog || !o.is_foreground) && cfg->log_type == NULL)
+		log_check_syslog();
 	if (!o.is_foreground && daemon(0, 0) == -1)
 		err(1, "daemon");
 	log_init(o.use_syslog || !o.is_foreground);

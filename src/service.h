@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "counters.h"
+
 enum svc_protocol {
 	PROTO_TCP,
 	PROTO_UDP,
@@ -62,6 +64,7 @@ struct service {
 	char *name;
 	char *file; /* where the section starts, for messages */
 	int line;
+	int port_line; /* where port (else socket, bind) is: "in use" */
 
 	/* what it is */
 	bool is_disabled;
@@ -136,9 +139,10 @@ struct service {
 	uint64_t limit_logged_ms;
 	bool is_retired; /* removed by a reload, children still running */
 	bool is_open;    /* started (listeners, state), or adopted */
-	void *access;    /* access.c's state */
-	void *banners;   /* banner.c's state */
-	void *internal;  /* internal.c's state */
+	struct svc_counters counters; /* gate.c counts, SIGUSR1 shows */
+	void *access;                 /* access.c's state */
+	void *banners;                /* banner.c's state */
+	void *internal;               /* internal.c's state */
 };
 
 TAILQ_HEAD(service_list, service);
@@ -150,6 +154,9 @@ struct config {
 	char *include_dir;
 	int max_children; /* 0: unlimited */
 	char *log_type;   /* as written, NULL: default */
+	/* -A: a service that cannot open stops the start, else it is
+	 * skipped with one line and the others run, as in xinetd. */
+	bool is_all_or_nothing;
 	struct service_list services;
 };
 
@@ -158,6 +165,10 @@ void config_free(struct config *);
 /* "FILE:LINE: service NAME: WHY" into ERR, as conf.c words its errors. */
 void svc_error(const struct service *, const char *why, char *err,
                size_t errlen);
+
+/* ERR about SVC's sockets, with "FILE:LINE: " of its port (or socket,
+ * bind) in front unless ERR already names its file. */
+void svc_locate(const struct service *, char *err, size_t errlen);
 
 /*
  * What the table asks of the layers above it (gate.c fills them in), so
@@ -178,7 +189,8 @@ struct svc_hooks {
 };
 
 void svc_init(const struct svc_hooks *);
-/* Open every enabled service of CFG; on failure nothing stays open. */
+/* Open every enabled service of CFG.  One that fails is logged and
+ * skipped, unless cfg->is_all_or_nothing: then nothing stays open. */
 int svc_start(struct config *cfg, char *err, size_t errlen);
 /* What -C adds to conf_load: prepare every service, as a start would. */
 int svc_check(struct config *cfg, char *err, size_t errlen);
