@@ -19,6 +19,7 @@
 #include "conf.h"
 #include "dump.h"
 #include "gate.h"
+#include "holder.h"
 #include "listen.h"
 #include "log.h"
 #include "loop.h"
@@ -239,8 +240,10 @@ main_print(void)
 }
 
 /*
- * -C: can every TCP and UDP service bind its address now?  (UNIX sockets
- * are left alone: opening one replaces a stale socket file.)
+ * -C: can every TCP and UDP service bind its address now?  A port that a
+ * running portierd holds counts as free: -C is run beside the daemon
+ * before a reload.  (UNIX sockets are left alone: opening one replaces a
+ * stale socket file.)
  */
 static int
 main_check_ports(struct config *cfg, char *msg, size_t len)
@@ -251,11 +254,16 @@ main_check_ports(struct config *cfg, char *msg, size_t len)
 	{
 		if (svc->is_disabled || svc->protocol == PROTO_UNIX)
 			continue;
-		if (listen_open(svc, msg, len) == -1) {
-			svc_locate(svc, msg, len);
-			return -1;
+		if (listen_open(svc, msg, len) == 0) {
+			listen_close_all(svc);
+			continue;
 		}
-		listen_close_all(svc);
+		if (errno == EADDRINUSE &&
+		    holder_is_portierd(svc->port_number,
+		                       svc->protocol == PROTO_TCP))
+			continue;
+		svc_locate(svc, msg, len);
+		return -1;
 	}
 	return 0;
 }
