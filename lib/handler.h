@@ -21,11 +21,18 @@
 typedef ssize_t handler_reply_fn(const char *in, size_t inlen, char *out,
                                  size_t outsize);
 
-/* Parse "[-t SECONDS]"; exits 100 with a usage line on anything else. */
+/*
+ * Parse "[-t SECONDS] [-u UDP-PORTS]"; exits 100 with a usage line on
+ * anything else.  -u adds to the ports a datagram loop never answers
+ * (see udpguard.h), for running under a super-server other than portierd.
+ */
 int handler_options(int argc, char **argv, const char *usage);
 /* True when fd 0 is a datagram socket (wait = yes dgram). */
 bool handler_is_dgram(void);
-/* Answer datagrams on fd 0 until IDLE seconds pass without one. */
+/*
+ * Answer datagrams on fd 0 until IDLE seconds pass without one; never to
+ * a loop-prone port, and at most UDPGUARD_RATE replies a second.
+ */
 int handler_dgram_loop(int idle_seconds, handler_reply_fn *reply);
 
 #endif

@@ -32,7 +32,8 @@ main(int argc, char **argv)
 {
 	struct chargen_state st = {0, 0};
 	char buf[CHARGEN_LINE * 100 + 200];
-	int idle = handler_options(argc, argv, "chargen [-t idle-seconds]");
+	int idle = handler_options(argc, argv,
+	                           "chargen [-t idle-seconds] [-u udp-ports]");
 
 	if (handler_is_dgram())
 		return handler_dgram_loop(idle, chargen_reply);

@@ -21,7 +21,8 @@ int
 main(int argc, char **argv)
 {
 	char line[128];
-	int idle = handler_options(argc, argv, "daytime [-t idle-seconds]");
+	int idle = handler_options(argc, argv,
+	                           "daytime [-t idle-seconds] [-u udp-ports]");
 
 	if (handler_is_dgram())
 		return handler_dgram_loop(idle, daytime_reply);

@@ -21,7 +21,8 @@ main(int argc, char **argv)
 {
 	char buf[65536];
 	ssize_t n;
-	int idle = handler_options(argc, argv, "discard [-t idle-seconds]");
+	int idle = handler_options(argc, argv,
+	                           "discard [-t idle-seconds] [-u udp-ports]");
 
 	if (handler_is_dgram())
 		return handler_dgram_loop(idle, discard_reply);

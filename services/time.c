@@ -28,7 +28,8 @@ int
 main(int argc, char **argv)
 {
 	uint8_t t[4];
-	int idle = handler_options(argc, argv, "time [-t idle-seconds]");
+	int idle = handler_options(argc, argv,
+	                           "time [-t idle-seconds] [-u udp-ports]");
 
 	if (handler_is_dgram())
 		return handler_dgram_loop(idle, time_reply);

@@ -29,6 +29,7 @@
 #include "conf_value.h"
 #include "classic.h"
 #include "log.h"
+#include "udpguard.h"
 
 /* An option made from "+=" or "-=" (see conf_scan.h), or NULL. */
 static const char *
@@ -303,6 +304,13 @@ conf_valid_env(cfg_t *cfg, cfg_opt_t *opt)
 		const char *eq = strchr(v, '=');
 		CONF_CHECK(cfg, eq != NULL && eq != v,
 		           "env: '%s' is not NAME=value", v);
+		/* A handler would exit 100 on it: say so at load instead. */
+		struct udpguard_ports ports = {{0}};
+		CONF_CHECK(cfg,
+		           strncmp(v, UDPGUARD_ENV "=", sizeof(UDPGUARD_ENV)) !=
+		                   0 ||
+		               udpguard_ports_parse(&ports, eq + 1) == 0,
+		           "env: '%s' is not a port list like 7,13,19-21", v);
 	}
 	return 0;
 }

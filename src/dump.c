@@ -19,15 +19,32 @@ dump_protocol(const struct service *svc)
 	return names[svc->protocol];
 }
 
+/* "only_from=3 cps=1", or "none". */
+static void
+dump_counts(const struct metrics_counts *t, char *out, size_t len)
+{
+	size_t used = 0;
+
+	snprintf(out, len, "none");
+	for (size_t i = 0; i < t->n && used < len; i++) {
+		int n = snprintf(out + used, len - used, "%s%s=%llu",
+		                 i ? " " : "", t->item[i].label,
+		                 (unsigned long long)t->item[i].count);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
 static void
 dump_counters(const struct service *svc)
 {
-	char refused[256], exits[256];
+	char refused[512], exits[512];
 
-	counters_format(&svc->counters.refused, refused, sizeof(refused));
-	counters_format(&svc->counters.exits, exits, sizeof(exits));
+	dump_counts(&svc->metrics.refused, refused, sizeof(refused));
+	dump_counts(&svc->metrics.exits, exits, sizeof(exits));
 	log_info("  accepted %llu; refused: %s; exited: %s; running %d",
-	         (unsigned long long)svc->counters.accepted, refused, exits,
+	         (unsigned long long)svc->metrics.accepted, refused, exits,
 	         svc->running);
 }
 

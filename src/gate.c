@@ -146,7 +146,7 @@ gate_refuse(struct service *svc, int conn, const struct sockaddr *peer,
             socklen_t peerlen, const char *reason)
 {
 	banner_send(svc, conn, false);
-	counters_refused(&svc->counters, reason);
+	metrics_refused(&svc->metrics, reason);
 	log_debug("gate: service %s: refuse %s: %s", svc->name,
 	          gate_peer_text(peer, peerlen), reason);
 	connlog_fail(svc, peer, peerlen, reason);
@@ -158,7 +158,7 @@ gate_refuse(struct service *svc, int conn, const struct sockaddr *peer,
 static void
 gate_conn_started(struct service *svc, const struct connlog_conn *c)
 {
-	svc->counters.accepted++;
+	svc->metrics.accepted++;
 	access_enter(svc, c->peer);
 	connlog_start(svc, c);
 }
@@ -307,7 +307,7 @@ gate_on_ready(int fd, void *arg)
 static void
 gate_on_child_exit(struct service *svc, const struct connlog_conn *facts)
 {
-	counters_exited(&svc->counters, facts->status);
+	metrics_exited(&svc->metrics, facts->status);
 	log_debug("gate: service %s: reap PID %ld, %s %d, %d running",
 	          svc->name, facts->pid,
 	          WIFSIGNALED(facts->status) ? "signal" : "exit",
@@ -387,7 +387,8 @@ gate_unprepare(struct service *svc)
 static int
 gate_open(struct service *svc, char *err, size_t errlen)
 {
-	if (svc->is_internal && internal_service_init(svc) == -1) {
+	/* Internal services, and every UDP service for the loop guard. */
+	if (internal_service_init(svc) == -1) {
 		snprintf(err, errlen, "service %s: out of memory", svc->name);
 		return -1;
 	}
@@ -417,7 +418,7 @@ gate_adopt(struct service *old, struct service *new)
 		TAILQ_INSERT_TAIL(&new->listeners, l, entry);
 	}
 	children_adopt(old, new);
-	new->counters = old->counters;
+	new->metrics = old->metrics;
 	internal_adopt(old, new);
 	access_adopt(old, new);
 	/* wait = yes stays paused until its handler exits, and so on. */

@@ -17,6 +17,7 @@
 #include "internal.h"
 #include "log.h"
 #include "loop.h"
+#include "udpguard.h"
 
 /* A connection that sees no progress for this long is closed. */
 #define INTERNAL_IDLE_MS 60000
@@ -28,13 +29,18 @@ static const struct internal_hooks *hooks;
 
 struct internal_conn;
 
-/* Per service: its kind and its open connections. */
+/*
+ * Per internal service: its kind and its open connections.  Every UDP
+ * service, internal or not, has one too, to put its port into the set
+ * internal datagram services never answer.
+ */
 struct internal_state {
 	struct service *svc;
 	enum classic_service kind;
 	int open;
 	LIST_HEAD(, internal_conn) conns;
-	time_t last_guard_log;
+	LIST_ENTRY(internal_state) udp_entry; /* UDP services only */
+	struct udpguard guard;                /* this service's reply budget */
 };
 
 /* One in-loop TCP connection (echo, discard, chargen). */
@@ -55,9 +61,21 @@ struct internal_conn {
 	char buf[INTERNAL_BUF];
 };
 
-/* The UDP ports internal services answer on: never reply to them. */
-static uint16_t guarded_ports[64];
-static int n_guarded_ports;
+/* The UDP services open now, and their ports: never reply to these. */
+LIST_HEAD(internal_state_list, internal_state);
+static struct internal_state_list udp_states =
+    LIST_HEAD_INITIALIZER(udp_states);
+static struct udpguard_ports udp_ports;
+
+static void
+internal_udp_ports_rebuild(void)
+{
+	struct internal_state *st;
+
+	udpguard_ports_clear(&udp_ports);
+	LIST_FOREACH(st, &udp_states, udp_entry)
+	udpguard_ports_add(&udp_ports, st->svc->port_number);
+}
 
 void
 internal_init(const struct internal_hooks *h)
@@ -75,12 +93,16 @@ internal_state(struct service *svc)
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return NULL;
 	st->svc = svc;
-	st->kind =
-	    (enum classic_service)classic_service_by_name(svc->internal_name);
+	if (svc->is_internal)
+		st->kind = (enum classic_service)classic_service_by_name(
+		    svc->internal_name);
 	LIST_INIT(&st->conns);
+	udpguard_init(&st->guard, UDPGUARD_RATE, UDPGUARD_BURST, loop_now_ms());
 	svc->internal = st;
-	if (svc->protocol == PROTO_UDP && n_guarded_ports < 64)
-		guarded_ports[n_guarded_ports++] = svc->port_number;
+	if (svc->protocol == PROTO_UDP) {
+		LIST_INSERT_HEAD(&udp_states, st, udp_entry);
+		internal_udp_ports_rebuild();
+	}
 	return st;
 }
 
@@ -266,24 +288,24 @@ internal_accept(struct service *svc, int conn, const struct sockaddr *peer,
 }
 
 /*
- * Never answer a datagram from a privileged port or from another
- * internal service's port: two inetds (or one, spoofed) would otherwise
- * bounce echo or chargen between themselves forever.
+ * Never answer a datagram from a privileged port or from the port of a
+ * UDP service of ours, and at most UDPGUARD_RATE a second: two inetds
+ * (or one, spoofed) would otherwise bounce echo or chargen between
+ * themselves forever.
  */
 static bool
-internal_is_loop_prone(const struct sockaddr_storage *peer)
+internal_may_answer(struct internal_state *st,
+                    const struct sockaddr_storage *peer, socklen_t len)
 {
-	uint16_t port = 0;
+	char line[256];
+	uint64_t now = loop_now_ms();
 
-	if (peer->ss_family == AF_INET)
-		port = ntohs(((const struct sockaddr_in *)peer)->sin_port);
-	else if (peer->ss_family == AF_INET6)
-		port = ntohs(((const struct sockaddr_in6 *)peer)->sin6_port);
-	if (port < 1024)
+	if (udpguard_check(&st->guard, &udp_ports,
+	                   (const struct sockaddr *)peer, len,
+	                   now) == UDPGUARD_ANSWER)
 		return true;
-	for (int i = 0; i < n_guarded_ports; i++)
-		if (guarded_ports[i] == port)
-			return true;
+	if (udpguard_report(&st->guard, now, false, line, sizeof(line)))
+		log_warnx("service %s: %s", st->svc->name, line);
 	return false;
 }
 
@@ -329,15 +351,8 @@ internal_datagram(struct service *svc, struct listener *l)
 			continue;
 		if (st->kind == CLASSIC_DISCARD)
 			continue;
-		if (internal_is_loop_prone(&peer)) {
-			time_t now = time(NULL);
-			if (now != st->last_guard_log)
-				log_warnx("service %s: datagram from a "
-				          "loop-prone port dropped",
-				          svc->name);
-			st->last_guard_log = now;
+		if (!internal_may_answer(st, &peer, len))
 			continue;
-		}
 		size_t put =
 		    internal_dgram_reply(st, in, (size_t)n, out, sizeof(out));
 		(void)sendto(l->fd, out, put, MSG_DONTWAIT,
@@ -357,7 +372,9 @@ internal_is_full(const struct service *svc)
 int
 internal_service_init(struct service *svc)
 {
-	return svc->is_internal && internal_state(svc) == NULL ? -1 : 0;
+	bool wants_state = svc->is_internal || svc->protocol == PROTO_UDP;
+
+	return wants_state && internal_state(svc) == NULL ? -1 : 0;
 }
 
 void
@@ -369,12 +386,10 @@ internal_service_fini(struct service *svc)
 		return;
 	while (!LIST_EMPTY(&st->conns))
 		internal_close(LIST_FIRST(&st->conns));
-	for (int i = 0; i < n_guarded_ports; i++)
-		if (svc->protocol == PROTO_UDP &&
-		    guarded_ports[i] == svc->port_number) {
-			guarded_ports[i] = guarded_ports[--n_guarded_ports];
-			break;
-		}
+	if (svc->protocol == PROTO_UDP) {
+		LIST_REMOVE(st, udp_entry);
+		internal_udp_ports_rebuild();
+	}
 	free(st);
 	svc->internal = NULL;
 }

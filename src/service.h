@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "counters.h"
+#include "metrics.h"
 
 enum svc_protocol {
 	PROTO_TCP,
@@ -139,10 +139,10 @@ struct service {
 	uint64_t limit_logged_ms;
 	bool is_retired; /* removed by a reload, children still running */
 	bool is_open;    /* started (listeners, state), or adopted */
-	struct svc_counters counters; /* gate.c counts, SIGUSR1 shows */
-	void *access;                 /* access.c's state */
-	void *banners;                /* banner.c's state */
-	void *internal;               /* internal.c's state */
+	struct metrics metrics; /* gate.c counts; SIGUSR1's dump shows */
+	void *access;           /* access.c's state */
+	void *banners;          /* banner.c's state */
+	void *internal;         /* internal.c's state */
 };
 
 TAILQ_HEAD(service_list, service);

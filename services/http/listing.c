@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -58,6 +59,97 @@ listing_read(int fd, size_t *count)
 	return v ? v : calloc(1, sizeof(*v));
 }
 
+/*
+ * A size as ls -h prints it: bytes below 1 KiB, else one decimal under
+ * ten units (1.2K) and whole units above (34M); powers of 1024.
+ */
+static void
+listing_human_size(char *out, size_t len, off_t size)
+{
+	static const char units[] = "KMGTPE";
+	double v = (double)size;
+	int u = -1;
+
+	if (size < 1024) {
+		snprintf(out, len, "%jd", (intmax_t)size);
+		return;
+	}
+	while (v >= 1024 && units[u + 1] != '\0') {
+		v /= 1024;
+		u++;
+	}
+	/* 1023.97K would print as 1024K: the next unit reads better. */
+	if (v >= 1023.95 && units[u + 1] != '\0') {
+		v /= 1024;
+		u++;
+	}
+	if (v < 9.95)
+		snprintf(out, len, "%.1f%c", v, units[u]);
+	else
+		snprintf(out, len, "%.0f%c", v, units[u]);
+}
+
+/* Columns padded and aligned, sizes right-aligned in fixed-width digits,
+ * readable on a phone (the viewport) without any script. */
+static void
+listing_head(struct response *body, const char *url)
+{
+	resp_add(body, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\n"
+	               "<meta name=\"viewport\" "
+	               "content=\"width=device-width, initial-scale=1\">\n"
+	               "<title>Index of ");
+	resp_add_html(body, url);
+	resp_add(body, "</title>\n<style>\n"
+	               "body{font-family:sans-serif;margin:1em}\n"
+	               "table{border-collapse:collapse}\n"
+	               "th,td{padding:0.25em 1em;text-align:left;"
+	               "white-space:nowrap}\n"
+	               "th{border-bottom:1px solid #999}\n"
+	               "tr:nth-child(even) td{background:#f2f2f2}\n"
+	               "td.size,th.size{text-align:right;"
+	               "font-variant-numeric:tabular-nums}\n"
+	               "td.time{font-variant-numeric:tabular-nums}\n"
+	               "td.name{white-space:normal;overflow-wrap:anywhere}\n"
+	               "</style></head>\n<body><h1>Index of ");
+	resp_add_html(body, url);
+	resp_add(body, "</h1>\n<table>\n<tr><th>Name</th>"
+	               "<th class=\"size\">Size</th><th>Modified</th></tr>\n");
+	if (strcmp(url, "/") != 0)
+		resp_add(body, "<tr><td class=\"name\"><a href=\"../\">../</a>"
+		               "</td><td class=\"size\"></td>"
+		               "<td class=\"time\"></td></tr>\n");
+}
+
+/* One row; the time is UTC and says so, the exact size is on hover. */
+static void
+listing_row(struct response *body, const struct listing_entry *e)
+{
+	char when[32], iso[32], human[32];
+	struct tm tm;
+	bool is_dir = S_ISDIR(e->st.st_mode);
+
+	gmtime_r(&e->st.st_mtime, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+	strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* "./" keeps a name with ':' from reading as a scheme. */
+	resp_add(body, "<tr><td class=\"name\"><a href=\"./");
+	resp_add_url(body, e->name);
+	resp_add(body, "%s\">", is_dir ? "/" : "");
+	resp_add_html(body, e->name);
+	resp_add(body, "%s</a></td>", is_dir ? "/" : "");
+	if (is_dir) {
+		resp_add(body, "<td class=\"size\">-</td>");
+	} else {
+		listing_human_size(human, sizeof(human), e->st.st_size);
+		resp_add(body, "<td class=\"size\" title=\"%jd bytes\">%s</td>",
+		         (intmax_t)e->st.st_size, human);
+	}
+	resp_add(body,
+	         "<td class=\"time\"><time datetime=\"%s\">%s</time>"
+	         "</td></tr>\n",
+	         iso, when);
+}
+
 int
 httpd_send_listing(struct httpd *h, struct exchange *ex, const char *dir,
                    const char *url)
@@ -70,33 +162,9 @@ httpd_send_listing(struct httpd *h, struct exchange *ex, const char *dir,
 	if (v == NULL)
 		return httpd_send_error(h, ex, 403, NULL);
 	resp_init(&body);
-	resp_add(&body, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
-	                "<title>Index of ");
-	resp_add_html(&body, url);
-	resp_add(&body, "</title></head>\n<body><h1>Index of ");
-	resp_add_html(&body, url);
-	resp_add(&body, "</h1>\n<table>\n<tr><th>Name</th><th>Size</th>"
-	                "<th>Modified</th></tr>\n");
-	if (strcmp(url, "/") != 0)
-		resp_add(&body, "<tr><td><a href=\"../\">../</a></td><td></td>"
-		                "<td></td></tr>\n");
+	listing_head(&body, url);
 	for (size_t i = 0; i < n; i++) {
-		char when[32];
-		struct tm tm;
-		bool is_dir = S_ISDIR(v[i].st.st_mode);
-		gmtime_r(&v[i].st.st_mtime, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
-		/* "./" keeps a name with ':' from reading as a scheme. */
-		resp_add(&body, "<tr><td><a href=\"./");
-		resp_add_url(&body, v[i].name);
-		resp_add(&body, "%s\">", is_dir ? "/" : "");
-		resp_add_html(&body, v[i].name);
-		resp_add(&body, "%s</a></td><td>", is_dir ? "/" : "");
-		if (is_dir)
-			resp_add(&body, "-");
-		else
-			resp_add(&body, "%jd", (intmax_t)v[i].st.st_size);
-		resp_add(&body, "</td><td>%s</td></tr>\n", when);
+		listing_row(&body, &v[i]);
 		free(v[i].name);
 	}
 	free(v);

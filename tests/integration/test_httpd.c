@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,21 @@ file_in(const char *name, const char *text, int mode)
 
 	snprintf(p, sizeof(p), "www/%s", name);
 	h_write_file(&d, p, text, mode);
+}
+
+/* A sparse file of SIZE bytes, modified 2026-01-02 03:04:05 UTC. */
+static void
+sized_file_in(const char *name, off_t size)
+{
+	char p[PATH_MAX * 2];
+	const struct timespec when[2] = {{1767323045, 0}, {1767323045, 0}};
+
+	snprintf(p, sizeof(p), "%s/%s", root, name);
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	cr_assert_neq(fd, -1, "%s: %s", p, strerror(errno));
+	cr_assert_eq(ftruncate(fd, size), 0, "%s: %s", p, strerror(errno));
+	cr_assert_eq(futimens(fd, when), 0);
+	close(fd);
 }
 
 /* portierd running httpd on DOCROOT, on a free loopback port. */
@@ -80,6 +96,10 @@ start(const char *extra_args)
 	file_in("dir/b.txt", "b\n", 0644);
 	file_in("dir/a <&> \"q\".txt", "odd\n", 0644);
 	file_in("dir/.dotfile", "x\n", 0644);
+	sized_file_in("dir/kilo.bin", 1234);
+	sized_file_in("dir/mega.tar", 3565158);
+	sized_file_in("dir/giga.iso", 5368709120);
+	sized_file_in("dir/almost.bin", 1048575);
 	file_in("withindex/index.html", "<p>index</p>\n", 0644);
 	file_in("digits.txt", "0123456789", 0644);
 	file_in("cgi/env.cgi",
@@ -284,8 +304,13 @@ Test(httpd, directories_redirect_list_and_index)
 	cr_assert(a && b && sub && a < b && b < sub, "%s", out);
 	cr_assert_null(strstr(out, "dotfile"), "%s", out);
 	/* Size and modification time beside each name. */
-	cr_assert(strstr(out, "b.txt</a></td><td>2</td><td>20"), "%s", out);
-	cr_assert(strstr(out, "sub/</a></td><td>-</td><td>20"), "%s", out);
+	cr_assert(strstr(out, "b.txt</a></td><td class=\"size\" "
+	                      "title=\"2 bytes\">2</td><td class=\"time\">"
+	                      "<time datetime=\"20"),
+	          "%s", out);
+	cr_assert(strstr(out, "sub/</a></td><td class=\"size\">-</td>"
+	                      "<td class=\"time\"><time datetime=\"20"),
+	          "%s", out);
 	free(out);
 	/* The redirect keeps the query and re-encodes the path. */
 	out = curl_url("-i", "/with%20space?x=1");
@@ -419,10 +444,14 @@ Test(httpd, cgi_environment_and_post)
 	out = curl(args, &status);
 	cr_assert_str_eq(out, "got 16 bytes: name=portier&x=1");
 	free(out);
-	/* Over the -b 1000 cap: refused before the script runs. */
+	/* Over the -b 1000 cap: refused before the script runs.  The body
+	 * is a file of our own, not a system file that may be absent. */
+	char big[4097];
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	const char *body = h_write_file(&d, "big-body", big, 0644);
 	snprintf(args, sizeof(args),
-	         "-i --data-binary @/etc/services "
-	         "http://127.0.0.1:%u/cgi/post.cgi",
+	         "-i --data-binary @%s http://127.0.0.1:%u/cgi/post.cgi", body,
 	         port);
 	out = curl(args, &status);
 	cr_assert(strstr(out, "HTTP/1.1 413 "), "%s", out);
@@ -537,6 +566,37 @@ href_of(const char *dom, const char *text)
 		start--;
 	cr_assert(start > dom);
 	return strndup(start + 6, (size_t)(end - start - 6));
+}
+
+/* Human sizes with the exact one on hover, times with their zone, a
+ * viewport for phones, and the name still escaped in the title. */
+Test(httpd, listing_reads_well)
+{
+	start("");
+	char *out = curl_url("", "/dir/");
+	const char *rows[] = {
+	    "kilo.bin</a></td><td class=\"size\" title=\"1234 bytes\">1.2K"
+	    "</td><td class=\"time\"><time datetime=\"2026-01-02T03:04:05Z\">"
+	    "2026-01-02 03:04 UTC</time></td></tr>\n",
+	    "mega.tar</a></td><td class=\"size\" title=\"3565158 bytes\">"
+	    "3.4M</td>",
+	    "giga.iso</a></td><td class=\"size\" title=\"5368709120 bytes\">"
+	    "5.0G</td>",
+	    /* 1023.999K reads better as the next unit up. */
+	    "almost.bin</a></td><td class=\"size\" title=\"1048575 bytes\">"
+	    "1.0M</td>",
+	    "<meta name=\"viewport\" content=\"width=device-width, "
+	    "initial-scale=1\">",
+	    "<th class=\"size\">Size</th>",
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		cr_assert(strstr(out, rows[i]), "no %s in %s", rows[i], out);
+	free(out);
+	out = curl_url("", "/with%20space/");
+	cr_assert(strstr(out, "<title>Index of /with space/</title>"), "%s",
+	          out);
+	free(out);
+	h_stop(&d);
 }
 
 Test(httpd, browser_renders_listing_and_cgi, .timeout = 400)

@@ -4,6 +4,7 @@
 
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,8 +59,18 @@ Test(conf, tcp_service_with_every_issue2_attribute)
 	config_free(cfg);
 }
 
+/*
+ * Port names come from the system's services database, as they do for
+ * the daemon: glibc offers no way to point getservbyname at another
+ * file, so this test uses netbase's /etc/services (which ./quickstart
+ * installs, because the daemon needs it at run time) and says so when
+ * it is missing rather than failing on a NULL config.
+ */
 Test(conf, names_from_etc_services_and_implied_protocol)
 {
+	cr_assert_eq(access("/etc/services", R_OK), 0,
+	             "/etc/services is missing: install netbase "
+	             "(./quickstart does)");
 	struct config *cfg =
 	    fx_load("service daytime {\n type = internal\n}\n"
 	            "service t {\n socket_type = dgram\n port = time\n"
@@ -215,6 +226,10 @@ Test(conf, refuses_bad_values)
 	           "daytime, chargen or time");
 	fx_refused("service a {\n server = \"cat\"\n}\n", 2,
 	           "server must be an absolute path, not 'cat'");
+	fx_refused(
+	    "service a {\n env = {\"A=1\", \"PORTIER_UDP_PORTS=7,,9\"}\n}\n", 2,
+	    "env: 'PORTIER_UDP_PORTS=7,,9' is not a port list like "
+	    "7,13,19-21");
 }
 
 Test(conf, refuses_bad_or_unknown_port)
@@ -351,4 +366,109 @@ Test(conf, unlisted_needs_a_port_number)
 	fx_refused("service a {\n type = unlisted\n port = telnet\n"
 	           " server = \"/bin/cat\"\n}\n",
 	           1, "service a: type = unlisted needs port = NUMBER");
+}
+
+/*
+ * The installed sample (etc/portier.conf, filled in by make): valid, and
+ * every commented default in it is the real default.
+ */
+/* "# name = value ..." (not "# e.g. name = ..."): a default to enable. */
+static bool
+sample_is_default_line(const char *line)
+{
+	const char *p = line + strspn(line, " \t");
+
+	if (strncmp(p, "# ", 2) != 0)
+		return false;
+	p += 2;
+	if (!islower((unsigned char)*p))
+		return false;
+	p += strspn(p, "abcdefghijklmnopqrstuvwxyz_");
+	p += strspn(p, " ");
+	return *p == '=';
+}
+
+/*
+ * Copy the sample to OUT, with the default lines of the global options
+ * and of defaults {} uncommented when UNCOMMENT, and the example services
+ * left out; then add one plain service to compare.
+ */
+static void
+sample_write(const char *out, bool uncomment)
+{
+	char line[1024];
+	FILE *in = fopen(TOP_BUILDDIR "/etc/portier.conf", "r");
+	FILE *fp = fopen(out, "w");
+
+	cr_assert_not_null(in, "%s/etc/portier.conf: run make", TOP_BUILDDIR);
+	cr_assert_not_null(fp);
+	while (fgets(line, sizeof(line), in) != NULL) {
+		if (strncmp(line, "# The classic services", 22) == 0)
+			break;
+		char *hash = strchr(line, '#');
+		if (uncomment && sample_is_default_line(line))
+			memmove(hash, hash + 2, strlen(hash + 2) + 1);
+		fputs(line, fp);
+	}
+	fputs("service probe {\n port = 4242\n server = \"/bin/cat\"\n}\n"
+	      "service probe-udp {\n protocol = udp\n port = 4242\n"
+	      " server = \"/bin/cat\"\n}\n",
+	      fp);
+	fclose(in);
+	fclose(fp);
+}
+
+static struct config *
+sample_load(const char *name, bool uncomment)
+{
+	char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/%s", fx_dir, name);
+	sample_write(path, uncomment);
+	struct config *cfg = conf_load(path, fx_err, sizeof(fx_err));
+	cr_assert_not_null(cfg, "%s", fx_err);
+	return cfg;
+}
+
+static void
+sample_same_service(const struct service *a, const struct service *b)
+{
+	cr_assert_str_eq(a->user, b->user);
+	cr_assert_eq(a->uid, b->uid);
+	cr_assert_eq(a->gid, b->gid);
+	cr_assert_eq(a->use_groups, b->use_groups);
+	cr_assert_eq(a->instances, b->instances);
+	cr_assert_eq(a->per_source, b->per_source);
+	cr_assert_eq(a->cps_rate, b->cps_rate);
+	cr_assert_eq(a->max_load, b->max_load);
+	cr_assert_eq(a->internal_max, b->internal_max);
+	cr_assert_eq(a->has_nice, b->has_nice);
+	cr_assert_eq(a->umask, b->umask);
+	cr_assert_eq(a->log_on_success, b->log_on_success);
+	cr_assert_eq(a->log_on_failure, b->log_on_failure);
+	cr_assert_eq(a->has_only_from, b->has_only_from);
+	cr_assert_eq(a->n_access_times, b->n_access_times);
+	cr_assert_eq(a->is_wait, b->is_wait);
+	cr_assert_eq(a->socket_type, b->socket_type);
+	cr_assert_eq(a->backlog, b->backlog);
+}
+
+Test(conf, sample_commented_defaults_are_the_real_defaults)
+{
+	struct config *plain = sample_load("plain.conf", false);
+	struct config *set = sample_load("defaults.conf", true);
+
+	cr_assert_eq(plain->max_children, set->max_children);
+	cr_assert_null(plain->log_level);
+	cr_assert_str_eq(set->log_level, "info", "the default threshold");
+	cr_assert_eq(plain->include_dir == NULL, set->include_dir == NULL);
+	cr_assert_eq(plain->log_type == NULL, set->log_type == NULL);
+	struct service *a = TAILQ_FIRST(&plain->services);
+	struct service *b = TAILQ_FIRST(&set->services);
+	for (; a != NULL && b != NULL;
+	     a = TAILQ_NEXT(a, entry), b = TAILQ_NEXT(b, entry))
+		sample_same_service(a, b);
+	cr_assert(a == NULL && b == NULL);
+	config_free(plain);
+	config_free(set);
 }
