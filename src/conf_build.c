@@ -102,17 +102,17 @@ conf_build_socket(struct service *svc, cfg_t *sec, cfg_t *defs)
 		svc->socket_type =
 		    svc->protocol == PROTO_UDP ? SOCK_DGRAM : SOCK_STREAM;
 	if (svc->protocol == PROTO_UDP && svc->socket_type != SOCK_DGRAM) {
-		conf_service_error(sec, svc->name,
-		                   "protocol udp needs socket_type dgram");
+		conf_check_error(sec, svc->name, "protocol",
+		                 "protocol udp needs socket_type dgram");
 		rc = -1;
 	} else if (svc->protocol == PROTO_TCP &&
 	           svc->socket_type != SOCK_STREAM) {
-		conf_service_error(sec, svc->name,
-		                   "protocol tcp needs socket_type stream");
+		conf_check_error(sec, svc->name, "protocol",
+		                 "protocol tcp needs socket_type stream");
 		rc = -1;
 	} else if (svc->protocol == PROTO_UNIX && svc->socket_path == NULL) {
-		conf_service_error(sec, svc->name,
-		                   "protocol unix needs socket = \"/path\"");
+		conf_check_error(sec, svc->name, "protocol",
+		                 "protocol unix needs socket = \"/path\"");
 		rc = -1;
 	}
 	free(type);
@@ -138,14 +138,13 @@ conf_build_port(struct service *svc, cfg_t *sec)
 		           ? conf_port(svc->port, proto)
 		           : -1;
 		if (port == -1) {
-			conf_service_error(
-			    sec, svc->name,
-			    "type = unlisted needs port = NUMBER");
+			conf_check_error(sec, svc->name, "type",
+			                 "type = unlisted needs port = NUMBER");
 			return -1;
 		}
 	} else if ((port = conf_port(name, proto)) == -1) {
-		conf_service_error(
-		    sec, svc->name,
+		conf_check_error(
+		    sec, svc->name, "port",
 		    svc->port ? "port '%s' is not a %s service in /etc/services"
 		              : "no port, and '%s' is not a %s service in "
 		                "/etc/services",
@@ -179,9 +178,8 @@ conf_build_address(struct service *svc, cfg_t *sec, cfg_t *defs)
 	free(owner);
 	if (svc->protocol == PROTO_UNIX) {
 		if (conf_is_set(sec, "port")) {
-			conf_service_error(
-			    sec, svc->name,
-			    "socket and port cannot both be set");
+			conf_check_error(sec, svc->name, "port",
+			                 "socket and port cannot both be set");
 			return -1;
 		}
 		return 0;
@@ -223,8 +221,8 @@ conf_build_redirect(struct service *svc, cfg_t *sec, cfg_t *defs)
 		return 0;
 	if (conf_redirect(cfg_getopt(from, "redirect"), &svc->redirect_host,
 	                  &svc->redirect_port) == -1) {
-		conf_service_error(sec, svc->name,
-		                   "redirect must be \"HOST PORT\"");
+		conf_check_error(sec, svc->name, "redirect",
+		                 "redirect must be \"HOST PORT\"");
 		return -1;
 	}
 	free(svc->server);
@@ -267,8 +265,8 @@ conf_build_wait(struct service *svc, cfg_t *sec, cfg_t *defs)
 	int wait = conf_bool(sec, defs, "wait", -1);
 
 	if (svc->socket_type == SOCK_DGRAM && wait == 0 && !svc->is_internal) {
-		conf_service_error(
-		    sec, svc->name,
+		conf_check_error(
+		    sec, svc->name, "wait",
 		    "wait = no is not possible with socket_type dgram");
 		return -1;
 	}
@@ -312,8 +310,8 @@ conf_build_credentials(struct service *svc, cfg_t *sec, cfg_t *defs)
 		svc->user = strdup("nobody");
 	if (svc->user != NULL) {
 		if ((pw = getpwnam(svc->user)) == NULL) {
-			conf_service_error(sec, svc->name, "unknown user '%s'",
-			                   svc->user);
+			conf_check_error(sec, svc->name, "user",
+			                 "unknown user '%s'", svc->user);
 			return -1;
 		}
 		svc->has_user = true;
@@ -323,16 +321,16 @@ conf_build_credentials(struct service *svc, cfg_t *sec, cfg_t *defs)
 	if (svc->group != NULL) {
 		struct group *gr = getgrnam(svc->group);
 		if (gr == NULL) {
-			conf_service_error(sec, svc->name, "unknown group '%s'",
-			                   svc->group);
+			conf_check_error(sec, svc->name, "group",
+			                 "unknown group '%s'", svc->group);
 			return -1;
 		}
 		svc->has_group = true;
 		svc->gid = gr->gr_gid;
 	}
 	if (svc->use_groups && pw != NULL && conf_build_groups(svc, pw) == -1) {
-		conf_service_error(sec, svc->name,
-		                   "cannot read the groups of '%s'", svc->user);
+		conf_check_error(sec, svc->name, "groups",
+		                 "cannot read the groups of '%s'", svc->user);
 		return -1;
 	}
 	return 0;
@@ -399,8 +397,8 @@ conf_build_access(struct service *svc, cfg_t *sec, cfg_t *defs)
 	svc->per_source = (int)conf_int(sec, defs, "per_source", 0);
 	if ((from = conf_pick(sec, defs, "cps")) != NULL) {
 		if (cfg_size(from, "cps") != 2) {
-			conf_service_error(
-			    sec, svc->name,
+			conf_check_error(
+			    sec, svc->name, "cps",
 			    "cps must be {RATE, SECONDS}, both positive");
 			return -1;
 		}
@@ -441,8 +439,9 @@ conf_build_service(cfg_t *sec, cfg_t *defs)
 		return NULL;
 	}
 	conf_build_resources(svc, sec, defs);
+	/* A disabled service's handler may well not be installed. */
 	if (conf_check_internal(svc, sec) == -1 ||
-	    conf_check_server(svc, sec) == -1) {
+	    (!svc->is_disabled && conf_check_server(svc, sec) == -1)) {
 		svc_free(svc);
 		return NULL;
 	}
@@ -480,8 +479,8 @@ conf_check_addresses(struct config *config, cfg_t *cfg)
 			if (b == a)
 				break;
 			if (!b->is_disabled && conf_same_address(a, b)) {
-				conf_service_error(
-				    sec, a->name,
+				conf_check_error(
+				    sec, a->name, "port",
 				    "same address, port and protocol as "
 				    "service %s (%s:%d)",
 				    b->name, b->file, b->line);

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -46,6 +47,24 @@ conf_check_can_exec(const struct service *svc, const struct stat *st)
 	for (int i = 0; i < svc->ngroups && !in_group; i++)
 		in_group = svc->groups[i] == st->st_gid;
 	return (st->st_mode & (in_group ? S_IXGRP : S_IXOTH)) != 0;
+}
+
+void
+conf_check_error(cfg_t *sec, const char *name, const char *option,
+                 const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	int line = conf_check_line(sec, name, option);
+	if (line == 0)
+		conf_service_error(sec, name, "%s", msg);
+	else
+		conf_errorf(sec->filename ? sec->filename : "?", line,
+		            "service %s: %s", name, msg);
 }
 
 int

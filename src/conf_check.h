@@ -9,6 +9,11 @@
 
 /* The line of OPTION in service NAME's section, else in defaults{}; 0. */
 int conf_check_line(cfg_t *sec, const char *name, const char *option);
+/* "FILE:LINE: service NAME: message" at the line of OPTION (in the
+ * service, else in defaults{}), else where the service starts. */
+void conf_check_error(cfg_t *sec, const char *name, const char *option,
+                      const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* Where SVC's address is written: port, else socket, bind, the section. */
 int conf_check_port_line(const struct service *svc, cfg_t *sec);
 /*

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -415,7 +416,8 @@ main(int argc, char *argv[], char *envp[])
 		errx(1, "%s", msg);
 	}
 	/* Before daemon(): this is the last time stderr reaches someone. */
-	if ((o.use_syslog || !o.is_foreground) && cfg->log_type == NULL)
+	if (cfg->log_type != NULL ? strncasecmp(cfg->log_type, "syslog", 6) == 0
+	                          : o.use_syslog || !o.is_foreground)
 		log_check_syslog();
 	if (!o.is_foreground && daemon(0, 0) == -1)
 		err(1, "daemon");

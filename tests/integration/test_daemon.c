@@ -427,7 +427,7 @@ Test(daemon, check_flag_on_good_and_bad_files)
 	    &d,
 	    "service x {\n port = 7\n wait = no\n socket_type = dgram\n"
 	    " server = \"/bin/cat\"\n}\n",
-	    1, "wait = no");
+	    3, "wait = no");
 	check_refused(&d,
 	              "# comment\n\nservice x {\n port = 7000\n"
 	              " frobnicate = yes\n server = \"/bin/cat\"\n}\n",

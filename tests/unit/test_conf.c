@@ -212,7 +212,7 @@ Test(conf, refuses_bad_values)
 	           "cps must be {RATE, SECONDS}, both positive");
 	fx_refused("service a {\n port = 1\n server = \"/bin/cat\"\n"
 	           " cps = {10}\n}\n",
-	           1, "service a: cps must be {RATE, SECONDS}, both positive");
+	           4, "service a: cps must be {RATE, SECONDS}, both positive");
 	fx_refused("service a {\n access_times = {\"8-17\"}\n}\n", 2,
 	           "access_times: '8-17' is not HH:MM-HH:MM");
 	fx_refused(
@@ -266,7 +266,7 @@ Test(conf, refuses_two_services_on_one_address)
 
 	cr_assert_null(cfg);
 	snprintf(want, sizeof(want),
-	         "%s/portier.conf:5: service b: same "
+	         "%s/portier.conf:6: service b: same "
 	         "address, port and protocol as service a (%s/portier.conf:4)",
 	         fx_dir, fx_dir);
 	cr_assert_str_eq(fx_err, want);
@@ -286,7 +286,7 @@ Test(conf, refuses_missing_server_and_dgram_wait_no)
 	fx_refused(
 	    "\nservice a {\n port = 1000\n socket_type = dgram\n"
 	    " wait = no\n server = \"/bin/cat\"\n}\n",
-	    2, "service a: wait = no is not possible with socket_type dgram");
+	    5, "service a: wait = no is not possible with socket_type dgram");
 }
 
 Test(conf, refuses_unknown_user_and_group)
@@ -301,7 +301,7 @@ Test(conf, refuses_socket_with_port)
 {
 	fx_refused("service a {\n socket = \"/tmp/a.sock\"\n port = 5\n"
 	           " server = \"/bin/cat\"\n}\n",
-	           1, "service a: socket and port cannot both be set");
+	           3, "service a: socket and port cannot both be set");
 }
 
 Test(conf, refuses_syntax_error)
@@ -361,11 +361,11 @@ Test(conf, unlisted_needs_a_port_number)
 	config_free(cfg);
 	/* echo is in /etc/services, but an unlisted echo is not that one. */
 	fx_refused(
-	    "service echo {\n type = unlisted\n server = \"/bin/cat\"\n}\n", 1,
+	    "service echo {\n type = unlisted\n server = \"/bin/cat\"\n}\n", 2,
 	    "service echo: type = unlisted needs port = NUMBER");
 	fx_refused("service a {\n type = unlisted\n port = telnet\n"
 	           " server = \"/bin/cat\"\n}\n",
-	           1, "service a: type = unlisted needs port = NUMBER");
+	           2, "service a: type = unlisted needs port = NUMBER");
 }
 
 /*

@@ -177,3 +177,14 @@ Test(conf_check, log_file_that_cannot_be_opened)
 	    "log_type: cannot open /nonexistent/dir/portier.log: No such "
 	    "file or directory");
 }
+
+/* An imported or packaged service is often disabled until installed. */
+Test(conf_check, disabled_service_may_lack_its_server)
+{
+	struct config *cfg = fx_load("service cat {\n port = 7\n"
+	                             " server = \"/nonexistent/cat\"\n"
+	                             " disable = yes\n}\n");
+
+	cr_assert_not_null(cfg, "%s", fx_err);
+	config_free(cfg);
+}
