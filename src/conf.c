@@ -155,7 +155,8 @@ static int
 conf_valid_port(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *v = cfg_opt_getnstr(opt, 0);
-	CONF_CHECK(cfg, conf_port(v, NULL) != -1, "unknown or bad port '%s'",
+	CONF_CHECK(cfg, conf_port(v, NULL) != -1,
+	           "port must be 1..65535 or a name in /etc/services, not '%s'",
 	           v);
 	return 0;
 }
@@ -382,6 +383,17 @@ conf_valid_server(cfg_t *cfg, cfg_opt_t *opt)
 	    CONF_LIST_OPS("log_on_failure"), CFG_END()
 
 static int
+conf_valid_log_level(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	CONF_CHECK(cfg, log_level_is_known(v),
+	           "log_level must be error, warning, notice, info or debug, "
+	           "not '%s'",
+	           v);
+	return 0;
+}
+
+static int
 conf_valid_log_type(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *v = cfg_opt_getnstr(opt, 0);
@@ -483,6 +495,7 @@ conf_init(void)
 			}
 	cfg_set_validate_func(cfg, "max_children", conf_valid_count);
 	cfg_set_validate_func(cfg, "log_type", conf_valid_log_type);
+	cfg_set_validate_func(cfg, "log_level", conf_valid_log_level);
 	return cfg;
 }
 

@@ -213,8 +213,8 @@ static const struct {
     {"local5", LOG_LOCAL5}, {"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7},
 };
 
-static bool
-log_level_known(const char *name)
+bool
+log_level_is_known(const char *name)
 {
 	for (size_t i = 0; i < sizeof(log_levels) / sizeof(log_levels[0]); i++)
 		if (strcasecmp(name, log_levels[i].name) == 0)
@@ -235,13 +235,13 @@ log_parse_type(const char *text, char *path, size_t pathsize, int *facility,
 	/* A fourth word, or a level log_set_level would refuse later. */
 	if (sscanf(text, "%*s %*s %*s %1s", extra) == 1)
 		return -1;
-	if (n == 3 && !log_level_known(b))
+	if (n == 3 && !log_level_is_known(b))
 		return -1;
 	if (n >= 2 && strcasecmp(kind, "file") == 0 && n == 2 && a[0] == '/')
 		return strlcpy(path, a, pathsize) < pathsize ? 0 : -1;
 	if (n >= 1 && n <= 2 && strcasecmp(kind, "stderr") == 0) {
 		*facility = LOG_TYPE_STDERR;
-		if (n == 2 && !log_level_known(a))
+		if (n == 2 && !log_level_is_known(a))
 			return -1;
 		strlcpy(level, n == 2 ? a : "", levelsize);
 		return 0;

@@ -17,6 +17,8 @@ enum log_level {
 
 void log_init(bool to_syslog);
 int log_set_level(const char *name);
+/* Whether NAME is one of error, warning, notice, info, debug. */
+bool log_level_is_known(const char *name);
 /* Whether LEVEL's messages are written: skip work for debug lines. */
 bool log_is_enabled(enum log_level level);
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -178,7 +178,8 @@ Test(conf, error_in_included_file_names_that_file)
 	fx_write("d/x.conf", "\nservice x {\n port = 99999\n}\n", 0644);
 	cr_assert_null(fx_load("include_dir = \"d\"\n"));
 	snprintf(want, sizeof(want),
-	         "%s/d/x.conf:3: unknown or bad port "
+	         "%s/d/x.conf:3: port must be 1..65535 or a name in "
+	         "/etc/services, not "
 	         "'99999'",
 	         fx_dir);
 	cr_assert_str_eq(fx_err, want);
@@ -234,9 +235,11 @@ Test(conf, refuses_bad_values)
 
 Test(conf, refuses_bad_or_unknown_port)
 {
-	fx_refused("service a {\n port = 0\n}\n", 2, "unknown or bad port '0'");
+	fx_refused("service a {\n port = 0\n}\n", 2,
+	           "port must be 1..65535 or a name in /etc/services, not '0'");
 	fx_refused("service a {\n port = no-such-service\n}\n", 2,
-	           "unknown or bad port 'no-such-service'");
+	           "port must be 1..65535 or a name in /etc/services, not "
+	           "'no-such-service'");
 	fx_refused(
 	    "\nservice mystery {\n server = \"/bin/cat\"\n}\n", 2,
 	    "service mystery: no port, and 'mystery' is not a tcp service in "

@@ -126,9 +126,10 @@ Test(conf_check, plus_and_minus_equals_work_on_defaults)
 
 Test(conf_check, plus_equals_keeps_line_numbers)
 {
-	fx_refused("defaults {\n only_from = {\"127.0.0.1\"}\n}\n"
-	           "service a {\n only_from += {\"::1\"}\n port = 99999\n}\n",
-	           6, "unknown or bad port '99999'");
+	fx_refused(
+	    "defaults {\n only_from = {\"127.0.0.1\"}\n}\n"
+	    "service a {\n only_from += {\"::1\"}\n port = 99999\n}\n",
+	    6, "port must be 1..65535 or a name in /etc/services, not '99999'");
 }
 
 Test(conf_check, missing_server_is_refused_at_its_line)
@@ -187,4 +188,11 @@ Test(conf_check, disabled_service_may_lack_its_server)
 
 	cr_assert_not_null(cfg, "%s", fx_err);
 	config_free(cfg);
+}
+
+Test(conf_check, unknown_log_level_names_the_valid_ones)
+{
+	fx_refused("\nlog_level = loud\n", 2,
+	           "log_level must be error, warning, notice, info or debug, "
+	           "not 'loud'");
 }
