@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "classic.h"
+#include "utc.h"
 
 void
 classic_chargen_fill(struct chargen_state *st, char *buf, size_t len)
@@ -38,12 +39,15 @@ size_t
 classic_daytime(char *buf, size_t size, time_t now)
 {
 	struct tm tm;
-	size_t n;
 
-	/* The ctime(3) shape every inetd sends, e.g. "Tue Nov 24 ...". */
-	gmtime_r(&now, &tm);
-	n = strftime(buf, size, "%a %b %e %H:%M:%S %Y UTC\r\n", &tm);
-	return n;
+	/* The ctime(3) shape every inetd sends, e.g. "Tue Nov 24 ...";
+	 * utc_tm, not gmtime_r + strftime: no /etc/localtime to read. */
+	utc_tm(now, &tm);
+	int n = snprintf(buf, size, "%s %s %2d %02d:%02d:%02d %d UTC\r\n",
+	                 utc_day_name[tm.tm_wday], utc_month_name[tm.tm_mon],
+	                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	                 tm.tm_year + 1900);
+	return n > 0 && (size_t)n < size ? (size_t)n : 0;
 }
 
 void

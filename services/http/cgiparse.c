@@ -40,6 +40,20 @@ cgi_status(const char *v, struct cgi_response *r)
 	return 0;
 }
 
+/* A length the script promises: then a cut body is told by it. */
+static int
+cgi_length(const char *v, struct cgi_response *r)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n > 18 || strspn(v, "0123456789") != n)
+		return -1;
+	r->length = 0;
+	for (; *v; v++)
+		r->length = r->length * 10 + (*v - '0');
+	return 0;
+}
+
 static int
 cgi_field(char *line, struct cgi_response *r)
 {
@@ -64,10 +78,11 @@ cgi_field(char *line, struct cgi_response *r)
 		return r->location ? -1 : (r->location = v, 0);
 	if (strcasecmp(line, "Content-Type") == 0)
 		return r->content_type ? -1 : (r->content_type = v, 0);
-	/* Framing is ours to decide; the script does not get to say. */
+	if (strcasecmp(line, "Content-Length") == 0)
+		return r->length != -1 ? -1 : cgi_length(v, r);
+	/* The rest of the framing is ours to decide. */
 	if (strcasecmp(line, "Connection") == 0 ||
 	    strcasecmp(line, "Transfer-Encoding") == 0 ||
-	    strcasecmp(line, "Content-Length") == 0 ||
 	    strcasecmp(line, "Keep-Alive") == 0)
 		return 0;
 	if (r->n_other == HTTP_MAX_HEADER_FIELDS)
@@ -82,6 +97,7 @@ int
 cgi_parse_response(const char *buf, size_t len, struct cgi_response *r)
 {
 	memset(r, 0, sizeof(*r));
+	r->length = -1;
 	size_t end = cgi_head_end(buf, len);
 	if (end == 0)
 		return len > HTTP_MAX_HEADER_BYTES ? -1 : 1;
@@ -115,4 +131,45 @@ cgi_response_free(struct cgi_response *r)
 {
 	free(r->raw);
 	r->raw = NULL;
+}
+
+bool
+cgi_status_has_body(int status)
+{
+	/* RFC 9110 6.4.1: never a body with 1xx, 204 or 304. */
+	return status >= 200 && status != 204 && status != 304;
+}
+
+enum cgi_action
+cgi_response_action(const struct cgi_response *r, bool may_redirect,
+                    int *status)
+{
+	*status = r->status ? r->status : (r->location ? 302 : 200);
+	/* An interim status cannot end an exchange (RFC 9110 15.2). */
+	if (*status < 200)
+		return CGI_BAD_GATEWAY;
+	/* RFC 3875 6.2.2: a bare local path, no Status: served by us. */
+	if (r->location != NULL && r->location[0] == '/' && r->status == 0 &&
+	    may_redirect)
+		return CGI_LOCAL_REDIRECT;
+	return CGI_RESPOND;
+}
+
+int
+cgi_nph_status(const char *buf, size_t len, size_t *head_len)
+{
+	*head_len = cgi_head_end(buf, len);
+	if (*head_len == 0)
+		return len > HTTP_MAX_HEADER_BYTES ? -1 : 0;
+	/* "HTTP/1.x NNN": the status a non-parsed-header script sends. */
+	if (*head_len < 13 || strncmp(buf, "HTTP/1.", 7) != 0 ||
+	    (buf[7] != '0' && buf[7] != '1') || buf[8] != ' ' ||
+	    !isdigit((unsigned char)buf[9]) ||
+	    !isdigit((unsigned char)buf[10]) ||
+	    !isdigit((unsigned char)buf[11]) ||
+	    (buf[12] != ' ' && buf[12] != '\r' && buf[12] != '\n'))
+		return -1;
+	int code =
+	    (buf[9] - '0') * 100 + (buf[10] - '0') * 10 + (buf[11] - '0');
+	return code >= 100 && code <= 599 ? code : -1;
 }

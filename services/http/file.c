@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* file.c -- send a regular file: validators, conditionals, one range, sendfile
- */
+/* file.c -- send a regular file: validators, conditionals, a range */
 #include <config.h>
 
 #include <sys/socket.h>
@@ -43,7 +42,9 @@ file_if_range_holds(const struct http_request *req, const struct stat *st,
 	return http_parse_date(ir, &when) && when == st->st_mtime;
 }
 
-/* RFC 9110 13.1.2-3: If-None-Match wins over If-Modified-Since. */
+/* RFC 9110 13.1.2-3: If-None-Match wins over If-Modified-Since.  A date
+ * later than now is no date the server sent: ignored, as RFC 2616 14.25
+ * said and servers since do, so a client cannot pin a 304. */
 static bool
 file_not_modified(const struct http_request *req, const struct stat *st,
                   const char *etag)
@@ -55,17 +56,93 @@ file_not_modified(const struct http_request *req, const struct stat *st,
 	if (inm != NULL)
 		return strcmp(inm, "*") == 0 || strstr(inm, etag) != NULL;
 	return ims != NULL && http_parse_date(ims, &since) &&
-	       st->st_mtime <= since;
+	       since <= time(NULL) && st->st_mtime <= since;
+}
+
+/* What the conditionals and Range make of a request for this file. */
+struct file_answer {
+	int status; /* 200, 206, 304 or 416 */
+	off_t first, last;
+	char etag[80];
+};
+
+static void
+file_decide(const struct http_request *req, const struct stat *st,
+            struct file_answer *a)
+{
+	const char *range = http_header(req, "Range");
+
+	a->status = 200;
+	a->first = 0;
+	a->last = st->st_size - 1;
+	file_etag(a->etag, sizeof(a->etag), st);
+	if (file_not_modified(req, st, a->etag)) {
+		a->status = 304;
+		return;
+	}
+	if (range == NULL || !file_if_range_holds(req, st, a->etag))
+		return;
+	switch (http_parse_range(range, st->st_size, &a->first, &a->last)) {
+	case RANGE_OK:
+		a->status = 206;
+		break;
+	case RANGE_UNSATISFIABLE:
+		a->status = 416;
+		break;
+	case RANGE_NONE:
+		break;
+	}
+}
+
+static void
+file_head(struct response *head, struct httpd *h, struct exchange *ex,
+          const char *path, const struct stat *st, const struct file_answer *a)
+{
+	char modified[64];
+
+	http_format_date(modified, sizeof(modified), st->st_mtime);
+	resp_start(head, ex, a->status);
+	resp_add(head,
+	         "Last-Modified: %s\r\nETag: %s\r\n"
+	         "Accept-Ranges: bytes\r\n",
+	         modified, a->etag);
+	if (a->status != 304)
+		resp_add(head, "Content-Type: %s\r\nContent-Length: %jd\r\n",
+		         mime_type(path, h->mime_file),
+		         (intmax_t)(a->last - a->first + 1));
+	if (a->status == 206)
+		resp_add(head, "Content-Range: bytes %jd-%jd/%jd\r\n",
+		         (intmax_t)a->first, (intmax_t)a->last,
+		         (intmax_t)st->st_size);
+	resp_add(head, "\r\n");
+}
+
+/* The head, then the bytes straight from FD. */
+static int
+file_send(struct httpd *h, struct exchange *ex, struct response *head, int fd,
+          const struct file_answer *a)
+{
+	off_t count = a->status == 304 ? 0 : a->last - a->first + 1;
+	/* Cork: the head and the file's first bytes leave in one segment. */
+	int on = 1, off = 0;
+
+	(void)setsockopt(1, IPPROTO_TCP, TCP_CORK, &on, sizeof(on));
+	int rc = httpd_send_head_and_body(h, ex, head, NULL, 0);
+	if (rc == 0 && !ex->is_head && count > 0) {
+		rc = httpd_sendfile(h, fd, a->first, count);
+		if (rc == 0)
+			ex->bytes += count;
+	}
+	(void)setsockopt(1, IPPROTO_TCP, TCP_CORK, &off, sizeof(off));
+	return rc;
 }
 
 int
 httpd_send_file(struct httpd *h, struct exchange *ex, const char *path)
 {
 	struct response head;
-	char etag[80], modified[64];
+	struct file_answer a;
 	struct stat st;
-	off_t first = 0, last;
-	int status = 200;
 	int fd = http_open_beneath(h->root, path, O_RDONLY | O_NONBLOCK);
 
 	/* O_NONBLOCK: a FIFO swapped in for the file cannot hang us. */
@@ -74,52 +151,17 @@ httpd_send_file(struct httpd *h, struct exchange *ex, const char *path)
 			close(fd);
 		return httpd_send_error(h, ex, 403, NULL);
 	}
-	file_etag(etag, sizeof(etag), &st);
-	http_format_date(modified, sizeof(modified), st.st_mtime);
-	last = st.st_size - 1;
+	file_decide(&ex->req, &st, &a);
+	if (a.status == 416) {
+		char cr[64];
+		close(fd);
+		snprintf(cr, sizeof(cr), "Content-Range: bytes */%jd",
+		         (intmax_t)st.st_size);
+		return httpd_send_error(h, ex, 416, cr);
+	}
 	resp_init(&head);
-	if (file_not_modified(&ex->req, &st, etag)) {
-		status = 304;
-	} else if (http_header(&ex->req, "Range") != NULL &&
-	           file_if_range_holds(&ex->req, &st, etag)) {
-		switch (http_parse_range(http_header(&ex->req, "Range"),
-		                         st.st_size, &first, &last)) {
-		case RANGE_OK:
-			status = 206;
-			break;
-		case RANGE_UNSATISFIABLE:
-			close(fd);
-			char cr[64];
-			snprintf(cr, sizeof(cr), "Content-Range: bytes */%jd",
-			         (intmax_t)st.st_size);
-			return httpd_send_error(h, ex, 416, cr);
-		case RANGE_NONE:
-			break;
-		}
-	}
-	resp_start(&head, ex, status);
-	resp_add(&head,
-	         "Last-Modified: %s\r\nETag: %s\r\n"
-	         "Accept-Ranges: bytes\r\n",
-	         modified, etag);
-	off_t count = status == 304 ? 0 : last - first + 1;
-	if (status != 304)
-		resp_add(&head, "Content-Type: %s\r\nContent-Length: %jd\r\n",
-		         mime_type(path, h->mime_file), (intmax_t)count);
-	if (status == 206)
-		resp_add(&head, "Content-Range: bytes %jd-%jd/%jd\r\n",
-		         (intmax_t)first, (intmax_t)last, (intmax_t)st.st_size);
-	resp_add(&head, "\r\n");
-	/* Cork: the head and the file's first bytes leave in one segment. */
-	int on = 1, off = 0;
-	(void)setsockopt(1, IPPROTO_TCP, TCP_CORK, &on, sizeof(on));
-	int rc = httpd_send_head_and_body(h, ex, &head, NULL, 0);
-	if (rc == 0 && !ex->is_head && count > 0) {
-		rc = httpd_sendfile(h, fd, first, count);
-		if (rc == 0)
-			ex->bytes += count;
-	}
-	(void)setsockopt(1, IPPROTO_TCP, TCP_CORK, &off, sizeof(off));
+	file_head(&head, h, ex, path, &st, &a);
+	int rc = file_send(h, ex, &head, fd, &a);
 	close(fd);
 	return rc;
 }

@@ -47,6 +47,8 @@ const char *http_header(const struct http_request *, const char *name);
 /* True when a comma-separated header holds TOKEN (case-insensitive). */
 bool http_header_has_token(const struct http_request *, const char *name,
                            const char *token);
+/* Whether the client asked to keep the connection (RFC 9112 9.3). */
+bool http_wants_keep_alive(const struct http_request *);
 
 /*
  * Decode TARGET's path exactly once, refuse NUL, encoded '/', backslash
@@ -70,12 +72,13 @@ struct http_resolved {
 /*
  * Map the normalised PATH to a file under ROOT (a realpath).  Refuses
  * (403) anything whose real path leaves ROOT, including through symlinks.
- * A path continuing past a regular file is accepted only when IS_CGI
- * says that file is a CGI script: the rest becomes PATH_INFO.  Returns 0
- * or 403 / 404 / 414.
+ * A path continuing past a regular file is accepted only when
+ * IS_SCRIPT(file, ARG) says that file is a CGI script: the rest becomes
+ * PATH_INFO.  Returns 0 or 403 / 404 / 414.
  */
 int http_resolve(const char *root, const char *path,
-                 bool (*is_cgi)(const char *file), struct http_resolved *);
+                 bool (*is_script)(const char *file, const void *arg),
+                 const void *arg, struct http_resolved *);
 
 /*
  * Open FILE, a real path http_resolve found inside ROOT, refusing any
@@ -98,6 +101,7 @@ struct cgi_response {
 	char reason[64];
 	const char *location; /* into the buffer */
 	const char *content_type;
+	off_t length; /* the script's Content-Length, or -1 */
 	struct http_header other[HTTP_MAX_HEADER_FIELDS];
 	int n_other;
 	size_t head_len;
@@ -107,6 +111,46 @@ struct cgi_response {
 /* 0 complete, 1 need more, -1 malformed (502). */
 int cgi_parse_response(const char *buf, size_t len, struct cgi_response *);
 void cgi_response_free(struct cgi_response *);
+/* Whether a response with STATUS may carry a body at all. */
+bool cgi_status_has_body(int status);
+enum cgi_action {
+	CGI_BAD_GATEWAY,    /* 502: nothing the client may see */
+	CGI_LOCAL_REDIRECT, /* serve r->location instead */
+	CGI_RESPOND,        /* send *STATUS with the script's fields */
+};
+enum cgi_action cgi_response_action(const struct cgi_response *,
+                                    bool may_redirect, int *status);
+/*
+ * A non-parsed-header script's head in BUF: its status (100-599) with
+ * *HEAD_LEN its length, 0 when more is needed, -1 when malformed.
+ */
+int cgi_nph_status(const char *buf, size_t len, size_t *head_len);
+
+/* A chunked body's decoder (RFC 9112 7.1): strict CRLFs, bounded sizes,
+ * extensions and trailers read and dropped. */
+struct chunked {
+	int state;
+	uint64_t left; /* bytes of the current chunk still to come */
+	size_t digits; /* in the size being read */
+	size_t line;   /* bytes of the extension or trailer being read */
+};
+void chunked_init(struct chunked *);
+/*
+ * Decode LEN bytes of IN; the data goes to OUT (room for LEN bytes) and
+ * its length to *OUT_LEN.  Returns the bytes of IN used -- fewer than LEN
+ * only when the body ended before them -- or -1 for a malformed body.
+ */
+long chunked_decode(struct chunked *, const char *in, size_t len, char *out,
+                    size_t *out_len);
+bool chunked_is_done(const struct chunked *);
+
+/* Where the -c PATTERN puts REL, a real path below the root ("/a/b"). */
+enum cgi_place {
+	CGI_OUTSIDE, /* an ordinary file or directory */
+	CGI_SCRIPT,  /* a script: run it if it is an executable file */
+	CGI_INSIDE,  /* inside a script directory: never served */
+};
+enum cgi_place cgi_match(const char *pattern, const char *rel);
 
 /* mime.c */
 const char *mime_type(const char *path, const char *mime_file);

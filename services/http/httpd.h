@@ -11,8 +11,9 @@
 
 struct httpd {
 	/* options */
-	char root[4096]; /* realpath of -r */
-	char **index_names;
+	char root[4096];    /* realpath of -r */
+	char **index_names; /* into index_buf */
+	char *index_buf;
 	const char *cgi_pattern;
 	const char *mime_file;
 	const char *server_name;
@@ -38,12 +39,16 @@ struct exchange {
 	int status;
 	long long bytes;
 	bool keep_alive;
-	bool wants_keep_alive; /* what the client asked for */
 	bool is_head;
+	bool body_unread; /* a request body is still (partly) in the socket */
+	int redirects;    /* CGI local redirects followed so far */
 	char query_buf[HTTP_MAX_REQUEST_LINE + 1];
+	char redirect[HTTP_MAX_REQUEST_LINE]; /* a local redirect's target */
 };
 
 /* io: bounded reads and writes on the connection (fd 0 / fd 1). */
+/* Room for a full head plus what a pipelining client sends behind it. */
+#define HTTPD_IN_MAX (HTTP_MAX_HEADER_BYTES + 16384)
 long httpd_now_ms(void);
 /* Read more into h->in; 1 read, 0 EOF, -1 timeout or error. */
 int httpd_fill(struct httpd *, long deadline_ms);
@@ -60,11 +65,13 @@ struct response {
 void resp_init(struct response *);
 void resp_add(struct response *, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+void resp_add_bytes(struct response *, const void *data, size_t len);
 void resp_add_html(struct response *, const char *text);
 void resp_add_url(struct response *, const char *text);
 void resp_free(struct response *);
 const char *http_reason(int status);
-/* Status line, Date, Server, Connection; the caller adds the rest. */
+/* Status line, Date, Server, Connection; the caller adds the rest.  A
+ * request body left unread closes the connection (smuggling). */
 void resp_start(struct response *, struct exchange *, int status);
 void resp_start_reason(struct response *, struct exchange *, int status,
                        const char *reason);
@@ -83,15 +90,55 @@ int httpd_send_file(struct httpd *, struct exchange *, const char *path);
 int httpd_send_listing(struct httpd *, struct exchange *, const char *dir,
                        const char *url);
 
-/* serve.c */
-int httpd_serve_path(struct httpd *, struct exchange *, const char *method,
-                     const char *target, int depth);
+/* serve.c: answer EX's request, following CGI local redirects. */
+int httpd_serve(struct httpd *, struct exchange *);
+
+/* cgienv.c: the environment of one CGI script (RFC 3875 4.1). */
+#define CGIENV_MAX (HTTP_MAX_HEADER_FIELDS + 32)
+struct cgi_env {
+	char *v[CGIENV_MAX + 1]; /* NULL-terminated, for execve */
+	int n;
+};
+/* What one script is asked: after a local redirect, a GET without body. */
+struct cgi_call {
+	const char *method;
+	const char *query;    /* or NULL */
+	const char *uri;      /* REQUEST_URI */
+	off_t content_length; /* of the body on stdin; -1 or 0: none */
+	const char *content_type;
+};
+void cgienv_build(struct cgi_env *, const struct httpd *,
+                  const struct http_request *, const struct cgi_call *,
+                  const struct http_resolved *);
+void cgienv_free(struct cgi_env *);
+
+/* body.c: a request body read whole, for a script's stdin. */
+struct body {
+	bool is_chunked;
+	struct chunked chunks;
+	off_t left;  /* Content-Length bytes still to read */
+	off_t total; /* body bytes so far */
+	off_t wire;  /* bytes read for it, framing included */
+	off_t max;   /* past it: 413 */
+	char *mem;   /* the body while it is small */
+	size_t len;
+	int fd; /* an unlinked file once it is not, else -1 */
+};
+void body_init(struct body *, bool is_chunked, off_t length, off_t max);
+/* Read it all by DEADLINE_MS: 0, or 400 / 408 / 413 / 500. */
+int body_read(struct httpd *, struct body *, long deadline_ms);
+/* A descriptor holding the body, at offset 0 (the body keeps it). */
+int body_stdin(struct body *);
+void body_free(struct body *);
 
 /* cgi.c */
-bool httpd_is_cgi(const char *file);
+/* Where -c puts FILE, a real path under H's root. */
+enum cgi_place httpd_cgi_place(const struct httpd *, const char *file);
+/* Whether FILE (a real path under H's root) is a script to run; ARG is H. */
+bool httpd_is_cgi(const char *file, const void *h);
+/* Returned by httpd_run_cgi: EX->redirect holds a local path to serve. */
+#define HTTPD_LOCAL_REDIRECT 2
 int httpd_run_cgi(struct httpd *, struct exchange *, const char *method,
-                  const struct http_resolved *, const char *query, int depth);
-
-extern struct httpd *httpd_current; /* for httpd_is_cgi's pattern */
+                  const struct http_resolved *, const char *query);
 
 #endif

@@ -12,9 +12,6 @@
 
 #include "httpd.h"
 
-/* Room for a full head plus what a pipelining client sends behind it. */
-#define HTTPD_IN_MAX (HTTP_MAX_HEADER_BYTES + 16384)
-
 long
 httpd_now_ms(void)
 {

@@ -30,8 +30,9 @@ static void __attribute__((noreturn)) usage(void)
 	exit(EXIT_USAGE);
 }
 
-static char **
-split_commas(const char *list)
+/* -i's names into H, replacing the last list (freed at exit). */
+static void
+split_commas(struct httpd *h, const char *list)
 {
 	char *copy = strdup(list), *save = NULL;
 	char **v = calloc(strlen(list) / 2 + 2, sizeof(*v));
@@ -43,7 +44,10 @@ split_commas(const char *list)
 	     t = strtok_r(NULL, ",", &save))
 		if (*t != '\0' && strchr(t, '/') == NULL)
 			v[n++] = t;
-	return v;
+	free(h->index_names);
+	free(h->index_buf);
+	h->index_names = v;
+	h->index_buf = copy;
 }
 
 static long
@@ -63,7 +67,7 @@ options(struct httpd *h, int argc, char **argv)
 	const char *root = NULL;
 	int ch;
 
-	h->index_names = split_commas("index.html,index.htm");
+	split_commas(h, "index.html,index.htm");
 	h->cgi_pattern = "*.cgi";
 	h->mime_file = "/etc/mime.types";
 	h->idle_timeout = 15;
@@ -83,7 +87,7 @@ options(struct httpd *h, int argc, char **argv)
 			h->header_timeout = (int)number(optarg, 3600);
 			break;
 		case 'i':
-			h->index_names = split_commas(optarg);
+			split_commas(h, optarg);
 			break;
 		case 'm':
 			h->mime_file = optarg;
@@ -166,32 +170,19 @@ read_request(struct httpd *h, struct exchange *ex)
 	}
 }
 
-static bool
-wants_keep_alive(const struct http_request *req)
-{
-	if (http_header_has_token(req, "Connection", "close"))
-		return false;
-	if (req->minor >= 1)
-		return true;
-	return http_header_has_token(req, "Connection", "keep-alive");
-}
-
 static int
 handle(struct httpd *h, struct exchange *ex)
 {
 	struct http_request *req = &ex->req;
 
-	ex->wants_keep_alive = ex->keep_alive = wants_keep_alive(req);
+	ex->keep_alive = http_wants_keep_alive(req);
 	ex->is_head = strcmp(req->method, "HEAD") == 0;
 	if (req->minor >= 1 && http_header(req, "Host") == NULL)
 		return httpd_send_error(h, ex, 400, NULL);
-	/*
-	 * A body nobody reads would be parsed as the next request: close
-	 * after answering, unless a CGI script takes all of it.
-	 */
-	if (req->content_length > 0 || req->is_chunked)
-		ex->keep_alive = false;
-	return httpd_serve_path(h, ex, req->method, req->target, 0);
+	/* Until a script's runner reads it all, a body closes the
+	 * connection after the answer (resp_start says so). */
+	ex->body_unread = req->content_length > 0 || req->is_chunked;
+	return httpd_serve(h, ex);
 }
 
 /*
@@ -237,7 +228,7 @@ serve(struct httpd *h)
 		rc = handle(h, &ex);
 		httpd_log(h, &ex, line);
 		http_request_free(&ex.req);
-		if (rc == -1 || !ex.keep_alive)
+		if (rc == -1 || !ex.keep_alive || ex.body_unread)
 			return;
 	}
 }
@@ -250,7 +241,6 @@ main(int argc, char **argv)
 	memset(&h, 0, sizeof(h));
 	signal(SIGPIPE, SIG_IGN);
 	options(&h, argc, argv);
-	httpd_current = &h;
 	/* Timeouts are ours: never block on the client. */
 	fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
 	fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK);
@@ -260,5 +250,8 @@ main(int argc, char **argv)
 	(void)setsockopt(1, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	serve(&h);
 	linger(&h);
+	free(h.in);
+	free(h.index_names);
+	free(h.index_buf);
 	return 0;
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: ISC */
-/* mime.c -- Content-Type by file extension, from mime.types or a small table */
+/* mime.c -- Content-Type by file extension: a built-in table, then mime.types
+ */
 #include <config.h>
 
-#include <ctype.h>
-#include <stdio.h>
+#include <sys/stat.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -11,125 +12,151 @@
 
 #include "http.h"
 
-struct mime_entry {
-	char *ext;
-	char *type;
-};
-
-static struct mime_entry *table;
-static size_t table_len;
-static bool is_loaded;
-
-static const struct {
+/*
+ * The types most sites serve, sorted by extension for bsearch: a one-shot
+ * handler answers these without opening mime.types (~70 KB) at all.
+ */
+static const struct mime_builtin {
 	const char *ext;
 	const char *type;
-} builtin[] = {
-    {"html", "text/html"},        {"htm", "text/html"},
-    {"css", "text/css"},          {"js", "text/javascript"},
-    {"txt", "text/plain"},        {"json", "application/json"},
-    {"png", "image/png"},         {"jpg", "image/jpeg"},
-    {"jpeg", "image/jpeg"},       {"gif", "image/gif"},
-    {"svg", "image/svg+xml"},     {"ico", "image/vnd.microsoft.icon"},
-    {"pdf", "application/pdf"},   {"xml", "application/xml"},
-    {"wasm", "application/wasm"}, {"webp", "image/webp"},
+} mime_builtins[] = {
+    {"avif", "image/avif"},     {"css", "text/css"},
+    {"csv", "text/csv"},        {"gif", "image/gif"},
+    {"gz", "application/gzip"}, {"htm", "text/html"},
+    {"html", "text/html"},      {"ico", "image/vnd.microsoft.icon"},
+    {"jpeg", "image/jpeg"},     {"jpg", "image/jpeg"},
+    {"js", "text/javascript"},  {"json", "application/json"},
+    {"md", "text/markdown"},    {"mjs", "text/javascript"},
+    {"mp3", "audio/mpeg"},      {"mp4", "video/mp4"},
+    {"ogg", "audio/ogg"},       {"otf", "font/otf"},
+    {"pdf", "application/pdf"}, {"png", "image/png"},
+    {"svg", "image/svg+xml"},   {"ttf", "font/ttf"},
+    {"txt", "text/plain"},      {"wasm", "application/wasm"},
+    {"webm", "video/webm"},     {"webp", "image/webp"},
+    {"woff", "font/woff"},      {"woff2", "font/woff2"},
+    {"xml", "application/xml"}, {"zip", "application/zip"},
 };
 
+#define MIME_DEFAULT "application/octet-stream"
+/* A mime.types larger than this is not one: ignore it. */
+#define MIME_FILE_MAX (4 << 20)
+
+/* mime.types, read whole on the first extension the table lacks. */
+static char *mime_text;
+static size_t mime_text_len;
+static bool mime_text_tried;
+
 static int
-mime_cmp(const void *a, const void *b)
+mime_builtin_cmp(const void *key, const void *elem)
 {
-	return strcasecmp(((const struct mime_entry *)a)->ext,
-	                  ((const struct mime_entry *)b)->ext);
+	return strcasecmp(key, ((const struct mime_builtin *)elem)->ext);
 }
-
-static void
-mime_add(const char *ext, const char *type)
-{
-	struct mime_entry *t = reallocarray(table, table_len + 1, sizeof(*t));
-
-	if (t == NULL)
-		return;
-	table = t;
-	table[table_len].ext = strdup(ext);
-	table[table_len].type = strdup(type);
-	table_len++;
-}
-
-/*
- * Read mime.types once, on the first file served (listings and CGI never
- * pay for it), then look extensions up with a binary search.
- */
-static void
-mime_load(const char *file)
-{
-	FILE *fp = file ? fopen(file, "re") : NULL;
-	char line[1024];
-
-	is_loaded = true;
-	while (fp != NULL && fgets(line, sizeof(line), fp) != NULL) {
-		char *save = NULL, *type = strtok_r(line, " \t\r\n", &save);
-		if (type == NULL || type[0] == '#')
-			continue;
-		for (char *ext; (ext = strtok_r(NULL, " \t\r\n", &save));)
-			mime_add(ext, type);
-	}
-	if (fp != NULL)
-		fclose(fp);
-	if (table_len == 0)
-		for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]);
-		     i++)
-			mime_add(builtin[i].ext, builtin[i].type);
-	qsort(table, table_len, sizeof(*table), mime_cmp);
-}
-
-/*
- * One process usually serves a few files: scan mime.types only up to the
- * first line naming the extension (the whole file is ~1,800 lines), and
- * only load and sort it all once a connection has asked often.
- */
-#define MIME_SCANS_BEFORE_LOAD 4
 
 static const char *
-mime_scan(const char *file, const char *ext)
+mime_builtin_find(const char *ext)
 {
-	static char found[128];
-	char line[1024];
-	FILE *fp = fopen(file, "re");
-	const char *type = NULL;
+	const struct mime_builtin *b =
+	    bsearch(ext, mime_builtins,
+	            sizeof(mime_builtins) / sizeof(mime_builtins[0]),
+	            sizeof(mime_builtins[0]), mime_builtin_cmp);
+	return b ? b->type : NULL;
+}
 
-	while (fp != NULL && type == NULL && fgets(line, sizeof(line), fp)) {
-		char *save = NULL, *t = strtok_r(line, " \t\r\n", &save);
-		if (t == NULL || t[0] == '#')
-			continue;
-		for (char *e; (e = strtok_r(NULL, " \t\r\n", &save));)
-			if (strcasecmp(e, ext) == 0) {
-				strlcpy(found, t, sizeof(found));
-				type = found;
-				break;
-			}
+/* One read of the whole file (its size from fstat), not a stdio loop. */
+static void
+mime_read(const char *file)
+{
+	struct stat st;
+	int fd = file ? open(file, O_RDONLY | O_CLOEXEC) : -1;
+
+	mime_text_tried = true;
+	if (fd == -1)
+		return;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    st.st_size <= MIME_FILE_MAX &&
+	    (mime_text = malloc((size_t)st.st_size + 1)) != NULL) {
+		ssize_t n;
+		while (mime_text_len < (size_t)st.st_size &&
+		       (n = read(fd, mime_text + mime_text_len,
+		                 (size_t)st.st_size - mime_text_len)) > 0)
+			mime_text_len += (size_t)n;
+		mime_text[mime_text_len] = '\0';
 	}
-	if (fp != NULL)
-		fclose(fp);
-	return type;
+	close(fd);
+}
+
+static bool
+mime_is_space(char c)
+{
+	/* '\0' too: a found type is cut out in place (see mime_text_find). */
+	return c == ' ' || c == '\t' || c == '\r' || c == '\0';
+}
+
+/* The next token of the line [*p, end), or NULL; *len is its length. */
+static char *
+mime_token(char **p, const char *end, size_t *len)
+{
+	char *s = *p;
+
+	while (s < end && mime_is_space(*s))
+		s++;
+	char *e = s;
+	while (e < end && !mime_is_space(*e))
+		e++;
+	*p = e;
+	*len = (size_t)(e - s);
+	return e > s ? s : NULL;
+}
+
+/* Whether the line [line, end) lists EXT after its type. */
+static char *
+mime_line_match(char *line, const char *end, const char *ext, size_t extlen)
+{
+	size_t tlen, len;
+	char *p = line, *type = mime_token(&p, end, &tlen), *tok;
+
+	if (type == NULL || type[0] == '#')
+		return NULL;
+	while ((tok = mime_token(&p, end, &len)) != NULL)
+		if (len == extlen && strncasecmp(tok, ext, len) == 0) {
+			/* Cut the type out in place: the pointer stays valid
+			 * for the life of the process, as callers expect. */
+			type[tlen] = '\0';
+			return type;
+		}
+	return NULL;
+}
+
+static const char *
+mime_text_find(const char *ext)
+{
+	size_t extlen = strlen(ext);
+	char *end = mime_text + mime_text_len;
+
+	for (char *line = mime_text; line < end;) {
+		char *nl = memchr(line, '\n', (size_t)(end - line));
+		char *stop = nl ? nl : end;
+		char *type = mime_line_match(line, stop, ext, extlen);
+		if (type != NULL)
+			return type;
+		line = stop + 1;
+	}
+	return NULL;
 }
 
 const char *
 mime_type(const char *path, const char *mime_file)
 {
-	static int scans;
 	const char *slash = strrchr(path, '/');
 	const char *dot = strrchr(slash ? slash : path, '.');
+	const char *type;
 
-	if (!is_loaded && dot != NULL && dot[1] != '\0' && mime_file &&
-	    scans++ < MIME_SCANS_BEFORE_LOAD && access(mime_file, R_OK) == 0) {
-		const char *t = mime_scan(mime_file, dot + 1);
-		return t ? t : "application/octet-stream";
-	}
-	if (!is_loaded)
-		mime_load(mime_file);
 	if (dot == NULL || dot[1] == '\0')
-		return "application/octet-stream";
-	struct mime_entry key = {(char *)dot + 1, NULL};
-	struct mime_entry *e =
-	    bsearch(&key, table, table_len, sizeof(*table), mime_cmp);
-	return e ? e->type : "application/octet-stream";
+		return MIME_DEFAULT;
+	if ((type = mime_builtin_find(dot + 1)) != NULL)
+		return type;
+	if (!mime_text_tried)
+		mime_read(mime_file);
+	type = mime_text ? mime_text_find(dot + 1) : NULL;
+	return type ? type : MIME_DEFAULT;
 }

@@ -164,7 +164,8 @@ path_check_prefix(const char *root, const char *candidate,
 
 int
 http_resolve(const char *root, const char *path,
-             bool (*is_cgi)(const char *file), struct http_resolved *r)
+             bool (*is_script)(const char *file, const void *arg),
+             const void *arg, struct http_resolved *r)
 {
 	char candidate[PATH_MAX];
 	size_t at = 0;
@@ -188,8 +189,8 @@ http_resolve(const char *root, const char *path,
 			return 0;
 		if (rc == 0) {
 			/* A file with more path after it: only a script. */
-			if (!S_ISREG(r->st.st_mode) || is_cgi == NULL ||
-			    !is_cgi(r->file))
+			if (!S_ISREG(r->st.st_mode) || is_script == NULL ||
+			    !is_script(r->file, arg))
 				return 404;
 			snprintf(r->script_name, sizeof(r->script_name), "%.*s",
 			         (int)next, path);

@@ -197,6 +197,9 @@ request_validate(struct http_request *req)
 	}
 	if (rc == 0 && req->is_chunked && req->content_length != -1)
 		rc = 400; /* both framings: refuse, never guess */
+	/* RFC 9112 6.1: in HTTP/1.0 a Transfer-Encoding is faulty framing. */
+	if (rc == 0 && req->is_chunked && req->minor == 0)
+		rc = 400;
 	return rc;
 }
 
@@ -281,4 +284,14 @@ http_header_has_token(const struct http_request *req, const char *name,
 		}
 	}
 	return false;
+}
+
+bool
+http_wants_keep_alive(const struct http_request *req)
+{
+	if (http_header_has_token(req, "Connection", "close"))
+		return false;
+	if (req->minor >= 1)
+		return true;
+	return http_header_has_token(req, "Connection", "keep-alive");
 }

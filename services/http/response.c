@@ -55,8 +55,8 @@ resp_add(struct response *r, const char *fmt, ...)
 }
 
 /* LEN raw bytes of TEXT. */
-static void
-resp_append(struct response *r, const char *text, size_t len)
+void
+resp_add_bytes(struct response *r, const void *text, size_t len)
 {
 	if (!resp_reserve(r, len))
 		return;
@@ -78,9 +78,9 @@ resp_add_html(struct response *r, const char *text)
 	for (const unsigned char *p = (const void *)text; *p; p++) {
 		const char *e = entity[*p];
 		if (e != NULL)
-			resp_append(r, e, strlen(e));
+			resp_add_bytes(r, e, strlen(e));
 		else
-			resp_append(r, (const char *)p, 1);
+			resp_add_bytes(r, (const char *)p, 1);
 	}
 }
 
@@ -93,10 +93,10 @@ resp_add_url(struct response *r, const char *text)
 	for (const unsigned char *p = (const void *)text; *p; p++) {
 		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		    (*p >= '0' && *p <= '9') || strchr("-._~", *p)) {
-			resp_append(r, (const char *)p, 1);
+			resp_add_bytes(r, (const char *)p, 1);
 		} else {
 			char esc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-			resp_append(r, esc, 3);
+			resp_add_bytes(r, esc, 3);
 		}
 	}
 }
@@ -204,6 +204,9 @@ resp_start_reason(struct response *r, struct exchange *ex, int status,
 	char date[64];
 
 	ex->status = status;
+	/* Unread body bytes would be taken for the next request. */
+	if (ex->body_unread)
+		ex->keep_alive = false;
 	http_format_date(date, sizeof(date), time(NULL));
 	resp_add(r, "HTTP/1.1 %d %s\r\nDate: %s\r\nServer: %s\r\n", status,
 	         reason ? reason : http_reason(status), date, HTTPD_SOFTWARE);

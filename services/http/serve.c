@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
-/* serve.c -- route a request path: a file, a directory, or a CGI script */
+/* serve.c -- route a request: a file, a directory or a CGI script, following
+ * a script's local redirects */
 #include <config.h>
 
 #include <sys/stat.h>
@@ -57,7 +58,7 @@ serve_find_index(struct httpd *h, const char *path, struct http_resolved *r)
 	for (char **name = h->index_names; name && *name; name++) {
 		snprintf(candidate, sizeof(candidate), "%s/%s",
 		         strcmp(path, "/") == 0 ? "" : path, *name);
-		if (http_resolve(h->root, candidate, NULL, r) == 0 &&
+		if (http_resolve(h->root, candidate, NULL, NULL, r) == 0 &&
 		    S_ISREG(r->st.st_mode))
 			return true;
 	}
@@ -88,9 +89,21 @@ serve_static(struct httpd *h, struct exchange *ex, const char *method,
 	return httpd_send_listing(h, ex, r->file, url);
 }
 
-int
-httpd_serve_path(struct httpd *h, struct exchange *ex, const char *method,
-                 const char *target, int depth)
+/* Under a CGI location a file runs or is refused, never sent as it is:
+ * a script's text holds its secrets. */
+static int
+serve_script(struct httpd *h, struct exchange *ex, const char *method,
+             const struct http_resolved *r, const char *query)
+{
+	if (!httpd_is_cgi(r->file, h))
+		return httpd_send_error(h, ex, 403, NULL);
+	return httpd_run_cgi(h, ex, method, r, query);
+}
+
+/* One target: a file, a directory, a script (which may redirect). */
+static int
+serve_target(struct httpd *h, struct exchange *ex, const char *method,
+             const char *target)
 {
 	char path[HTTP_MAX_REQUEST_LINE + 1];
 	const char *query;
@@ -106,11 +119,11 @@ httpd_serve_path(struct httpd *h, struct exchange *ex, const char *method,
 		strlcpy(ex->query_buf, query, sizeof(ex->query_buf));
 		query = ex->query_buf;
 	}
-	rc = http_resolve(h->root, path, httpd_is_cgi, &r);
+	rc = http_resolve(h->root, path, httpd_is_cgi, h, &r);
 	if (rc != 0)
 		return httpd_send_error(h, ex, rc, NULL);
-	if (S_ISREG(r.st.st_mode) && httpd_is_cgi(r.file))
-		return httpd_run_cgi(h, ex, method, &r, query, depth);
+	if (httpd_cgi_place(h, r.file) != CGI_OUTSIDE)
+		return serve_script(h, ex, method, &r, query);
 	if (r.path_info[0] != '\0')
 		return httpd_send_error(h, ex, 404, NULL);
 	/* "dir/" may name an index file, and -i may list a script. */
@@ -118,8 +131,26 @@ httpd_serve_path(struct httpd *h, struct exchange *ex, const char *method,
 	bool has_index = S_ISDIR(r.st.st_mode) &&
 	                 (trailing_slash || strcmp(path, "/") == 0) &&
 	                 serve_find_index(h, path, &index);
-	if (has_index && httpd_is_cgi(index.file))
-		return httpd_run_cgi(h, ex, method, &index, query, depth);
+	if (has_index && httpd_cgi_place(h, index.file) != CGI_OUTSIDE)
+		return serve_script(h, ex, method, &index, query);
 	return serve_static(h, ex, method, path, query, trailing_slash, &r,
 	                    has_index ? &index : NULL);
+}
+
+int
+httpd_serve(struct httpd *h, struct exchange *ex)
+{
+	const char *method = ex->req.method;
+	const char *target = ex->req.target;
+
+	for (;;) {
+		int rc = serve_target(h, ex, method, target);
+		if (rc != HTTPD_LOCAL_REDIRECT)
+			return rc;
+		/* RFC 3875 6.2.2: answer as if the client had asked for
+		 * the new path; cgi.c stops redirecting after a few. */
+		ex->redirects++;
+		method = "GET";
+		target = ex->redirect;
+	}
 }

@@ -19,9 +19,10 @@
 
 /*
  * Modes: echo (send a line, half-close, read it all back), read (read to
- * EOF: daytime, time), http (HTTP/1.0 GET, read to EOF).
+ * EOF: daytime, time), http (HTTP/1.0 GET, read to EOF), udp (one datagram
+ * out, one back: echo, daytime, time over UDP).
  */
-enum mode { MODE_ECHO, MODE_READ, MODE_HTTP };
+enum mode { MODE_ECHO, MODE_READ, MODE_HTTP, MODE_UDP };
 
 struct slot {
 	int fd;
@@ -122,6 +123,53 @@ slot_step(int ep, struct slot *s, uint32_t events)
 	return false;
 }
 
+/* A datagram not answered in this long counts as lost and is sent again. */
+#define UDP_TIMEOUT 0.2
+
+static void
+udp_send(struct slot *s, double t)
+{
+	s->started = t;
+	if (write(s->fd, request, strlen(request)) == -1)
+		errors++;
+}
+
+/* UDP: C connected sockets, each with one datagram in flight. */
+static void
+udp_run(int ep, struct slot *slots, int concurrency, double end)
+{
+	struct epoll_event evs[256];
+	char buf[65536];
+
+	for (int i = 0; i < concurrency; i++) {
+		struct slot *s = &slots[i];
+		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = s};
+		s->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+		if (s->fd == -1 ||
+		    connect(s->fd, (struct sockaddr *)&target,
+		            sizeof(target)) == -1 ||
+		    epoll_ctl(ep, EPOLL_CTL_ADD, s->fd, &ev) == -1)
+			exit(111);
+		udp_send(s, now());
+	}
+	while (now() < end) {
+		int n = epoll_wait(ep, evs, 256, 50);
+		double t = now();
+		for (int i = 0; i < n; i++) {
+			struct slot *s = evs[i].data.ptr;
+			if (read(s->fd, buf, sizeof(buf)) <= 0)
+				continue;
+			done++;
+			udp_send(s, t);
+		}
+		for (int i = 0; i < concurrency; i++)
+			if (t - slots[i].started > UDP_TIMEOUT) {
+				errors++;
+				udp_send(&slots[i], t);
+			}
+	}
+}
+
 static int
 compare(const void *a, const void *b)
 {
@@ -156,12 +204,13 @@ main(int argc, char **argv)
 		case 'm':
 			mode = strcmp(optarg, "read") == 0   ? MODE_READ
 			       : strcmp(optarg, "http") == 0 ? MODE_HTTP
+			       : strcmp(optarg, "udp") == 0  ? MODE_UDP
 			                                     : MODE_ECHO;
 			break;
 		default:
 			fprintf(stderr, "usage: loadgen -p port [-h 127.0.0.1] "
 			                "[-c conc] [-d secs] [-m "
-			                "echo|read|http] [-u path]\n");
+			                "echo|read|http|udp] [-u path]\n");
 			return 100;
 		}
 	}
@@ -178,12 +227,14 @@ main(int argc, char **argv)
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	struct slot *slots = calloc((size_t)concurrency, sizeof(*slots));
 	struct epoll_event evs[256];
-	for (int i = 0; i < concurrency; i++)
+	double start = now(), end = start + seconds;
+	if (mode == MODE_UDP)
+		udp_run(ep, slots, concurrency, end);
+	for (int i = 0; mode != MODE_UDP && i < concurrency; i++)
 		if (slot_start(ep, &slots[i]) == -1)
 			errors++;
-	double start = now(), end = start + seconds;
 	/* Bounded by time: never past END, whatever the server does. */
-	while (now() < end) {
+	while (mode != MODE_UDP && now() < end) {
 		int n = epoll_wait(ep, evs, 256, 100);
 		for (int i = 0; i < n; i++) {
 			struct slot *s = evs[i].data.ptr;

@@ -28,6 +28,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (out[0] != '/' || strstr(out, "/../") || strstr(out, "//") ||
 	    strstr(out, "/.") || strchr(out, '\\'))
 		abort();
-	http_resolve("/usr/share/doc", out, NULL, &r);
+	http_resolve("/usr/share/doc", out, NULL, NULL, &r);
 	return 0;
 }

@@ -70,7 +70,19 @@ Test(cgi, names_case_insensitive_and_framing_fields_dropped)
 	cr_assert_str_eq(r.other[0].name, "Set-Cookie");
 	cr_assert_str_eq(r.other[0].value, "a=b");
 	cr_assert_eq(r.head_len, strlen(in) - strlen("<p>moved</p>"));
+	/* Its length is kept: a body cut short of it can be told. */
+	cr_assert_eq(r.length, 999);
 	cgi_response_free(&r);
+	cr_assert_eq(cgi_parse_response("Content-Type: t\n\n", 17, &r), 0);
+	cr_assert_eq(r.length, -1);
+	cgi_response_free(&r);
+	const char *bad[] = {"Content-Type: t\nContent-Length: x\n\n",
+	                     "Content-Type: t\nContent-Length: -1\n\n",
+	                     "Content-Type: t\nContent-Length: 1\n"
+	                     "Content-Length: 1\n\n"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		cr_assert_eq(cgi_parse_response(bad[i], strlen(bad[i]), &r), -1,
+		             "case %zu", i);
 }
 
 Test(cgi, status_forms)

@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 
 #include "classic.h"
+#include "utc.h"
 
 Test(classic, chargen_lines_rotate_and_end_in_crlf)
 {
@@ -54,4 +55,35 @@ Test(classic, daytime_is_one_crlf_line)
 
 	cr_assert_str_eq(buf, "Sun Sep  9 01:46:40 2001 UTC\r\n");
 	cr_assert_eq(n, strlen(buf));
+}
+
+/* utc_tm agrees with gmtime_r field by field: across leap days and
+ * centuries, before 1970 and past 2038, in a bounded sweep. */
+Test(utc, matches_gmtime)
+{
+	static const long long starts[] = {
+	    -62135596800LL, /* 0001-01-01 */
+	    -2208988800LL,  /* 1900-01-01 */
+	    -86400 * 3,     0,
+	    951782400,                    /* 2000-02-29 */
+	    2147483647LL,   4107542400LL, /* 2100-03-01 */
+	};
+	for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++)
+		for (long long k = -800; k <= 800; k++) {
+			time_t t = (time_t)(starts[i] + k * 43201);
+			struct tm want, got;
+			cr_assert_not_null(gmtime_r(&t, &want));
+			utc_tm(t, &got);
+			cr_assert(want.tm_year == got.tm_year &&
+			              want.tm_mon == got.tm_mon &&
+			              want.tm_mday == got.tm_mday &&
+			              want.tm_hour == got.tm_hour &&
+			              want.tm_min == got.tm_min &&
+			              want.tm_sec == got.tm_sec &&
+			              want.tm_wday == got.tm_wday &&
+			              want.tm_yday == got.tm_yday,
+			          "t=%lld", (long long)t);
+		}
+	cr_assert_str_eq(utc_day_name[0], "Sun");
+	cr_assert_str_eq(utc_month_name[11], "Dec");
 }

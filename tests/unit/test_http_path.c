@@ -133,11 +133,11 @@ Test(path, resolve_confines_symlinks)
 	make("in.txt", NULL);
 	make("out", "/etc");
 	make("inside", "in.txt");
-	cr_assert_eq(http_resolve(tree, "/in.txt", NULL, &r), 0);
-	cr_assert_eq(http_resolve(tree, "/inside", NULL, &r), 0);
-	cr_assert_eq(http_resolve(tree, "/out/passwd", NULL, &r), 403);
-	cr_assert_eq(http_resolve(tree, "/missing", NULL, &r), 404);
-	cr_assert_eq(http_resolve(tree, "/in.txt/more", NULL, &r), 404);
+	cr_assert_eq(http_resolve(tree, "/in.txt", NULL, NULL, &r), 0);
+	cr_assert_eq(http_resolve(tree, "/inside", NULL, NULL, &r), 0);
+	cr_assert_eq(http_resolve(tree, "/out/passwd", NULL, NULL, &r), 403);
+	cr_assert_eq(http_resolve(tree, "/missing", NULL, NULL, &r), 404);
+	cr_assert_eq(http_resolve(tree, "/in.txt/more", NULL, NULL, &r), 404);
 	tree_remove();
 }
 
@@ -187,8 +187,9 @@ Test(path, lengths)
 }
 
 static bool
-is_script(const char *file)
+is_script(const char *file, const void *arg)
 {
+	(void)arg;
 	size_t n = strlen(file);
 
 	return n > 4 && strcmp(file + n - 4, ".cgi") == 0;
@@ -217,29 +218,32 @@ Test(path, resolve_walks_to_scripts_and_refuses_the_rest)
 	make("dd", "/");
 	make("d/sib", "../dd");
 
-	cr_assert_eq(http_resolve(tree, "/", NULL, &r), 0);
+	cr_assert_eq(http_resolve(tree, "/", NULL, NULL, &r), 0);
 	cr_assert_str_eq(r.file, tree);
 	cr_assert(S_ISDIR(r.st.st_mode));
-	cr_assert_eq(http_resolve(tree, "/d/s.cgi/a/b", is_script, &r), 0);
+	cr_assert_eq(http_resolve(tree, "/d/s.cgi/a/b", is_script, NULL, &r),
+	             0);
 	cr_assert_str_eq(r.script_name, "/d/s.cgi");
 	cr_assert_str_eq(r.path_info, "/a/b");
-	cr_assert_eq(http_resolve(tree, "/d/f.txt/a", is_script, &r), 404);
-	cr_assert_eq(http_resolve(tree, "/alias/f.txt", NULL, &r), 0);
-	cr_assert_eq(http_resolve(tree, "/absalias/f.txt", NULL, &r), 0);
+	cr_assert_eq(http_resolve(tree, "/d/f.txt/a", is_script, NULL, &r),
+	             404);
+	cr_assert_eq(http_resolve(tree, "/alias/f.txt", NULL, NULL, &r), 0);
+	cr_assert_eq(http_resolve(tree, "/absalias/f.txt", NULL, NULL, &r), 0);
 	snprintf(p, sizeof(p), "%s/d/f.txt", tree);
 	cr_assert_str_eq(r.file, p);
-	cr_assert_eq(http_resolve(tree, "/d/up", NULL, &r), 403);
-	cr_assert_eq(http_resolve(tree, "/d/up/etc/passwd", NULL, &r), 403);
-	cr_assert_eq(http_resolve(tree, "/chain/tmp", NULL, &r), 403);
-	cr_assert_eq(http_resolve(tree, "/dangling", NULL, &r), 404);
+	cr_assert_eq(http_resolve(tree, "/d/up", NULL, NULL, &r), 403);
+	cr_assert_eq(http_resolve(tree, "/d/up/etc/passwd", NULL, NULL, &r),
+	             403);
+	cr_assert_eq(http_resolve(tree, "/chain/tmp", NULL, NULL, &r), 403);
+	cr_assert_eq(http_resolve(tree, "/dangling", NULL, NULL, &r), 404);
 	snprintf(p, sizeof(p), "%s/d", tree);
-	cr_assert_eq(http_resolve(p, "/sib", NULL, &r), 403);
+	cr_assert_eq(http_resolve(p, "/sib", NULL, NULL, &r), 403);
 	/* Past PATH_MAX the lookup is refused, never truncated. */
 	char longp[PATH_MAX + 100];
 	memset(longp, 'a', sizeof(longp) - 1);
 	longp[0] = '/';
 	longp[sizeof(longp) - 1] = '\0';
-	cr_assert_eq(http_resolve(tree, longp, NULL, &r), 414);
+	cr_assert_eq(http_resolve(tree, longp, NULL, NULL, &r), 414);
 	tree_remove();
 }
 

@@ -218,6 +218,12 @@ Test(request, body_framing)
 	                   "chunked\r\n\r\n",
 	                   &req),
 	             501);
+	/* HTTP/1.0 has no transfer codings: a proxy of that version would
+	 * frame the body by Content-Length or the close (RFC 9112 6.1). */
+	cr_assert_eq(parse("POST / HTTP/1.0\r\nTransfer-Encoding: chunked"
+	                   "\r\n\r\n",
+	                   &req),
+	             400);
 }
 
 /* The limits are exact: at the limit passes, one byte over does not. */
