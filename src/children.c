@@ -373,16 +373,48 @@ children_init(children_exit_fn *on_exit)
 
 	children_on_exit = on_exit;
 	snprintf(t->prefix, sizeof(t->prefix), "portier-%ld-", (long)getpid());
-	stderr_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	/* An upgrade hands the socket over: its handlers write there. */
+	bool is_inherited = stderr_fd != -1;
+	if (!is_inherited)
+		stderr_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (stderr_fd == -1)
 		return -1;
 	/* Autobind: a unique abstract name, no file to clean up. */
 	t->addrlen = sizeof(t->addr);
-	if (bind(stderr_fd, (struct sockaddr *)&family, sizeof(family)) == -1 ||
+	if ((!is_inherited && bind(stderr_fd, (struct sockaddr *)&family,
+	                           sizeof(family)) == -1) ||
 	    getsockname(stderr_fd, (struct sockaddr *)&t->addr, &t->addrlen) ==
 	        -1 ||
 	    setsockopt(stderr_fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) ==
 	        -1)
 		return -1;
 	return loop_watch_read(stderr_fd, children_stderr_read, NULL);
+}
+
+int
+children_stderr_fd(void)
+{
+	return stderr_fd;
+}
+
+void
+children_use_stderr(int fd)
+{
+	stderr_fd = fd;
+}
+
+void
+children_started_at(struct child *c, uint64_t start_ms)
+{
+	c->start_ms = start_ms;
+}
+
+void
+children_foreach(children_visit_fn *fn, void *arg)
+{
+	struct child *c;
+
+	RB_FOREACH(c, child_tree, &children)
+	fn(c->pid, c->svc, c->peerlen > 0 ? (struct sockaddr *)&c->peer : NULL,
+	   c->peerlen, c->start_ms, arg);
 }

@@ -56,4 +56,17 @@ int children_signal_all(int sig);
 int children_count(void);
 void children_dump(void);
 
+/*
+ * Upgrade: the table, the stderr socket to hand over, and in the next
+ * image the inherited socket (before children_init) and a handler's
+ * original start time (after children_insert).
+ */
+typedef void children_visit_fn(pid_t, const struct service *,
+                               const struct sockaddr *peer, socklen_t peerlen,
+                               uint64_t start_ms, void *arg);
+void children_foreach(children_visit_fn *, void *arg);
+int children_stderr_fd(void);
+void children_use_stderr(int fd);
+void children_started_at(struct child *, uint64_t start_ms);
+
 #endif

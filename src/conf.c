@@ -147,7 +147,7 @@ conf_valid_internal(cfg_t *cfg, cfg_opt_t *opt)
 	char why[256];
 
 	conf_check_internal_why(v, why, sizeof(why));
-	CONF_CHECK(cfg, classic_service_by_name(v) != -1, "%s", why);
+	CONF_CHECK(cfg, conf_check_is_internal(v), "%s", why);
 	return 0;
 }
 
@@ -291,13 +291,6 @@ conf_valid_log_flags(cfg_t *cfg, cfg_opt_t *opt)
 
 /* Reserved for the PROXY protocol, which is not implemented yet. */
 static int
-conf_valid_not_yet(cfg_t *cfg, cfg_opt_t *opt)
-{
-	CONF_CHECK(cfg, false, "%s is not supported yet", cfg_opt_name(opt));
-	return 0;
-}
-
-static int
 conf_valid_env(cfg_t *cfg, cfg_opt_t *opt)
 {
 	for (unsigned i = 0; i < cfg_opt_size(opt); i++) {
@@ -354,6 +347,7 @@ conf_valid_server(cfg_t *cfg, cfg_opt_t *opt)
 	    CFG_BOOL("tcp_nodelay", cfg_false, CFGF_NODEFAULT),                \
 	    CFG_BOOL("keepalive", cfg_false, CFGF_NODEFAULT),                  \
 	    CFG_BOOL("proxy_protocol", cfg_false, CFGF_NODEFAULT),             \
+	    CFG_STR_LIST("proxy_from", NULL, CFGF_NODEFAULT),                  \
 	    CFG_INT("nice", 0, CFGF_NODEFAULT),                                \
 	    CFG_STR("umask", NULL, CFGF_NODEFAULT),                            \
 	    CFG_STR("chroot", NULL, CFGF_NODEFAULT),                           \
@@ -380,7 +374,8 @@ conf_valid_server(cfg_t *cfg, cfg_opt_t *opt)
 	    CONF_LIST_OPS("env"), CONF_LIST_OPS("passenv"),                    \
 	    CONF_LIST_OPS("only_from"), CONF_LIST_OPS("no_access"),            \
 	    CONF_LIST_OPS("access_times"), CONF_LIST_OPS("log_on_success"),    \
-	    CONF_LIST_OPS("log_on_failure"), CFG_END()
+	    CONF_LIST_OPS("log_on_failure"), CONF_LIST_OPS("proxy_from"),      \
+	    CFG_END()
 
 static int
 conf_valid_log_level(cfg_t *cfg, cfg_opt_t *opt)
@@ -439,7 +434,6 @@ static const struct {
     {"access_times", conf_valid_times},
     {"log_on_success", conf_valid_log_flags},
     {"log_on_failure", conf_valid_log_flags},
-    {"proxy_protocol", conf_valid_not_yet},
     {"env", conf_valid_env},
     {"server", conf_valid_server},
 };
@@ -449,9 +443,9 @@ static bool
 conf_is_list_op(const char *name)
 {
 	static const char *const lists[] = {
-	    "type",         "server_args",    "env",
-	    "passenv",      "only_from",      "no_access",
-	    "access_times", "log_on_success", "log_on_failure"};
+	    "type",           "server_args", "env",          "passenv",
+	    "only_from",      "no_access",   "access_times", "log_on_success",
+	    "log_on_failure", "proxy_from"};
 
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
 		if (strcmp(name, lists[i]) == 0)
@@ -468,6 +462,7 @@ conf_init(void)
 	    CFG_STR("log_level", NULL, CFGF_NODEFAULT),
 	    CFG_STR("log_type", NULL, CFGF_NODEFAULT),
 	    CFG_STR_LIST("include_dir", NULL, CFGF_NODEFAULT),
+	    CFG_STR("control_socket", NULL, CFGF_NODEFAULT),
 	    CFG_INT("max_children", 0, CFGF_NONE),
 	    CFG_SEC("defaults", defaults_opts, CFGF_NONE),
 	    CFG_SEC("service", service_opts,

@@ -276,6 +276,45 @@ conf_build_wait(struct service *svc, cfg_t *sec, cfg_t *defs)
 	return 0;
 }
 
+/*
+ * proxy_protocol trusts the addresses a header names, so it needs the
+ * balancers it trusts; and a header only precedes a stream's data.
+ */
+static int
+conf_build_proxy(struct service *svc, cfg_t *sec, cfg_t *defs)
+{
+	const char *why = NULL;
+
+	svc->proxy_protocol = conf_bool(sec, defs, "proxy_protocol", 0);
+	svc->proxy_from = conf_list(sec, defs, "proxy_from", 0);
+	if (svc->proxy_protocol && svc->proxy_from == NULL)
+		why = "proxy_protocol = yes needs proxy_from = {CIDR...}, the "
+		      "balancers trusted to send the header";
+	else if (!svc->proxy_protocol && svc->proxy_from != NULL)
+		why = "proxy_from does nothing without proxy_protocol = yes";
+	else if (svc->proxy_protocol &&
+	         (svc->socket_type != SOCK_STREAM || svc->is_wait ||
+	          svc->protocol == PROTO_UNIX))
+		why =
+		    "proxy_protocol needs a TCP stream service with wait = no";
+	if (why == NULL)
+		return 0;
+	conf_service_error(sec, svc->name, "%s", why);
+	return -1;
+}
+
+/* internal = metrics speaks HTTP: a stream, never datagrams. */
+static int
+conf_build_metrics(struct service *svc, cfg_t *sec)
+{
+	if (!svc->is_internal || strcmp(svc->internal_name, "metrics") != 0 ||
+	    svc->socket_type == SOCK_STREAM)
+		return 0;
+	conf_service_error(sec, svc->name,
+	                   "internal = metrics needs socket_type stream");
+	return -1;
+}
+
 static int
 conf_build_groups(struct service *svc, const struct passwd *pw)
 {
@@ -432,6 +471,8 @@ conf_build_service(cfg_t *sec, cfg_t *defs)
 	if (conf_build_socket(svc, sec, defs) == -1 ||
 	    conf_build_address(svc, sec, defs) == -1 ||
 	    conf_build_wait(svc, sec, defs) == -1 ||
+	    conf_build_proxy(svc, sec, defs) == -1 ||
+	    conf_build_metrics(svc, sec) == -1 ||
 	    conf_build_server(svc, sec, defs) == -1 ||
 	    conf_build_credentials(svc, sec, defs) == -1 ||
 	    conf_build_access(svc, sec, defs) == -1) {
@@ -508,6 +549,8 @@ conf_build(cfg_t *cfg, const char *file)
 	v = cfg_size(cfg, "include_dir") ? cfg_getnstr(cfg, "include_dir", 0)
 	                                 : NULL;
 	config->include_dir = v ? strdup(v) : NULL;
+	v = cfg_getstr(cfg, "control_socket");
+	config->control_socket = v ? strdup(v) : NULL;
 	config->max_children = (int)cfg_getint(cfg, "max_children");
 	for (unsigned i = 0; i < cfg_size(cfg, "service"); i++) {
 		cfg_t *sec = cfg_getnsec(cfg, "service", i);

@@ -107,11 +107,18 @@ conf_check_server(const struct service *svc, cfg_t *sec)
 	return -1;
 }
 
+bool
+conf_check_is_internal(const char *name)
+{
+	return classic_service_by_name(name) != -1 ||
+	       strcmp(name, "metrics") == 0;
+}
+
 void
 conf_check_internal_why(const char *name, char *why, size_t len)
 {
-	static const char *const names[] = {"echo", "discard", "daytime",
-	                                    "chargen", "time"};
+	static const char *const names[] = {"echo",    "discard", "daytime",
+	                                    "chargen", "time",    "metrics"};
 	const char *near = NULL;
 	size_t best = 3;
 
@@ -124,7 +131,7 @@ conf_check_internal_why(const char *name, char *why, size_t len)
 	}
 	snprintf(why, len,
 	         "no internal service '%s'%s%s%s: internal = echo, discard, "
-	         "daytime, chargen or time",
+	         "daytime, chargen, time or metrics",
 	         name, near ? " (did you mean '" : "", near ? near : "",
 	         near ? "'?)" : "");
 }
@@ -134,8 +141,7 @@ conf_check_internal(const struct service *svc, cfg_t *sec)
 {
 	char why[256];
 
-	if (!svc->is_internal ||
-	    classic_service_by_name(svc->internal_name) != -1)
+	if (!svc->is_internal || conf_check_is_internal(svc->internal_name))
 		return 0;
 	conf_check_internal_why(svc->internal_name, why, sizeof(why));
 	int line = conf_check_line(sec, svc->name, "internal");

@@ -3,6 +3,9 @@
 #ifndef PORTIER_CONF_CHECK_H
 #define PORTIER_CONF_CHECK_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include <confuse.h>
 
 #include "service.h"
@@ -21,6 +24,8 @@ int conf_check_port_line(const struct service *svc, cfg_t *sec);
  * or its user could not execute it (inside chroot, if it has one).
  */
 int conf_check_server(const struct service *svc, cfg_t *sec);
+/* Whether NAME is an internal service portier has. */
+bool conf_check_is_internal(const char *name);
 /* "no internal service 'NAME' (did you mean 'echo'?): internal = ..." */
 void conf_check_internal_why(const char *name, char *why, size_t len);
 /* -1, reported, when SVC is internal under a name portier has not. */

@@ -39,13 +39,14 @@ dump_counts(const struct metrics_counts *t, char *out, size_t len)
 static void
 dump_counters(const struct service *svc)
 {
+	static const struct metrics none;
+	const struct metrics *m = svc->metrics ? svc->metrics : &none;
 	char refused[512], exits[512];
 
-	dump_counts(&svc->metrics.refused, refused, sizeof(refused));
-	dump_counts(&svc->metrics.exits, exits, sizeof(exits));
+	dump_counts(&m->refused, refused, sizeof(refused));
+	dump_counts(&m->exits, exits, sizeof(exits));
 	log_info("  accepted %llu; refused: %s; exited: %s; running %d",
-	         (unsigned long long)svc->metrics.accepted, refused, exits,
-	         svc->running);
+	         (unsigned long long)m->accepted, refused, exits, svc->running);
 }
 
 static void

@@ -6,10 +6,13 @@
 #include <sys/wait.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "access.h"
+#include "balancer.h"
 #include "banner.h"
 #include "children.h"
 #include "connlog.h"
@@ -18,12 +21,31 @@
 #include "listen.h"
 #include "log.h"
 #include "loop.h"
+#include "metrics.h"
 #include "spawn.h"
 
 /* Accepts per wakeup: enough to drain a burst, bounded to stay fair. */
 #define GATE_ACCEPT_BURST 32
 
 static int max_children; /* 0: no global cap */
+static bool is_held;     /* an upgrade is about to re-execute */
+/* Counts of a service that has none (never opened): thrown away. */
+static struct metrics gate_no_metrics;
+
+static struct metrics *
+gate_metrics(struct service *svc)
+{
+	return svc->metrics != NULL ? svc->metrics : &gate_no_metrics;
+}
+
+static uint64_t
+gate_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
 
 static void
 gate_set_max_children(int n)
@@ -42,11 +64,13 @@ gate_is_full(void)
  * clients then wait in the kernel's backlog (a pause, never a refusal).
  * NULL: watch them.
  */
-static const char *
+const char *
 gate_pause_reason(const struct service *svc)
 {
 	if (svc->is_retired)
 		return "retired";
+	if (is_held)
+		return "upgrade";
 	if (gate_is_full())
 		return "max_children";
 	if (svc->is_wait && !svc->is_internal && svc->running > 0)
@@ -55,6 +79,8 @@ gate_pause_reason(const struct service *svc)
 		return "instances";
 	if (svc->is_internal && internal_is_full(svc))
 		return "internal_max";
+	if (balancer_is_full(svc))
+		return "proxy_pending";
 	return access_must_pause(svc) ? "cps" : NULL;
 }
 
@@ -145,11 +171,11 @@ static void
 gate_refuse(struct service *svc, int conn, const struct sockaddr *peer,
             socklen_t peerlen, const char *reason)
 {
-	banner_send(svc, conn, false);
-	metrics_refused(&svc->metrics, reason);
 	log_debug("gate: service %s: refuse %s: %s", svc->name,
 	          gate_peer_text(peer, peerlen), reason);
+	banner_send(svc, conn, false);
 	connlog_fail(svc, peer, peerlen, reason);
+	metrics_refused(gate_metrics(svc), reason);
 	if (!svc->is_paused)
 		gate_update(svc); /* cps may have just tripped */
 }
@@ -158,72 +184,162 @@ gate_refuse(struct service *svc, int conn, const struct sockaddr *peer,
 static void
 gate_conn_started(struct service *svc, const struct connlog_conn *c)
 {
-	svc->metrics.accepted++;
 	access_enter(svc, c->peer);
 	connlog_start(svc, c);
+	gate_metrics(svc)->accepted++;
+	gate_metrics(svc)->running++;
 }
 
 static void
 gate_conn_ended(struct service *svc, const struct connlog_conn *c)
 {
+	struct metrics *m = gate_metrics(svc);
+
 	access_leave(svc, c->peer);
 	connlog_exit(svc, c);
+	m->running--;
+	if (c->pid == 0 && c->has_traffic) {
+		m->bytes_in += c->bytes_in;
+		m->bytes_out += c->bytes_out;
+	}
+	metrics_observe_duration(m, (loop_now_ms() - c->start_ms) * 1000);
 }
 
 /* Start SVC's handler on CONN; the gate keeps no copy of CONN. */
 static void
 gate_exec(struct service *svc, struct listener *l, int conn,
-          const struct sockaddr *peer, socklen_t peerlen)
+          const struct spawn_ends *ends)
 {
 	struct child *c = children_new();
+	uint64_t began = gate_now_us();
 	pid_t pid;
 
 	if (c == NULL) {
 		log_warn("service %s: spawn", svc->name);
+		gate_metrics(svc)->failed++;
 		return;
 	}
-	if ((pid = spawn_exec(svc, l, conn, peer, peerlen)) == -1) {
+	if ((pid = spawn_exec(svc, l, conn, ends)) == -1) {
 		children_discard(c);
+		gate_metrics(svc)->failed++;
 		return;
 	}
-	children_insert(c, pid, svc, peer, peerlen);
+	metrics_observe_spawn(gate_metrics(svc), gate_now_us() - began);
+	children_insert(c, pid, svc, ends->peer, ends->peerlen);
 	log_debug("gate: service %s: spawn %s as PID %ld", svc->name,
 	          svc->server, (long)pid);
 	struct connlog_conn facts = {.pid = (long)pid,
-	                             .peer = peer,
-	                             .peerlen = peerlen,
+	                             .peer = ends->peer,
+	                             .peerlen = ends->peerlen,
 	                             .start_ms = loop_now_ms(),
 	                             .status = -1};
 	gate_conn_started(svc, &facts);
+}
+
+void
+gate_hold(bool on)
+{
+	is_held = on;
+	svc_foreach(gate_update);
+}
+
+bool
+gate_is_idle(void)
+{
+	const struct config *cfg = svc_running();
+	const struct service *svc;
+
+	TAILQ_FOREACH(svc, &cfg->services, entry)
+	if (internal_open(svc) > 0 || balancer_pending(svc) > 0)
+		return false;
+	return true;
+}
+
+void
+gate_adopt_handler(struct service *svc, pid_t pid, const struct sockaddr *peer,
+                   socklen_t peerlen, uint64_t start_ms)
+{
+	struct child *c = children_new();
+
+	if (c == NULL) {
+		log_warn("service %s: handler %ld", svc->name, (long)pid);
+		return;
+	}
+	children_insert(c, pid, svc, peer, peerlen);
+	children_started_at(c, start_ms);
+	access_enter(svc, peer);
+	gate_metrics(svc)->running++;
+}
+
+/* The client is known (a PROXY header may have named it): admit it. */
+static void
+gate_admit(struct service *svc, struct listener *l, int conn,
+           const struct spawn_ends *ends)
+{
+	const char *reason = NULL;
+
+	if (access_check(svc, ends->peer, &reason) == -1) {
+		gate_refuse(svc, conn, ends->peer, ends->peerlen, reason);
+		close(conn);
+		return;
+	}
+	log_debug("gate: service %s: admit %s", svc->name,
+	          gate_peer_text(ends->peer, ends->peerlen));
+	banner_send(svc, conn, true);
+	if (svc->is_internal) {
+		internal_accept(svc, conn, ends->peer, ends->peerlen);
+		if (internal_is_full(svc))
+			gate_update(svc); /* internal_max: the rest wait */
+		return;
+	}
+	bool was_full = gate_is_full();
+	gate_exec(svc, l, conn, ends);
+	close(conn);
+	if (!was_full && gate_is_full())
+		svc_foreach(gate_update); /* max_children: everyone waits */
+	else
+		gate_update(svc);
+}
+
+/* A balancer's header was read: from here on the client is the client. */
+static void
+gate_proxied(struct service *svc, struct listener *l, int conn,
+             const struct sockaddr *client, socklen_t clientlen,
+             const struct sockaddr *local, socklen_t locallen)
+{
+	struct spawn_ends ends = {client, clientlen, local, locallen};
+
+	gate_admit(svc, l, conn, &ends);
+}
+
+static void
+gate_proxy_failed(struct service *svc, const struct sockaddr *balancer,
+                  socklen_t balancerlen, const char *reason, const char *why)
+{
+	log_info("%s: PROXY header: %s", svc->name, why);
+	connlog_fail(svc, balancer, balancerlen, reason);
+	metrics_refused(gate_metrics(svc), reason);
 }
 
 static void
 gate_connection(struct service *svc, struct listener *l, int conn,
                 const struct sockaddr *peer, socklen_t peerlen)
 {
-	const char *reason = NULL;
+	struct spawn_ends ends = {peer, peerlen, NULL, 0};
 
-	if (access_check(svc, peer, &reason) == -1) {
-		gate_refuse(svc, conn, peer, peerlen, reason);
+	if (!svc->proxy_protocol) {
+		gate_admit(svc, l, conn, &ends);
+		return;
+	}
+	/* Only a trusted balancer may say who the client is. */
+	if (!access_is_balancer(svc, peer)) {
+		gate_refuse(svc, conn, peer, peerlen, "proxy_from");
 		close(conn);
 		return;
 	}
-	log_debug("gate: service %s: admit %s", svc->name,
-	          gate_peer_text(peer, peerlen));
-	banner_send(svc, conn, true);
-	if (svc->is_internal) {
-		internal_accept(svc, conn, peer, peerlen);
-		if (internal_is_full(svc))
-			gate_update(svc); /* internal_max: the rest wait */
-		return;
-	}
-	bool was_full = gate_is_full();
-	gate_exec(svc, l, conn, peer, peerlen);
-	close(conn);
-	if (!was_full && gate_is_full())
-		svc_foreach(gate_update); /* max_children: everyone waits */
-	else
-		gate_update(svc);
+	if (balancer_start(svc, l, conn, peer, peerlen) == 0 &&
+	    balancer_is_full(svc))
+		gate_update(svc); /* the rest wait in the backlog */
 }
 
 static void
@@ -298,8 +414,10 @@ gate_on_ready(int fd, void *arg)
 	}
 	if (gate_ready_refused(svc, l))
 		return;
+	struct spawn_ends none = {NULL, 0, NULL, 0};
+
 	gate_pause(svc);
-	gate_exec(svc, l, fd, NULL, 0);
+	gate_exec(svc, l, fd, &none);
 	gate_update(svc);
 }
 
@@ -307,14 +425,14 @@ gate_on_ready(int fd, void *arg)
 static void
 gate_on_child_exit(struct service *svc, const struct connlog_conn *facts)
 {
-	metrics_exited(&svc->metrics, facts->status);
+	connlog_handler_status(svc, facts->pid, facts->status);
+	metrics_exited(gate_metrics(svc), facts->status);
 	log_debug("gate: service %s: reap PID %ld, %s %d, %d running",
 	          svc->name, facts->pid,
 	          WIFSIGNALED(facts->status) ? "signal" : "exit",
 	          WIFSIGNALED(facts->status) ? WTERMSIG(facts->status)
 	                                     : WEXITSTATUS(facts->status),
 	          svc->running);
-	connlog_handler_status(svc, facts->pid, facts->status);
 	gate_conn_ended(svc, facts);
 	if (!svc->is_retired)
 		gate_update(svc);
@@ -339,15 +457,18 @@ gate_admit_datagram(struct service *svc, const struct sockaddr *peer,
 {
 	const char *reason;
 
-	if (access_check(svc, peer, &reason) == 0)
+	if (access_check(svc, peer, &reason) == 0) {
+		gate_metrics(svc)->accepted++;
 		return true;
+	}
 	gate_refuse(svc, -1, peer, peerlen, reason);
 	return false;
 }
 
-/* An internal connection closed: below internal_max again. */
+/* An internal connection closed, or a header was read: below
+ * internal_max or BALANCER_PENDING_MAX again. */
 static void
-gate_internal_freed(struct service *svc)
+gate_slot_freed(struct service *svc)
 {
 	if (svc->is_paused)
 		gate_update(svc);
@@ -357,7 +478,13 @@ static const struct internal_hooks gate_internal_hooks = {
     .admit = gate_admit_datagram,
     .started = gate_conn_started,
     .ended = gate_conn_ended,
-    .freed = gate_internal_freed,
+    .freed = gate_slot_freed,
+};
+
+static const struct balancer_hooks gate_balancer_hooks = {
+    .done = gate_proxied,
+    .failed = gate_proxy_failed,
+    .freed = gate_slot_freed,
 };
 
 int
@@ -365,6 +492,7 @@ gate_init(void)
 {
 	access_init(gate_update);
 	internal_init(&gate_internal_hooks);
+	balancer_init(&gate_balancer_hooks);
 	return children_init(gate_on_child_exit);
 }
 
@@ -387,8 +515,10 @@ gate_unprepare(struct service *svc)
 static int
 gate_open(struct service *svc, char *err, size_t errlen)
 {
+	if (svc->metrics == NULL)
+		svc->metrics = calloc(1, sizeof(*svc->metrics));
 	/* Internal services, and every UDP service for the loop guard. */
-	if (internal_service_init(svc) == -1) {
+	if (svc->metrics == NULL || internal_service_init(svc) == -1) {
 		snprintf(err, errlen, "service %s: out of memory", svc->name);
 		return -1;
 	}
@@ -402,6 +532,7 @@ static void
 gate_close(struct service *svc)
 {
 	gate_pause(svc);
+	balancer_service_fini(svc);
 	listen_close_all(svc);
 	internal_service_fini(svc);
 }
@@ -418,9 +549,11 @@ gate_adopt(struct service *old, struct service *new)
 		TAILQ_INSERT_TAIL(&new->listeners, l, entry);
 	}
 	children_adopt(old, new);
-	new->metrics = old->metrics;
 	internal_adopt(old, new);
+	balancer_adopt(old, new);
 	access_adopt(old, new);
+	new->metrics = old->metrics;
+	old->metrics = NULL;
 	/* wait = yes stays paused until its handler exits, and so on. */
 	gate_update(new);
 }

@@ -17,6 +17,7 @@
 #include "internal.h"
 #include "log.h"
 #include "loop.h"
+#include "scrape.h"
 #include "udpguard.h"
 
 /* A connection that sees no progress for this long is closed. */
@@ -37,6 +38,7 @@ struct internal_conn;
 struct internal_state {
 	struct service *svc;
 	enum classic_service kind;
+	bool is_metrics; /* internal = metrics: HTTP, not a classic */
 	int open;
 	LIST_HEAD(, internal_conn) conns;
 	LIST_ENTRY(internal_state) udp_entry; /* UDP services only */
@@ -50,8 +52,10 @@ struct internal_conn {
 	int fd;
 	struct loop_timer idle;
 	struct chargen_state chargen;
-	size_t len; /* bytes in buf waiting to be written */
+	size_t len; /* bytes in buf waiting to be written (metrics: the
+	               request read so far) */
 	size_t off;
+	struct textbuf answer; /* metrics: the HTTP response */
 	/* for per_source and the START / EXIT lines */
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
@@ -96,6 +100,8 @@ internal_state(struct service *svc)
 	if (svc->is_internal)
 		st->kind = (enum classic_service)classic_service_by_name(
 		    svc->internal_name);
+	st->is_metrics =
+	    svc->is_internal && strcmp(svc->internal_name, "metrics") == 0;
 	LIST_INIT(&st->conns);
 	udpguard_init(&st->guard, UDPGUARD_RATE, UDPGUARD_BURST, loop_now_ms());
 	svc->internal = st;
@@ -136,6 +142,7 @@ internal_close(struct internal_conn *c)
 	loop_timer_cancel(&c->idle);
 	close(c->fd);
 	LIST_REMOVE(c, entry);
+	textbuf_free(&c->answer);
 	free(c);
 	/* Below the bound again: let the backlog in. */
 	st->open--;
@@ -151,7 +158,53 @@ internal_on_idle(void *arg)
 static void
 internal_touch(struct internal_conn *c)
 {
-	loop_timer_set(&c->idle, INTERNAL_IDLE_MS, internal_on_idle, c);
+	/* A scraper has a fixed time in all, not per byte. */
+	if (!c->st->is_metrics)
+		loop_timer_set(&c->idle, INTERNAL_IDLE_MS, internal_on_idle, c);
+}
+
+/* metrics: send the answer as the socket takes it, then close. */
+static void
+internal_on_write_answer(int fd, void *arg)
+{
+	struct internal_conn *c = arg;
+	ssize_t n = send(fd, c->answer.data + c->off, c->answer.len - c->off,
+	                 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n > 0) {
+		c->off += (size_t)n;
+		c->bytes_out += (size_t)n;
+	}
+	if (n <= 0 || c->off == c->answer.len)
+		internal_close(c);
+}
+
+/* metrics: gather the request; once whole, answer it. */
+static void
+internal_read_request(struct internal_conn *c)
+{
+	ssize_t n =
+	    recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, MSG_DONTWAIT);
+
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		internal_close(c);
+		return;
+	}
+	if (n < 0)
+		return;
+	c->len += (size_t)n;
+	c->bytes_in += (size_t)n;
+	int code = scrape_request(c->buf, c->len, c->len == sizeof(c->buf));
+	if (code == 0)
+		return;
+	textbuf_init(&c->answer, 64 << 20);
+	scrape_response(&c->answer, code);
+	c->off = 0;
+	loop_unwatch_read(c->fd);
+	if (loop_watch_write(c->fd, internal_on_write_answer, c) == -1)
+		internal_close(c);
 }
 
 static void internal_on_read(int fd, void *arg);
@@ -189,6 +242,11 @@ internal_on_read(int fd, void *arg)
 {
 	struct internal_conn *c = arg;
 	char sink[INTERNAL_BUF];
+
+	if (c->st->is_metrics) {
+		internal_read_request(c);
+		return;
+	}
 	/* Echo reads into its buffer; the others read into a sink, since
 	 * chargen's buffer may hold bytes still being written. */
 	char *at = c->st->kind == CLASSIC_ECHO ? c->buf : sink;
@@ -280,6 +338,9 @@ internal_accept(struct service *svc, int conn, const struct sockaddr *peer,
 	}
 	LIST_INSERT_HEAD(&st->conns, c, entry);
 	internal_touch(c);
+	if (st->is_metrics)
+		loop_timer_set(&c->idle, SCRAPE_TIMEOUT_MS, internal_on_idle,
+		               c);
 	struct connlog_conn ac;
 	internal_conn_facts(c, &ac);
 	hooks->started(svc, &ac);
@@ -358,6 +419,14 @@ internal_datagram(struct service *svc, struct listener *l)
 		(void)sendto(l->fd, out, put, MSG_DONTWAIT,
 		             (struct sockaddr *)&peer, len);
 	}
+}
+
+int
+internal_open(const struct service *svc)
+{
+	const struct internal_state *st = svc->internal;
+
+	return st != NULL ? st->open : 0;
 }
 
 bool

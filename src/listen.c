@@ -105,6 +105,14 @@ listen_unix_clear(const char *path, int type, const char **why)
 	return unlink(path) == -1 ? (*why = strerror(errno), -1) : 0;
 }
 
+static listen_inherit_fn *listen_inherit;
+
+void
+listen_set_inherit(listen_inherit_fn *fn)
+{
+	listen_inherit = fn;
+}
+
 /* The SO_PROTOCOL a socket of SVC has, to match passed sockets. */
 static int
 listen_protocol(const struct service *svc)
@@ -120,6 +128,11 @@ listen_bind_one(struct listener *l, const char **why)
 	struct service *svc = l->svc;
 	int family = l->addr.ss_family;
 
+	/* An upgrade: the previous image's socket, its backlog intact. */
+	if (listen_inherit != NULL &&
+	    (l->fd = listen_inherit((struct sockaddr *)&l->addr, l->addrlen,
+	                            svc->socket_type)) != -1)
+		return 0;
 	/* systemd bound it already (socket activation): use it as it is. */
 	l->fd = activate_take_address(svc->socket_type, listen_protocol(svc),
 	                              (struct sockaddr *)&l->addr, l->addrlen);

@@ -18,6 +18,8 @@
 #include "activate.h"
 #include "children.h"
 #include "conf.h"
+#include "control.h"
+#include "ctlproto.h"
 #include "dump.h"
 #include "gate.h"
 #include "holder.h"
@@ -26,6 +28,7 @@
 #include "loop.h"
 #include "notify.h"
 #include "svc_text.h"
+#include "upgrade.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -40,11 +43,13 @@ static char config_path[PATH_MAX];
 static bool is_stopping;
 static long long start_seconds; /* CLOCK_MONOTONIC, for the uptime */
 static struct loop_timer stop_timer;
+static struct ctlstatus_daemon main_daemon = {.version = PACKAGE_VERSION};
 
 static void __attribute__((noreturn)) usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-	        "usage: portierd [-ACPnsvh] [-f file] [-l level] [-p pidfile]\n"
+	        "usage: portierd [-ACPnsvh] [-f file] [-l level] [-p pidfile] "
+	        "[-S socket]\n"
 	        "  -f file     configuration (default %s)\n"
 	        "  -A          all or nothing: no start if a service cannot "
 	        "listen\n"
@@ -54,9 +59,10 @@ static void __attribute__((noreturn)) usage(int status)
 	        "  -s          log to syslog even in the foreground\n"
 	        "  -l level    error, warning, notice, info or debug\n"
 	        "  -p pidfile  write the PID there; refuse a second instance\n"
+	        "  -S socket   control socket (default %s; \"\" for none)\n"
 	        "  -v          print the version\n"
 	        "  -h          this help\n",
-	        SYSCONFDIR "/portier.conf");
+	        SYSCONFDIR "/portier.conf", CTL_SOCKET_DEFAULT);
 	exit(status);
 }
 
@@ -69,6 +75,7 @@ struct main_options {
 	bool use_syslog;
 	const char *pidfile;
 	const char *level;
+	const char *control; /* -S, NULL when not given */
 };
 
 /* "N services, M listeners": the process title and systemd's STATUS. */
@@ -116,6 +123,21 @@ main_notify(const char *state)
 		log_warn("notify %s", getenv("NOTIFY_SOCKET"));
 }
 
+/* systemd's Type=notify-reload wants the clock with RELOADING=1. */
+static void
+main_notify_reloading(void)
+{
+	char msg[64];
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
+	         (unsigned long long)ts.tv_sec * 1000000ULL +
+	             (unsigned long long)ts.tv_nsec / 1000);
+	if (notify_send(msg) == -1)
+		log_warn("notify %s", getenv("NOTIFY_SOCKET"));
+}
+
 static void
 main_check_stopped(void)
 {
@@ -149,6 +171,7 @@ main_on_stop(int signo)
 	is_stopping = true;
 	log_info("%s: stopping", strsignal(signo));
 	main_notify("STOPPING=1");
+	upgrade_cancel();
 	svc_close_listeners();
 	children_signal_all(SIGTERM);
 	children_signal_all(SIGCONT);
@@ -157,42 +180,45 @@ main_on_stop(int signo)
 	main_check_stopped();
 }
 
-/* systemd's Type=notify-reload wants the clock with RELOADING=1. */
-static void
-main_notify_reloading(void)
+/* Re-read the configuration: what changed in MSG, or the error. */
+static int
+main_reload(char *msg, size_t msglen)
 {
-	char msg[64];
-	struct timespec ts;
+	char changes[512];
+	struct config *cfg;
+	int rc = -1;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
-	         (unsigned long long)ts.tv_sec * 1000000ULL +
-	             (unsigned long long)ts.tv_nsec / 1000);
-	if (notify_send(msg) == -1)
-		log_warn("notify %s", getenv("NOTIFY_SOCKET"));
+	if (is_stopping) {
+		snprintf(msg, msglen, "stopping");
+		return -1;
+	}
+	main_notify_reloading();
+	/* "+added -removed ~changed (N services)", compared as -P prints */
+	if ((cfg = conf_load(config_file, msg, msglen)) != NULL) {
+		svc_text_changes(svc_running(), cfg, changes, sizeof(changes));
+		if (svc_merge(cfg, msg, msglen) == 0) {
+			snprintf(msg, msglen, "%s", changes + 1);
+			main_update_title();
+			rc = 0;
+		}
+	}
+	if (rc == -1)
+		log_warnx("reload failed: %s", msg);
+	else
+		log_info("reloaded: %s", msg);
+	main_notify("READY=1");
+	return rc;
 }
 
 static void
 main_on_reload(int signo)
 {
-	char err[1024], changes[512];
-	struct config *cfg;
+	char msg[1024];
 
 	(void)signo;
 	log_reopen();
-	if (is_stopping)
-		return;
-	main_notify_reloading();
-	if ((cfg = conf_load(config_file, err, sizeof(err))) != NULL)
-		svc_text_changes(svc_running(), cfg, changes, sizeof(changes));
-	if (cfg == NULL || svc_merge(cfg, err, sizeof(err)) == -1) {
-		log_warnx("reload failed: %s", err);
-		main_notify("READY=1");
-		return;
-	}
-	log_info("reloaded:%s", changes);
-	main_update_title();
-	main_notify("READY=1");
+	if (!is_stopping)
+		(void)main_reload(msg, sizeof(msg));
 }
 
 static void
@@ -211,6 +237,8 @@ main_on_dump(int signo)
 	dump_state(config_file, start_seconds);
 }
 
+static void main_on_upgrade(int signo);
+
 static void
 main_signals(void)
 {
@@ -220,24 +248,9 @@ main_signals(void)
 	    loop_on_signal(SIGINT, main_on_stop) == -1 ||
 	    loop_on_signal(SIGHUP, main_on_reload) == -1 ||
 	    loop_on_signal(SIGUSR1, main_on_dump) == -1 ||
-	    loop_on_signal(SIGUSR2, main_on_reopen) == -1)
+	    loop_on_signal(SIGUSR2, main_on_reopen) == -1 ||
+	    loop_on_signal(UPGRADE_SIGNAL, main_on_upgrade) == -1)
 		err(1, "sigaction");
-}
-
-/* -P: what the daemon would run, in the config's own syntax. */
-static int
-main_print(void)
-{
-	char msg[1024];
-	struct config *cfg = conf_load(config_file, msg, sizeof(msg));
-
-	if (cfg == NULL) {
-		fprintf(stderr, "%s\n", msg);
-		return 1;
-	}
-	svc_text_config(stdout, cfg);
-	config_free(cfg);
-	return fflush(stdout) == 0 ? 0 : 1;
 }
 
 /*
@@ -267,6 +280,22 @@ main_check_ports(struct config *cfg, char *msg, size_t len)
 		return -1;
 	}
 	return 0;
+}
+
+/* -P: what the daemon would run, in the config's own syntax. */
+static int
+main_print(void)
+{
+	char msg[1024];
+	struct config *cfg = conf_load(config_file, msg, sizeof(msg));
+
+	if (cfg == NULL) {
+		fprintf(stderr, "%s\n", msg);
+		return 1;
+	}
+	svc_text_config(stdout, cfg);
+	config_free(cfg);
+	return fflush(stdout) == 0 ? 0 : 1;
 }
 
 static int
@@ -307,7 +336,7 @@ main_parse_options(int argc, char *argv[], struct main_options *o)
 {
 	int ch;
 
-	while ((ch = getopt(argc, argv, "ACPf:hl:np:sv")) != -1) {
+	while ((ch = getopt(argc, argv, "ACPf:hl:np:S:sv")) != -1) {
 		switch (ch) {
 		case 'A':
 			o->is_all_or_nothing = true;
@@ -334,6 +363,9 @@ main_parse_options(int argc, char *argv[], struct main_options *o)
 			break;
 		case 's':
 			o->use_syslog = true;
+			break;
+		case 'S':
+			o->control = optarg;
 			break;
 		case 'v':
 			printf("portierd %s\n", PACKAGE_VERSION);
@@ -374,6 +406,9 @@ main_pidfile(const char *pidfile, struct config *cfg)
 	if (pidfile == NULL)
 		return NULL;
 	pfh = pidfile_open(pidfile, 0644, &other);
+	/* After an upgrade the file names us: not a second instance. */
+	if (pfh == NULL && errno == EEXIST && other == getpid())
+		return NULL;
 	if (pfh == NULL) {
 		int saved = errno;
 		config_free(cfg); /* a clean exit for LeakSanitizer */
@@ -386,12 +421,102 @@ main_pidfile(const char *pidfile, struct config *cfg)
 	return pfh;
 }
 
+static void
+main_stop(void)
+{
+	main_on_stop(SIGTERM);
+}
+
+static void
+main_upgrade(int conn)
+{
+	if (is_stopping) {
+		if (conn != -1)
+			control_answer_fd(conn, false, "stopping");
+		return;
+	}
+	upgrade_start(conn, config_file, main_daemon.started);
+}
+
+static void
+main_on_upgrade(int signo)
+{
+	(void)signo;
+	main_upgrade(-1);
+}
+
+static const struct control_hooks main_control_hooks = {
+    .reload = main_reload,
+    .upgrade = main_upgrade,
+    .stop = main_stop,
+    .daemon = &main_daemon,
+};
+
+/*
+ * -S wins over control_socket in the file; "" turns it off.  A path the
+ * user chose must work; the default may fail (not root, no /run): then
+ * the daemon runs without one, and says so.
+ */
+static void
+main_control(const struct main_options *o, const struct config *cfg)
+{
+	const char *path = o->control ? o->control : cfg->control_socket;
+	bool is_default = path == NULL;
+	char msg[1024];
+
+	if (is_default)
+		path = CTL_SOCKET_DEFAULT;
+	if (path[0] == '\0')
+		return;
+	if (path[0] != '/')
+		errx(1, "control socket %s: not an absolute path", path);
+	if (control_open(path, &main_control_hooks, msg, sizeof(msg)) == 0)
+		return;
+	if (!is_default)
+		errx(1, "%s", msg);
+	warnx("%s: running without one", msg);
+}
+
+/* Listening: detach (never after an upgrade: the PID stays), log, run. */
+static int
+main_serve(const struct main_options *o, struct config *cfg, struct pidfh *pfh,
+           bool is_upgrade)
+{
+	main_daemon.config_file = config_file;
+	main_daemon.started = time(NULL);
+	main_control(o, cfg);
+	/* Before daemon(): this is the last time stderr reaches someone. */
+	if (cfg->log_type != NULL ? strncasecmp(cfg->log_type, "syslog", 6) == 0
+	                          : o->use_syslog || !o->is_foreground)
+		log_check_syslog();
+	if (!is_upgrade && !o->is_foreground && daemon(0, 0) == -1)
+		err(1, "daemon");
+	main_daemon.pid = (long)getpid(); /* daemon(3) forked */
+	log_init(o->use_syslog || !o->is_foreground);
+	if (log_configure(cfg->log_type) == -1)
+		fatalx("%s: log_type %s: cannot open", config_file,
+		       cfg->log_type);
+	activate_close_unused();
+	pidfile_write(pfh);
+	if (is_upgrade)
+		upgrade_restore_finish(&main_daemon.started);
+	main_update_title();
+	log_info("ready");
+	main_notify("READY=1");
+	int rc = loop_run();
+	control_close();
+	pidfile_remove(pfh);
+	log_info("stopped");
+	return rc == 0 ? 0 : 1;
+}
+
 int
 main(int argc, char *argv[], char *envp[])
 {
 	struct main_options o = {0};
 	char msg[1024];
 
+	upgrade_init(argc, argv); /* before setproctitle reuses argv */
 	setproctitle_init(argc, argv, envp);
 	main_parse_options(argc, argv, &o);
 	svc_init(&gate_svc_hooks);
@@ -404,34 +529,19 @@ main(int argc, char *argv[], char *envp[])
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	start_seconds = now.tv_sec;
+	cfg->is_all_or_nothing = o.is_all_or_nothing;
 	struct pidfh *pfh = main_pidfile(o.pidfile, cfg);
-	if (loop_init() == -1 || gate_init() == -1)
+	if (loop_init() == -1)
+		err(1, "loop");
+	bool is_upgrade = upgrade_restore_begin();
+	if (gate_init() == -1)
 		err(1, "loop");
 	main_signals();
-	cfg->is_all_or_nothing = o.is_all_or_nothing;
 	if (activate_init() == -1)
 		err(1, "LISTEN_FDS: passed socket");
 	if (svc_start(cfg, msg, sizeof(msg)) == -1) {
 		pidfile_remove(pfh);
 		errx(1, "%s", msg);
 	}
-	/* Before daemon(): this is the last time stderr reaches someone. */
-	if (cfg->log_type != NULL ? strncasecmp(cfg->log_type, "syslog", 6) == 0
-	                          : o.use_syslog || !o.is_foreground)
-		log_check_syslog();
-	if (!o.is_foreground && daemon(0, 0) == -1)
-		err(1, "daemon");
-	log_init(o.use_syslog || !o.is_foreground);
-	if (log_configure(cfg->log_type) == -1)
-		fatalx("%s: log_type %s: cannot open", config_file,
-		       cfg->log_type);
-	activate_close_unused();
-	pidfile_write(pfh);
-	main_update_title();
-	log_info("ready");
-	main_notify("READY=1");
-	int rc = loop_run();
-	pidfile_remove(pfh);
-	log_info("stopped");
-	return rc == 0 ? 0 : 1;
+	return main_serve(&o, cfg, pfh, is_upgrade);
 }

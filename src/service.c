@@ -295,6 +295,8 @@ svc_free(struct service *svc)
 	free(svc->banner_fail);
 	free(svc->redirect_host);
 	free(svc->redirect_port);
+	svc_free_list(svc->proxy_from);
+	free(svc->metrics);
 	free(svc);
 }
 
@@ -313,5 +315,6 @@ config_free(struct config *config)
 	free(config->log_level);
 	free(config->log_type);
 	free(config->include_dir);
+	free(config->control_socket);
 	free(config);
 }

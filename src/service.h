@@ -51,6 +51,7 @@ struct svc_time_window {
 };
 
 struct listener;
+struct metrics;
 
 /*
  * One `service NAME { }` section after defaults{} have been applied and
@@ -88,6 +89,8 @@ struct service {
 	int v6only; /* -1 unset, 0 no, 1 yes */
 	bool tcp_nodelay;
 	bool keepalive;
+	bool proxy_protocol; /* a PROXY v1/v2 header precedes the data */
+	char **proxy_from;   /* the balancers trusted to send it */
 
 	/* what it runs */
 	char *server;
@@ -139,10 +142,11 @@ struct service {
 	uint64_t limit_logged_ms;
 	bool is_retired; /* removed by a reload, children still running */
 	bool is_open;    /* started (listeners, state), or adopted */
-	struct metrics metrics; /* gate.c counts; SIGUSR1's dump shows */
-	void *access;           /* access.c's state */
-	void *banners;          /* banner.c's state */
-	void *internal;         /* internal.c's state */
+	void *access;    /* access.c's state */
+	void *banners;   /* banner.c's state */
+	void *internal;  /* internal.c's state */
+	void *proxy;     /* proxywait.c's state: headers being read */
+	struct metrics *metrics; /* gate.c counts; kept across reloads */
 };
 
 TAILQ_HEAD(service_list, service);
@@ -152,8 +156,9 @@ struct config {
 	char *file;
 	char *log_level; /* NULL: leave as is */
 	char *include_dir;
-	int max_children; /* 0: unlimited */
-	char *log_type;   /* as written, NULL: default */
+	char *control_socket; /* NULL: the default; "": none */
+	int max_children;     /* 0: unlimited */
+	char *log_type;       /* as written, NULL: default */
 	/* -A: a service that cannot open stops the start, else it is
 	 * skipped with one line and the others run, as in xinetd. */
 	bool is_all_or_nothing;

@@ -91,9 +91,9 @@ struct spawn_addresses {
 
 static void
 spawn_find_addresses(struct service *svc, struct listener *l, int conn,
-                     const struct sockaddr *peer, socklen_t peerlen,
-                     struct spawn_addresses *a)
+                     const struct spawn_ends *ends, struct spawn_addresses *a)
 {
+	const struct sockaddr *peer = ends->peer;
 	struct sockaddr_storage local;
 	socklen_t locallen = sizeof(local);
 
@@ -101,13 +101,17 @@ spawn_find_addresses(struct service *svc, struct listener *l, int conn,
 	a->remote_port = 0;
 	strlcpy(a->local_ip, l->local_ip, sizeof(a->local_ip));
 	a->local_port = svc->port_number;
-	if (conn != -1 &&
-	    getsockname(conn, (struct sockaddr *)&local, &locallen) == 0)
+	/* A PROXY header named the address the client connected to. */
+	if (ends->local != NULL)
+		addr_format(ends->local, ends->locallen, a->local_ip,
+		            &a->local_port);
+	else if (conn != -1 &&
+	         getsockname(conn, (struct sockaddr *)&local, &locallen) == 0)
 		addr_format((struct sockaddr *)&local, locallen, a->local_ip,
 		            &a->local_port);
 	if (peer == NULL)
 		return;
-	addr_format(peer, peerlen, a->remote_ip, &a->remote_port);
+	addr_format(peer, ends->peerlen, a->remote_ip, &a->remote_port);
 	/* A v4-mapped peer on a dual-stack socket is plain IPv4. */
 	if (peer->sa_family == AF_INET6 && strchr(a->remote_ip, ':') == NULL)
 		a->family = AF_INET;
@@ -153,15 +157,16 @@ spawn_env_port(struct spawn_env *e, const char *name, uint16_t port)
  */
 static char **
 spawn_build_env(struct service *svc, struct listener *l, int conn,
-                const struct sockaddr *peer, socklen_t peerlen)
+                const struct spawn_ends *ends)
 {
+	const struct sockaddr *peer = ends->peer;
 	struct spawn_env e = {.svc = svc};
 	struct spawn_addresses a;
 	bool is_inet = svc->protocol != PROTO_UNIX;
 
 	spawn_env_reserve(spawn_count_strings(svc->env) +
 	                  spawn_count_strings(svc->passenv) + 12);
-	spawn_find_addresses(svc, l, conn, peer, peerlen, &a);
+	spawn_find_addresses(svc, l, conn, ends, &a);
 	spawn_env_put(&e, "PROTO", spawn_proto_name(svc, a.family));
 	spawn_env_put(&e, "PORTIER_SERVICE", svc->name);
 	if (is_inet) {
@@ -360,10 +365,9 @@ spawn_vfork(struct service *svc, int conn, char **envp)
 
 pid_t
 spawn_exec(struct service *svc, struct listener *l, int conn,
-           const struct sockaddr *peer, socklen_t peerlen)
+           const struct spawn_ends *ends)
 {
-	char **envp =
-	    spawn_build_env(svc, l, svc->is_wait ? -1 : conn, peer, peerlen);
+	char **envp = spawn_build_env(svc, l, svc->is_wait ? -1 : conn, ends);
 	pid_t pid = spawn_vfork(svc, conn, envp);
 
 	if (pid == -1)

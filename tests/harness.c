@@ -164,7 +164,8 @@ h_exec_wrapped(struct h_daemon *d, const char *bin)
 		argv[n] = d->wrapper[n];
 		n++;
 	}
-	const char *tail[] = {bin, "-n", "-l", "debug", "-f", d->conf, NULL};
+	const char *tail[] = {bin,     "-n", "-l",   "debug", "-f",
+	                      d->conf, "-S", d->ctl, NULL};
 	for (size_t i = 0; i < sizeof(tail) / sizeof(tail[0]); i++)
 		argv[n++] = tail[i];
 	execvp(argv[0], (char *const *)argv);
@@ -193,7 +194,7 @@ h_exec_daemon(struct h_daemon *d)
 	snprintf(bin, sizeof(bin), "%s/src/portierd", TOP_BUILDDIR);
 	if (d->wrapper != NULL)
 		h_exec_wrapped(d, bin);
-	execl(bin, "portierd", "-n", "-l", "debug", "-f", d->conf,
+	execl(bin, "portierd", "-n", "-l", "debug", "-f", d->conf, "-S", d->ctl,
 	      (char *)NULL);
 	_exit(127);
 }
@@ -203,6 +204,9 @@ h_try_start(struct h_daemon *d, const char *conf_text)
 {
 	h_write_file(d, "portier.conf", conf_text, 0644);
 	unlink(d->log);
+	/* Its own control socket, so that daemons of parallel tests never
+	 * meet on the default path. */
+	snprintf(d->ctl, sizeof(d->ctl), "%s/ctl.sock", d->dir);
 	d->pid = fork();
 	cr_assert_neq(d->pid, -1);
 	if (d->pid == 0)

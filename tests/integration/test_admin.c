@@ -306,7 +306,7 @@ Test(admin, unreachable_syslog_is_said_once)
 	cr_assert_neq(pid, -1);
 	if (pid == 0) {
 		dup2(pipefd[1], 2);
-		execl(PORTIERD, "portierd", "-n", "-s", "-f", d.conf,
+		execl(PORTIERD, "portierd", "-n", "-s", "-S", "", "-f", d.conf,
 		      (char *)NULL);
 		_exit(127);
 	}

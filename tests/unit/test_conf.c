@@ -14,6 +14,7 @@
 #include <criterion/criterion.h>
 
 #include "conf_fixture.h"
+#include "gate.h"
 
 TestSuite(conf, .init = fx_setup, .fini = fx_teardown);
 
@@ -224,7 +225,7 @@ Test(conf, refuses_bad_values)
 	           "type must be internal or unlisted, not 'magic'");
 	fx_refused("service a {\n type = internal\n internal = qotd\n}\n", 3,
 	           "no internal service 'qotd': internal = echo, discard, "
-	           "daytime, chargen or time");
+	           "daytime, chargen, time or metrics");
 	fx_refused("service a {\n server = \"cat\"\n}\n", 2,
 	           "server must be an absolute path, not 'cat'");
 	fx_refused(
@@ -331,16 +332,55 @@ Test(conf, nul_byte_gets_a_message)
 /* Options that would do nothing are refused where they are written. */
 Test(conf, refuses_options_that_would_do_nothing)
 {
-	fx_refused("service a {\n port = 1\n proxy_protocol = yes\n}\n", 3,
-	           "proxy_protocol is not supported yet");
-	fx_refused("defaults {\n proxy_protocol = no\n}\n", 2,
-	           "proxy_protocol is not supported yet");
+	fx_refused("service a {\n port = 1\n server = /bin/cat\n "
+	           "proxy_from = {127.0.0.1}\n}\n",
+	           1,
+	           "service a: proxy_from does nothing without proxy_protocol "
+	           "= yes");
 	/* ATTEMPT says what a refusal logs; a handler's fields do not. */
 	fx_refused("service a {\n log_on_success = {ATTEMPT}\n}\n", 2,
 	           "log_on_success: unknown item 'ATTEMPT' (PID, HOST, "
 	           "DURATION, EXIT, TRAFFIC)");
 	fx_refused("service a {\n log_on_failure = {HOST, PID}\n}\n", 2,
 	           "log_on_failure: unknown item 'PID' (HOST, ATTEMPT)");
+}
+
+/* proxy_protocol trusts addresses: only with the balancers it trusts. */
+Test(conf, proxy_protocol_needs_proxy_from)
+{
+	fx_refused("service a {\n port = 1\n server = /bin/cat\n "
+	           "proxy_protocol = yes\n}\n",
+	           1,
+	           "service a: proxy_protocol = yes needs proxy_from = "
+	           "{CIDR...}, the balancers trusted to send the header");
+	fx_refused("service a {\n port = 1\n server = /bin/cat\n "
+	           "socket_type = dgram\n proxy_protocol = yes\n "
+	           "proxy_from = {127.0.0.1}\n}\n",
+	           1,
+	           "service a: proxy_protocol needs a TCP stream service with "
+	           "wait = no");
+	struct config *cfg = fx_load(
+	    "service a {\n port = 1\n server = /bin/cat\n "
+	    "proxy_protocol = yes\n proxy_from = {127.0.0.1/32, ::1}\n}\n");
+	cr_assert_not_null(cfg, "%s", fx_err);
+	cr_assert(first(cfg)->proxy_protocol);
+	cr_assert_str_eq(first(cfg)->proxy_from[1], "::1");
+	config_free(cfg);
+}
+
+/* -C (svc_check) refuses a proxy_from that is not an address. */
+Test(conf, proxy_from_must_be_addresses)
+{
+	struct config *cfg =
+	    fx_load("service a {\n port = 1\n server = /bin/cat\n "
+	            "proxy_protocol = yes\n proxy_from = {localhost}\n}\n");
+	cr_assert_not_null(cfg, "%s", fx_err);
+	svc_init(&gate_svc_hooks);
+	cr_assert_eq(svc_check(cfg, fx_err, sizeof(fx_err)), -1);
+	cr_assert(strstr(fx_err, "portier.conf:6: service a: proxy_from: "
+	                         "'localhost' is not an address or prefix"),
+	          "%s", fx_err);
+	config_free(cfg);
 }
 
 Test(conf, log_on_failure_items)

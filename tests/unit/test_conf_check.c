@@ -162,13 +162,13 @@ Test(conf_check, unknown_internal_name_gets_the_nearest)
 {
 	fx_refused("service ech {\n port = 7\n type = internal\n}\n", 3,
 	           "service ech: no internal service 'ech' (did you mean "
-	           "'echo'?): internal = echo, discard, daytime, chargen or "
-	           "time");
+	           "'echo'?): internal = echo, discard, daytime, chargen, "
+	           "time or metrics");
 	fx_refused("service x {\n port = 7\n type = internal\n"
 	           " internal = \"nonsense\"\n}\n",
 	           4,
 	           "no internal service 'nonsense': internal = echo, "
-	           "discard, daytime, chargen or time");
+	           "discard, daytime, chargen, time or metrics");
 }
 
 Test(conf_check, log_file_that_cannot_be_opened)
