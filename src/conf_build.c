@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include "conf_build.h"
+#include "conf_check.h"
 #include "conf_error.h"
+#include "conf_list.h"
 #include "conf_value.h"
 
 #ifndef LIBEXECDIR
@@ -23,16 +25,6 @@
 #define CONF_DEFAULT_BACKLOG 128
 #define CONF_DEFAULT_INTERNAL_MAX 256
 #define CONF_DEFAULT_SOCKET_MODE 0666
-
-static bool
-conf_is_set(cfg_t *sec, const char *name)
-{
-	cfg_opt_t *opt = cfg_getopt(sec, name);
-
-	/* An empty list (only_from = {}) is set, though it has no values. */
-	return opt != NULL &&
-	       (cfg_opt_size(opt) > 0 || (opt->flags & CFGF_MODIFIED));
-}
 
 /* The section that gives NAME: the service, else defaults{}, else NULL. */
 static cfg_t *
@@ -70,36 +62,19 @@ conf_bool(cfg_t *sec, cfg_t *defs, const char *name, int fallback)
 	return from ? (cfg_getbool(from, name) ? 1 : 0) : fallback;
 }
 
-/* A NULL-terminated copy of a string list, with room for EXTRA in front. */
-static char **
-conf_list(cfg_t *sec, cfg_t *defs, const char *name, size_t extra)
-{
-	cfg_t *from = conf_pick(sec, defs, name);
-	size_t n = from ? cfg_size(from, name) : 0;
-	char **v;
-
-	if (from == NULL && extra == 0)
-		return NULL;
-	v = calloc(n + extra + 1, sizeof(*v));
-	if (v == NULL)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		v[extra + i] = strdup(cfg_getnstr(from, name, (unsigned)i));
-	return v;
-}
-
 static void
 conf_build_kind(struct service *svc, cfg_t *sec, cfg_t *defs)
 {
-	cfg_t *from = conf_pick(sec, defs, "type");
+	char **types = conf_list(sec, defs, "type", 0);
 
-	for (unsigned i = 0; from && i < cfg_size(from, "type"); i++) {
-		const char *t = cfg_getnstr(from, "type", i);
-		if (strcasecmp(t, "internal") == 0)
+	for (size_t i = 0; types && types[i]; i++) {
+		if (strcasecmp(types[i], "internal") == 0)
 			svc->is_internal = true;
 		else
 			svc->is_unlisted = true;
+		free(types[i]);
 	}
+	free(types);
 	svc->is_disabled = conf_bool(sec, defs, "disable", 0);
 	svc->internal_name = conf_str(sec, defs, "internal");
 	if (svc->is_internal && svc->internal_name == NULL)
@@ -127,17 +102,17 @@ conf_build_socket(struct service *svc, cfg_t *sec, cfg_t *defs)
 		svc->socket_type =
 		    svc->protocol == PROTO_UDP ? SOCK_DGRAM : SOCK_STREAM;
 	if (svc->protocol == PROTO_UDP && svc->socket_type != SOCK_DGRAM) {
-		conf_service_error(sec, svc->name,
-		                   "protocol udp needs socket_type dgram");
+		conf_check_error(sec, svc->name, "protocol",
+		                 "protocol udp needs socket_type dgram");
 		rc = -1;
 	} else if (svc->protocol == PROTO_TCP &&
 	           svc->socket_type != SOCK_STREAM) {
-		conf_service_error(sec, svc->name,
-		                   "protocol tcp needs socket_type stream");
+		conf_check_error(sec, svc->name, "protocol",
+		                 "protocol tcp needs socket_type stream");
 		rc = -1;
 	} else if (svc->protocol == PROTO_UNIX && svc->socket_path == NULL) {
-		conf_service_error(sec, svc->name,
-		                   "protocol unix needs socket = \"/path\"");
+		conf_check_error(sec, svc->name, "protocol",
+		                 "protocol unix needs socket = \"/path\"");
 		rc = -1;
 	}
 	free(type);
@@ -163,14 +138,13 @@ conf_build_port(struct service *svc, cfg_t *sec)
 		           ? conf_port(svc->port, proto)
 		           : -1;
 		if (port == -1) {
-			conf_service_error(
-			    sec, svc->name,
-			    "type = unlisted needs port = NUMBER");
+			conf_check_error(sec, svc->name, "type",
+			                 "type = unlisted needs port = NUMBER");
 			return -1;
 		}
 	} else if ((port = conf_port(name, proto)) == -1) {
-		conf_service_error(
-		    sec, svc->name,
+		conf_check_error(
+		    sec, svc->name, "port",
 		    svc->port ? "port '%s' is not a %s service in /etc/services"
 		              : "no port, and '%s' is not a %s service in "
 		                "/etc/services",
@@ -204,9 +178,8 @@ conf_build_address(struct service *svc, cfg_t *sec, cfg_t *defs)
 	free(owner);
 	if (svc->protocol == PROTO_UNIX) {
 		if (conf_is_set(sec, "port")) {
-			conf_service_error(
-			    sec, svc->name,
-			    "socket and port cannot both be set");
+			conf_check_error(sec, svc->name, "port",
+			                 "socket and port cannot both be set");
 			return -1;
 		}
 		return 0;
@@ -248,8 +221,8 @@ conf_build_redirect(struct service *svc, cfg_t *sec, cfg_t *defs)
 		return 0;
 	if (conf_redirect(cfg_getopt(from, "redirect"), &svc->redirect_host,
 	                  &svc->redirect_port) == -1) {
-		conf_service_error(sec, svc->name,
-		                   "redirect must be \"HOST PORT\"");
+		conf_check_error(sec, svc->name, "redirect",
+		                 "redirect must be \"HOST PORT\"");
 		return -1;
 	}
 	free(svc->server);
@@ -307,8 +280,8 @@ conf_build_wait(struct service *svc, cfg_t *sec, cfg_t *defs)
 	int wait = conf_bool(sec, defs, "wait", -1);
 
 	if (svc->socket_type == SOCK_DGRAM && wait == 0 && !svc->is_internal) {
-		conf_service_error(
-		    sec, svc->name,
+		conf_check_error(
+		    sec, svc->name, "wait",
 		    "wait = no is not possible with socket_type dgram");
 		return -1;
 	}
@@ -391,8 +364,8 @@ conf_build_credentials(struct service *svc, cfg_t *sec, cfg_t *defs)
 		svc->user = strdup("nobody");
 	if (svc->user != NULL) {
 		if ((pw = getpwnam(svc->user)) == NULL) {
-			conf_service_error(sec, svc->name, "unknown user '%s'",
-			                   svc->user);
+			conf_check_error(sec, svc->name, "user",
+			                 "unknown user '%s'", svc->user);
 			return -1;
 		}
 		svc->has_user = true;
@@ -402,16 +375,16 @@ conf_build_credentials(struct service *svc, cfg_t *sec, cfg_t *defs)
 	if (svc->group != NULL) {
 		struct group *gr = getgrnam(svc->group);
 		if (gr == NULL) {
-			conf_service_error(sec, svc->name, "unknown group '%s'",
-			                   svc->group);
+			conf_check_error(sec, svc->name, "group",
+			                 "unknown group '%s'", svc->group);
 			return -1;
 		}
 		svc->has_group = true;
 		svc->gid = gr->gr_gid;
 	}
 	if (svc->use_groups && pw != NULL && conf_build_groups(svc, pw) == -1) {
-		conf_service_error(sec, svc->name,
-		                   "cannot read the groups of '%s'", svc->user);
+		conf_check_error(sec, svc->name, "groups",
+		                 "cannot read the groups of '%s'", svc->user);
 		return -1;
 	}
 	return 0;
@@ -420,14 +393,6 @@ conf_build_credentials(struct service *svc, cfg_t *sec, cfg_t *defs)
 static void
 conf_build_resources(struct service *svc, cfg_t *sec, cfg_t *defs)
 {
-	static const char *names[SVC_RLIMIT_COUNT] = {
-	    [SVC_RLIMIT_AS] = "rlimit_as",
-	    [SVC_RLIMIT_CPU] = "rlimit_cpu",
-	    [SVC_RLIMIT_DATA] = "rlimit_data",
-	    [SVC_RLIMIT_FILES] = "rlimit_files",
-	    [SVC_RLIMIT_STACK] = "rlimit_stack",
-	};
-
 	svc->has_nice = conf_pick(sec, defs, "nice") != NULL;
 	svc->nice = (int)conf_int(sec, defs, "nice", 0);
 	char *mask = conf_str(sec, defs, "umask");
@@ -435,7 +400,7 @@ conf_build_resources(struct service *svc, cfg_t *sec, cfg_t *defs)
 	free(mask);
 	svc->chroot = conf_str(sec, defs, "chroot");
 	for (int i = 0; i < SVC_RLIMIT_COUNT; i++) {
-		char *v = conf_str(sec, defs, names[i]);
+		char *v = conf_str(sec, defs, svc_rlimit_names[i]);
 		if (v != NULL && conf_rlimit(v, &svc->rlimits[i].value) == 0)
 			svc->rlimits[i].is_set = true;
 		free(v);
@@ -445,11 +410,14 @@ conf_build_resources(struct service *svc, cfg_t *sec, cfg_t *defs)
 static int
 conf_log_bits(cfg_t *sec, cfg_t *defs, const char *name)
 {
-	cfg_t *from = conf_pick(sec, defs, name);
+	char **items = conf_list(sec, defs, name, 0);
 	int bits = 0;
 
-	for (unsigned i = 0; from && i < cfg_size(from, name); i++)
-		bits |= conf_log_flag(cfg_getnstr(from, name, i));
+	for (size_t i = 0; items && items[i]; i++) {
+		bits |= conf_log_flag(items[i]);
+		free(items[i]);
+	}
+	free(items);
 	return bits;
 }
 
@@ -458,26 +426,33 @@ conf_build_access(struct service *svc, cfg_t *sec, cfg_t *defs)
 {
 	cfg_t *from;
 
-	svc->has_only_from = conf_pick(sec, defs, "only_from") != NULL;
+	svc->has_only_from = conf_list_is_set(sec, defs, "only_from");
 	svc->only_from = conf_list(sec, defs, "only_from", 0);
 	svc->no_access = conf_list(sec, defs, "no_access", 0);
-	if ((from = conf_pick(sec, defs, "access_times")) != NULL) {
-		unsigned n = cfg_size(from, "access_times");
+	char **times = conf_list(sec, defs, "access_times", 0);
+	if (times != NULL) {
+		size_t n = 0;
+		while (times[n] != NULL)
+			n++;
 		svc->access_times =
 		    calloc(n ? n : 1, sizeof(*svc->access_times));
+		for (size_t i = 0; i < n; i++) {
+			if (svc->access_times != NULL)
+				conf_time_window(times[i],
+				                 &svc->access_times[i]);
+			free(times[i]);
+		}
+		free(times);
 		if (svc->access_times == NULL)
 			return -1;
-		for (unsigned i = 0; i < n; i++)
-			conf_time_window(cfg_getnstr(from, "access_times", i),
-			                 &svc->access_times[i]);
 		svc->n_access_times = (int)n;
 	}
 	svc->instances = (int)conf_int(sec, defs, "instances", 0);
 	svc->per_source = (int)conf_int(sec, defs, "per_source", 0);
 	if ((from = conf_pick(sec, defs, "cps")) != NULL) {
 		if (cfg_size(from, "cps") != 2) {
-			conf_service_error(
-			    sec, svc->name,
+			conf_check_error(
+			    sec, svc->name, "cps",
 			    "cps must be {RATE, SECONDS}, both positive");
 			return -1;
 		}
@@ -520,6 +495,13 @@ conf_build_service(cfg_t *sec, cfg_t *defs)
 		return NULL;
 	}
 	conf_build_resources(svc, sec, defs);
+	/* A disabled service's handler may well not be installed. */
+	if (conf_check_internal(svc, sec) == -1 ||
+	    (!svc->is_disabled && conf_check_server(svc, sec) == -1)) {
+		svc_free(svc);
+		return NULL;
+	}
+	svc->port_line = conf_check_port_line(svc, sec);
 	return svc;
 }
 
@@ -594,11 +576,11 @@ conf_check_addresses(struct config *config, cfg_t *cfg)
 			}
 	}
 	if (a != NULL)
-		conf_service_error(cfg_getnsec(cfg, "service", a->idx),
-		                   a->svc->name,
-		                   "same address, port and protocol as service "
-		                   "%s (%s:%d)",
-		                   b->svc->name, b->svc->file, b->svc->line);
+		conf_check_error(cfg_getnsec(cfg, "service", a->idx),
+		                 a->svc->name, "port",
+		                 "same address, port and protocol as service "
+		                 "%s (%s:%d)",
+		                 b->svc->name, b->svc->file, b->svc->line);
 	free(v);
 	return a != NULL ? -1 : 0;
 }
@@ -617,7 +599,8 @@ conf_build(cfg_t *cfg, const char *file)
 	config->log_level = v ? strdup(v) : NULL;
 	v = cfg_getstr(cfg, "log_type");
 	config->log_type = v ? strdup(v) : NULL;
-	v = cfg_getstr(cfg, "include_dir");
+	v = cfg_size(cfg, "include_dir") ? cfg_getnstr(cfg, "include_dir", 0)
+	                                 : NULL;
 	config->include_dir = v ? strdup(v) : NULL;
 	v = cfg_getstr(cfg, "control_socket");
 	config->control_socket = v ? strdup(v) : NULL;

@@ -163,6 +163,9 @@ gate_update(struct service *svc)
 {
 	const char *reason = gate_pause_reason(svc);
 
+	if ((reason != NULL) != svc->is_paused)
+		log_debug("gate: service %s: %s%s", svc->name,
+		          reason ? "pause: " : "resume", reason ? reason : "");
 	if (reason != NULL) {
 		connlog_pause(svc, reason, gate_is_limit(reason));
 		gate_pause(svc);
@@ -199,11 +202,30 @@ gate_starve(const struct service *svc, const char *what, int err)
 	svc_foreach(gate_update);
 }
 
+/* "127.0.0.1:4711" for debug lines; "-" when there is no peer (wait). */
+static const char *
+gate_peer_text(const struct sockaddr *peer, socklen_t peerlen)
+{
+	static char text[ADDR_TEXT_MAX + 8];
+	char ip[ADDR_TEXT_MAX];
+	uint16_t port;
+
+	if (!log_is_enabled(LOG_LEVEL_DEBUG))
+		return "";
+	if (peer == NULL || peerlen == 0)
+		return "-";
+	addr_format(peer, peerlen, ip, &port);
+	snprintf(text, sizeof(text), "%s:%u", ip, port);
+	return text;
+}
+
 /* Log a refusal and send banner_fail; the caller closes CONN. */
 static void
 gate_refuse(struct service *svc, int conn, const struct sockaddr *peer,
             socklen_t peerlen, const char *reason)
 {
+	log_debug("gate: service %s: refuse %s: %s", svc->name,
+	          gate_peer_text(peer, peerlen), reason);
 	banner_send(svc, conn, false);
 	if (conn == -1 && svc->socket_type == SOCK_DGRAM)
 		connlog_fail_datagram(svc, peer, peerlen, reason);
@@ -240,7 +262,8 @@ gate_conn_ended(struct service *svc, const struct connlog_conn *c)
 	trim_soon();
 }
 
-/* spawn_exec failed with ERR: out of descriptors, or a back-off count. */
+/* spawn_exec failed with ERR: out of descriptors, or a back-off count.
+ */
 static void
 gate_spawn_failed(struct service *svc, int err)
 {
@@ -287,6 +310,8 @@ gate_exec(struct service *svc, struct listener *l, int conn,
 	metrics_observe_spawn(gate_metrics(svc), gate_now_us() - began);
 	children_insert(c, pid, svc, ends->peer, ends->peerlen);
 	gate_judge_spawn(svc);
+	log_debug("gate: service %s: spawn %s as PID %ld", svc->name,
+	          svc->server, (long)pid);
 	struct connlog_conn facts = {.pid = (long)pid,
 	                             .peer = ends->peer,
 	                             .peerlen = ends->peerlen,
@@ -342,6 +367,8 @@ gate_admit(struct service *svc, struct listener *l, int conn,
 		close(conn);
 		return;
 	}
+	log_debug("gate: service %s: admit %s", svc->name,
+	          gate_peer_text(ends->peer, ends->peerlen));
 	banner_send(svc, conn, true);
 	if (svc->is_internal) {
 		internal_accept(svc, conn, ends->peer, ends->peerlen);
@@ -358,7 +385,8 @@ gate_admit(struct service *svc, struct listener *l, int conn,
 		gate_update(svc);
 }
 
-/* A balancer's header was read: from here on the client is the client. */
+/* A balancer's header was read: from here on the client is the client.
+ */
 static void
 gate_proxied(struct service *svc, struct listener *l, int conn,
              const struct sockaddr *client, socklen_t clientlen,
@@ -485,9 +513,9 @@ gate_on_ready(int fd, void *arg)
 }
 
 /*
- * How a wait = yes handler that exited with STATUS soon after it started
- * failed, or NULL: it did its work.  Its input still waiting means the
- * next handler would be started at once for the same input.
+ * How a wait = yes handler that exited with STATUS soon after it
+ * started failed, or NULL: it did its work.  Its input still waiting
+ * means the next handler would be started at once for the same input.
  */
 static const char *
 gate_wait_failure(struct service *svc, const struct connlog_conn *facts)
@@ -527,11 +555,18 @@ gate_on_child_exit(struct service *svc, const struct connlog_conn *facts)
 	connlog_handler_status(svc, facts->pid, facts->status);
 	gate_judge_exit(svc, facts);
 	metrics_exited(gate_metrics(svc), facts->status);
+	log_debug("gate: service %s: reap PID %ld, %s %d, %d running",
+	          svc->name, facts->pid,
+	          WIFSIGNALED(facts->status) ? "signal" : "exit",
+	          WIFSIGNALED(facts->status) ? WTERMSIG(facts->status)
+	                                     : WEXITSTATUS(facts->status),
+	          svc->running);
 	gate_conn_ended(svc, facts);
 	if (!svc->is_retired)
 		gate_update(svc);
 	else if (svc->running == 0)
-		svc_free(svc); /* removed by a reload; its last handler left */
+		svc_free(svc); /* removed by a reload; its last handler
+		                  left */
 }
 
 void
@@ -618,7 +653,8 @@ gate_open(struct service *svc, char *err, size_t errlen)
 {
 	if (svc->metrics == NULL)
 		svc->metrics = calloc(1, sizeof(*svc->metrics));
-	/* Internal services, and every UDP service for the loop guard. */
+	/* Internal services, and every UDP service for the loop guard.
+	 */
 	if (svc->metrics == NULL || internal_service_init(svc) == -1) {
 		snprintf(err, errlen, "service %s: out of memory", svc->name);
 		return -1;
@@ -657,7 +693,8 @@ gate_adopt(struct service *old, struct service *new)
 	backoff_adopt(old, new);
 	new->metrics = old->metrics;
 	old->metrics = NULL;
-	/* wait = yes stays paused until its handler exits, and so on. */
+	/* wait = yes stays paused until its handler exits, and so on.
+	 */
 	gate_update(new);
 }
 

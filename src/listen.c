@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "activate.h"
 #include "listen.h"
 
 static const int one = 1;
@@ -151,6 +152,15 @@ listen_set_inherit(listen_inherit_fn *fn)
 	listen_inherit = fn;
 }
 
+/* The SO_PROTOCOL a socket of SVC has, to match passed sockets. */
+static int
+listen_protocol(const struct service *svc)
+{
+	if (svc->protocol == PROTO_TCP)
+		return IPPROTO_TCP;
+	return svc->protocol == PROTO_UDP ? IPPROTO_UDP : 0;
+}
+
 static int
 listen_bind_one(struct listener *l, const char **why)
 {
@@ -162,7 +172,11 @@ listen_bind_one(struct listener *l, const char **why)
 	    (l->fd = listen_inherit((struct sockaddr *)&l->addr, l->addrlen,
 	                            svc->socket_type)) != -1)
 		return 0;
-
+	/* systemd bound it already (socket activation): use it as it is. */
+	l->fd = activate_take_address(svc->socket_type, listen_protocol(svc),
+	                              (struct sockaddr *)&l->addr, l->addrlen);
+	if (l->fd != -1)
+		return 0;
 	l->fd =
 	    socket(family, svc->socket_type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (l->fd == -1)
@@ -276,12 +290,54 @@ listen_open_host(struct service *svc, char *err, size_t errlen)
 	return ai == NULL ? 0 : -1;
 }
 
+/*
+ * Sockets passed with FileDescriptorName = the service's name are all of
+ * its listeners, wherever they are bound; nothing else is opened.
+ */
+static int
+listen_open_named(struct service *svc, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd;
+
+	while ((fd = activate_take_named(svc->name, svc->socket_type,
+	                                 listen_protocol(svc))) != -1) {
+		len = sizeof(ss);
+		struct listener *l = NULL;
+		if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+			l = listen_new(svc, (struct sockaddr *)&ss, len);
+		if (l == NULL) {
+			activate_give_back(fd);
+			snprintf(err, errlen, "service %s: passed socket: %s",
+			         svc->name, strerror(errno));
+			return -1;
+		}
+		l->fd = fd;
+		TAILQ_INSERT_TAIL(&svc->listeners, l, entry);
+	}
+	if (TAILQ_EMPTY(&svc->listeners)) {
+		snprintf(err, errlen,
+		         "service %s: the sockets passed with its name are not "
+		         "%s %s sockets",
+		         svc->name,
+		         svc->socket_type == SOCK_DGRAM ? "dgram" : "stream",
+		         svc->protocol == PROTO_UNIX  ? "unix"
+		         : svc->protocol == PROTO_UDP ? "udp"
+		                                      : "tcp");
+		return -1;
+	}
+	return 0;
+}
+
 int
 listen_open(struct service *svc, char *err, size_t errlen)
 {
 	int rc;
 
-	if (svc->protocol == PROTO_UNIX)
+	if (activate_has_name(svc->name))
+		rc = listen_open_named(svc, err, errlen);
+	else if (svc->protocol == PROTO_UNIX)
 		rc = listen_open_unix(svc, err, errlen);
 	else if (svc->bind == NULL)
 		rc = listen_open_any(svc, err, errlen);
@@ -295,7 +351,7 @@ listen_open(struct service *svc, char *err, size_t errlen)
 static void
 listen_close(struct listener *l)
 {
-	if (l->fd != -1)
+	if (l->fd != -1 && !activate_give_back(l->fd))
 		close(l->fd);
 	free(l);
 }

@@ -127,7 +127,7 @@ Test(control, reload_says_what_changed_or_where_it_failed)
 	h_write_file(&d, "portier.conf", conf_two(cat, fail, extra), 0644);
 	char *out = ctl(&d, "reload", &status);
 	cr_assert_eq(status, 0, "%s", out);
-	cr_assert_str_eq(out, "added more\n");
+	cr_assert_str_eq(out, "+more (3 services)\n");
 	free(out);
 	cr_assert(served("127.0.0.1", more));
 	/* Broken: the FILE:LINE error, non-zero, and the old config serves. */
@@ -144,7 +144,7 @@ Test(control, reload_says_what_changed_or_where_it_failed)
 	h_write_file(&d, "portier.conf", conf_two(cat, fail, ""), 0644);
 	out = ctl(&d, "reload", &status);
 	cr_assert_eq(status, 0, "%s", out);
-	cr_assert_str_eq(out, "removed more\n");
+	cr_assert_str_eq(out, "-more (2 services)\n");
 	free(out);
 	h_stop(&d);
 }
