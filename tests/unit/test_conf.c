@@ -192,73 +192,6 @@ Test(conf, refuses_unknown_attribute)
 	           "no such option 'colour'");
 }
 
-/* Each number against the range its user takes: no silent wrap to int. */
-Test(conf, refuses_numbers_out_of_their_range)
-{
-	fx_refused("service a {\n cps = {1, 4294967295}\n}\n", 2,
-	           "cps SECONDS must be at most 86400, not 4294967295");
-	fx_refused("service a {\n cps = {4294967297, 1}\n}\n", 2,
-	           "cps RATE must be at most 1000000, not 4294967297");
-	fx_refused("service a {\n cps = {-1, 5}\n}\n", 2,
-	           "cps must be {RATE, SECONDS}, both positive");
-	fx_refused("defaults {\n cps = {10, 86401}\n}\n", 2,
-	           "cps SECONDS must be at most 86400, not 86401");
-	fx_refused("service a {\n instances = 4294967297\n}\n", 2,
-	           "instances must be between 0 and 1000000, not 4294967297");
-	fx_refused("service a {\n per_source = -1\n}\n", 2,
-	           "per_source must be between 0 and 1000000, not -1");
-	fx_refused(
-	    "service a {\n internal_max = 2147483648\n}\n", 2,
-	    "internal_max must be between 0 and 1000000, not 2147483648");
-	fx_refused("max_children = -5\n", 1,
-	           "max_children must be between 0 and 1000000, not -5");
-	fx_refused("service a {\n nice = 4294967277\n}\n", 2,
-	           "nice must be between -20 and 19, not 4294967277");
-	fx_refused("service a {\n backlog = 65536\n}\n", 2,
-	           "backlog must be between 1 and 65535, not 65536");
-	fx_refused("service a {\n idle_timeout = 604801\n}\n", 2,
-	           "idle_timeout must be between 0 and 604800, not 604801");
-	fx_refused("service a {\n max_load = 100001\n}\n", 2,
-	           "max_load must be between 0 and 100000, not 100001");
-	fx_refused("service a {\n umask = \"01777\"\n}\n", 2,
-	           "umask must be an octal mode from 0 to 0777 like 0644, not "
-	           "'01777'");
-	fx_refused(
-	    "service a {\n socket_mode = \"04777\"\n}\n", 2,
-	    "socket_mode must be an octal mode from 0 to 0777 like 0644, "
-	    "not '04777'");
-	fx_refused(
-	    "service a {\n rlimit_as = 18446744073709551615\n}\n", 2,
-	    "rlimit_as must be a number with an optional K, M or G suffix, "
-	    "or unlimited, not '18446744073709551615'");
-	fx_refused(
-	    "service a {\n rlimit_cpu = 17179869184G\n}\n", 2,
-	    "rlimit_cpu must be a number with an optional K, M or G suffix, "
-	    "or unlimited, not '17179869184G'");
-}
-
-/* idle_timeout goes to the relay as -t; elsewhere it would do nothing. */
-Test(conf, idle_timeout_is_the_relays_and_only_the_relays)
-{
-	struct service *a = first(
-	    fx_load("service a {\n port = 1\n redirect = \"127.0.0.1 2\"\n"
-	            " idle_timeout = 30\n}\n"));
-	cr_assert_str_eq(a->argv[0], "relay");
-	cr_assert_str_eq(a->argv[1], "-t");
-	cr_assert_str_eq(a->argv[2], "30");
-	cr_assert_str_eq(a->argv[3], "127.0.0.1");
-	cr_assert_str_eq(a->argv[4], "2");
-	cr_assert_null(a->argv[5]);
-	fx_refused("service a {\n port = 1\n server = \"/bin/cat\"\n"
-	           " idle_timeout = 30\n}\n",
-	           1, "service a: idle_timeout is for redirect only");
-	/* From defaults{}: for the relays among the services. */
-	cr_assert_not_null(fx_load("defaults {\n idle_timeout = 30\n}\n"
-	                           "service a {\n port = 1\n"
-	                           " server = \"/bin/cat\"\n}\n"),
-	                   "%s", err);
-}
-
 Test(conf, refuses_bad_values)
 {
 	fx_refused("service a {\n socket_type = raw\n}\n", 2,
@@ -274,30 +207,6 @@ Test(conf, refuses_bad_values)
 	fx_refused("service a {\n umask = \"999\"\n}\n", 2,
 	           "umask must be an octal mode from 0 to 0777 like 0644, not "
 	           "'999'");
-	fx_refused(
-	    "service a {\n rlimit_as = 12X\n}\n", 2,
-	    "rlimit_as must be a number with an optional K, M or G suffix, "
-	    "or unlimited, not '12X'");
-	fx_refused("service a {\n cps = {10, 0}\n}\n", 2,
-	           "cps must be {RATE, SECONDS}, both positive");
-	fx_refused("service a {\n port = 1\n server = \"/bin/cat\"\n"
-	           " cps = {10}\n}\n",
-	           1, "service a: cps must be {RATE, SECONDS}, both positive");
-	fx_refused("service a {\n access_times = {\"8-17\"}\n}\n", 2,
-	           "access_times: '8-17' is not HH:MM-HH:MM");
-	fx_refused(
-	fx_refused("service a {\n socket_type = raw\n}\n", 2,
-	           "socket_type must be stream or dgram, not 'raw'");
-	fx_refused("service a {\n protocol = sctp\n}\n", 2,
-	           "protocol must be tcp, udp or unix, not 'sctp'");
-	fx_refused("service a {\n\n wait = perhaps\n}\n", 3,
-	           "invalid boolean value for option 'wait'");
-	fx_refused("service a {\n backlog = 0\n}\n", 2,
-	           "backlog must be between 1 and 65535, not 0");
-	fx_refused("service a {\n instances = many\n}\n", 2,
-	           "invalid integer value for option 'instances'");
-	fx_refused("service a {\n umask = \"999\"\n}\n", 2,
-	           "umask must be an octal mode like 0644, not '999'");
 	fx_refused(
 	    "service a {\n rlimit_as = 12X\n}\n", 2,
 	    "rlimit_as must be a number with an optional K, M or G suffix, "
@@ -373,37 +282,6 @@ Test(conf, refuses_two_services_on_one_address)
 	            " server = \"/bin/cat\"\n}\n");
 	cr_assert_not_null(cfg, "%s", fx_err);
 	config_free(cfg);
-}
-
-/*
- * Of several clashes the first service in the file is named, with the
- * first earlier one it meets (the checks sort by name and by port; the
- * words must stay those of the pairwise check).
- */
-Test(conf, names_the_first_clash_in_file_order)
-{
-	char want[PATH_MAX + 256];
-
-	snprintf(want, sizeof(want),
-	         "service y is already defined at %s/portier.conf:2", dir);
-	fx_refused("service x { port = 1000 server = \"/bin/cat\" }\n"
-	           "service y { port = 1001 server = \"/bin/cat\" }\n"
-	           "service y { port = 1002 server = \"/bin/cat\" }\n"
-	           "service x { port = 1003 server = \"/bin/cat\" }\n",
-	           3, want);
-	snprintf(want, sizeof(want),
-	         "service d: same address, port and protocol as service a "
-	         "(%s/portier.conf:1)",
-	         dir);
-	fx_refused("service a { port = 2000 bind = \"127.0.0.1\" "
-	           "server = \"/bin/cat\" }\n"
-	           "service b { port = 1000 bind = \"127.0.0.1\" "
-	           "server = \"/bin/cat\" }\n"
-	           "service c { port = 1000 bind = \"127.0.0.2\" "
-	           "server = \"/bin/cat\" }\n"
-	           "service d { port = 2000 server = \"/bin/cat\" }\n"
-	           "service e { port = 1000 server = \"/bin/cat\" }\n",
-	           4, want);
 }
 
 Test(conf, refuses_missing_server_and_dgram_wait_no)
@@ -637,4 +515,102 @@ Test(conf, sample_commented_defaults_are_the_real_defaults)
 	cr_assert(a == NULL && b == NULL);
 	config_free(plain);
 	config_free(set);
+}
+
+/* Each number against the range its user takes: no silent wrap to int. */
+Test(conf, refuses_numbers_out_of_their_range)
+{
+	fx_refused("service a {\n cps = {1, 4294967295}\n}\n", 2,
+	           "cps SECONDS must be at most 86400, not 4294967295");
+	fx_refused("service a {\n cps = {4294967297, 1}\n}\n", 2,
+	           "cps RATE must be at most 1000000, not 4294967297");
+	fx_refused("service a {\n cps = {-1, 5}\n}\n", 2,
+	           "cps must be {RATE, SECONDS}, both positive");
+	fx_refused("defaults {\n cps = {10, 86401}\n}\n", 2,
+	           "cps SECONDS must be at most 86400, not 86401");
+	fx_refused("service a {\n instances = 4294967297\n}\n", 2,
+	           "instances must be between 0 and 1000000, not 4294967297");
+	fx_refused("service a {\n per_source = -1\n}\n", 2,
+	           "per_source must be between 0 and 1000000, not -1");
+	fx_refused(
+	    "service a {\n internal_max = 2147483648\n}\n", 2,
+	    "internal_max must be between 0 and 1000000, not 2147483648");
+	fx_refused("max_children = -5\n", 1,
+	           "max_children must be between 0 and 1000000, not -5");
+	fx_refused("service a {\n nice = 4294967277\n}\n", 2,
+	           "nice must be between -20 and 19, not 4294967277");
+	fx_refused("service a {\n backlog = 65536\n}\n", 2,
+	           "backlog must be between 1 and 65535, not 65536");
+	fx_refused("service a {\n idle_timeout = 604801\n}\n", 2,
+	           "idle_timeout must be between 0 and 604800, not 604801");
+	fx_refused("service a {\n max_load = 100001\n}\n", 2,
+	           "max_load must be between 0 and 100000, not 100001");
+	fx_refused("service a {\n umask = \"01777\"\n}\n", 2,
+	           "umask must be an octal mode from 0 to 0777 like 0644, not "
+	           "'01777'");
+	fx_refused(
+	    "service a {\n socket_mode = \"04777\"\n}\n", 2,
+	    "socket_mode must be an octal mode from 0 to 0777 like 0644, "
+	    "not '04777'");
+	fx_refused(
+	    "service a {\n rlimit_as = 18446744073709551615\n}\n", 2,
+	    "rlimit_as must be a number with an optional K, M or G suffix, "
+	    "or unlimited, not '18446744073709551615'");
+	fx_refused(
+	    "service a {\n rlimit_cpu = 17179869184G\n}\n", 2,
+	    "rlimit_cpu must be a number with an optional K, M or G suffix, "
+	    "or unlimited, not '17179869184G'");
+}
+
+/* idle_timeout goes to the relay as -t; elsewhere it would do nothing. */
+Test(conf, idle_timeout_is_the_relays_and_only_the_relays)
+{
+	struct service *a = first(
+	    fx_load("service a {\n port = 1\n redirect = \"127.0.0.1 2\"\n"
+	            " idle_timeout = 30\n}\n"));
+	cr_assert_str_eq(a->argv[0], "relay");
+	cr_assert_str_eq(a->argv[1], "-t");
+	cr_assert_str_eq(a->argv[2], "30");
+	cr_assert_str_eq(a->argv[3], "127.0.0.1");
+	cr_assert_str_eq(a->argv[4], "2");
+	cr_assert_null(a->argv[5]);
+	fx_refused("service a {\n port = 1\n server = \"/bin/cat\"\n"
+	           " idle_timeout = 30\n}\n",
+	           1, "service a: idle_timeout is for redirect only");
+	/* From defaults{}: for the relays among the services. */
+	cr_assert_not_null(fx_load("defaults {\n idle_timeout = 30\n}\n"
+	                           "service a {\n port = 1\n"
+	                           " server = \"/bin/cat\"\n}\n"),
+	                   "%s", fx_err);
+}
+
+/*
+ * Of several clashes the first service in the file is named, with the
+ * first earlier one it meets (the checks sort by name and by port; the
+ * words must stay those of the pairwise check).
+ */
+Test(conf, names_the_first_clash_in_file_order)
+{
+	char want[PATH_MAX + 256];
+
+	snprintf(want, sizeof(want),
+	         "service y is already defined at %s/portier.conf:2", fx_dir);
+	fx_refused("service x { port = 1000 server = \"/bin/cat\" }\n"
+	           "service y { port = 1001 server = \"/bin/cat\" }\n"
+	           "service y { port = 1002 server = \"/bin/cat\" }\n"
+	           "service x { port = 1003 server = \"/bin/cat\" }\n",
+	           3, want);
+	snprintf(want, sizeof(want),
+	         "service d: same address, port and protocol as service a "
+	         "(%s/portier.conf:1)",
+	         fx_dir);
+	fx_refused("service a { port = 2000 bind = \"127.0.0.1\" "
+	           "server = \"/bin/cat\" }\n"
+	           "service b { port = 1000 bind = \"127.0.0.1\" "
+	           "server = \"/bin/cat\" }\n"
+	           "service c { port = 1000 bind = \"127.0.0.2\" "
+	           "server = \"/bin/cat\" }\n"
+	           "service d { port = 2000 server = \"/bin/cat\" }\n"
+	           "service e { port = 1000 server = \"/bin/cat\" }\n",
+	           4, want);
 }
