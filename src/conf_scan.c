@@ -2,6 +2,8 @@
 /* conf_scan.c -- a light look at config text: sections, option lines, += */
 #include <config.h>
 
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -208,13 +210,141 @@ fail:
 	return NULL;
 }
 
+/*
+ * Messages name an option's line for every service of a load (the port's
+ * line is kept for a bind that fails later), so a file is scanned once
+ * into a sorted index of (section, option, line) and looked up after.
+ */
+struct conf_scan_entry {
+	char *section; /* "" outside any section */
+	char option[64];
+	int line;
+};
+
+static struct {
+	char *file;
+	struct stat st;
+	struct conf_scan_entry *entries;
+	size_t n;
+} conf_scan_cache;
+
+void
+conf_scan_forget(void)
+{
+	for (size_t i = 0; i < conf_scan_cache.n; i++)
+		free(conf_scan_cache.entries[i].section);
+	free(conf_scan_cache.entries);
+	free(conf_scan_cache.file);
+	memset(&conf_scan_cache, 0, sizeof(conf_scan_cache));
+}
+
+static int
+conf_scan_entry_cmp(const void *a, const void *b)
+{
+	const struct conf_scan_entry *x = a, *y = b;
+	int c = strcmp(x->section, y->section);
+
+	if (c == 0)
+		c = strcmp(x->option, y->option);
+	return c != 0 ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+/* Every "option =" at depth 0 or 1 of TEXT, sorted; -1 on no memory. */
+static int
+conf_scan_index(const char *text)
+{
+	struct conf_scan s;
+	size_t cap = 0;
+
+	conf_scan_begin(&s, text);
+	while (s.text[s.i] != '\0') {
+		size_t start = s.i;
+		int line = s.line;
+		size_t len = conf_scan_step(&s);
+		if (len == 0 ||
+		    len >= sizeof(conf_scan_cache.entries->option) ||
+		    s.depth > 1)
+			continue;
+		if (conf_scan_cache.n == cap) {
+			size_t want = cap ? cap * 2 : 64;
+			void *p =
+			    reallocarray(conf_scan_cache.entries, want,
+			                 sizeof(*conf_scan_cache.entries));
+			if (p == NULL)
+				return -1;
+			conf_scan_cache.entries = p;
+			cap = want;
+		}
+		struct conf_scan_entry *e =
+		    &conf_scan_cache.entries[conf_scan_cache.n];
+		if ((e->section = strdup(s.depth ? s.section : "")) == NULL)
+			return -1;
+		memcpy(e->option, text + start, len);
+		e->option[len] = '\0';
+		e->line = line;
+		conf_scan_cache.n++;
+	}
+	qsort(conf_scan_cache.entries, conf_scan_cache.n,
+	      sizeof(*conf_scan_cache.entries), conf_scan_entry_cmp);
+	return 0;
+}
+
+/* The cache holds FILE as it is now, or is made to; -1 when it cannot. */
+static int
+conf_scan_load(const char *file)
+{
+	struct stat st;
+	size_t len;
+
+	if (stat(file, &st) == -1)
+		return -1;
+	if (conf_scan_cache.file != NULL &&
+	    strcmp(conf_scan_cache.file, file) == 0 &&
+	    st.st_ino == conf_scan_cache.st.st_ino &&
+	    st.st_size == conf_scan_cache.st.st_size &&
+	    st.st_mtim.tv_sec == conf_scan_cache.st.st_mtim.tv_sec &&
+	    st.st_mtim.tv_nsec == conf_scan_cache.st.st_mtim.tv_nsec)
+		return 0;
+	conf_scan_forget();
+	char *text = conf_text_read(file, &len);
+	int rc = text != NULL && conf_scan_index(text) == 0 &&
+	                 (conf_scan_cache.file = strdup(file)) != NULL
+	             ? 0
+	             : -1;
+	free(text);
+	if (rc == -1)
+		conf_scan_forget();
+	else
+		conf_scan_cache.st = st;
+	return rc;
+}
+
 int
 conf_scan_file_line(const char *file, const char *section, const char *option)
 {
-	size_t len;
-	char *text = conf_text_read(file, &len);
-	int line = text ? conf_scan_option_line(text, section, option) : 0;
+	struct conf_scan_entry key = {.section =
+	                                  (char *)(section ? section : "")};
+	size_t lo = 0, hi;
 
-	free(text);
-	return line;
+	if (conf_scan_load(file) == -1 ||
+	    strlcpy(key.option, option, sizeof(key.option)) >=
+	        sizeof(key.option))
+		return 0;
+	/* The first entry not below (SECTION, OPTION, 0): the earliest line. */
+	hi = conf_scan_cache.n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (conf_scan_entry_cmp(&conf_scan_cache.entries[mid], &key) <
+		    0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == conf_scan_cache.n)
+		return 0;
+	const struct conf_scan_entry *e = &conf_scan_cache.entries[lo];
+	return strcmp(e->section, key.section) == 0 &&
+	               strcmp(e->option, key.option) == 0
+	           ? e->line
+	           : 0;
 }

@@ -22,9 +22,11 @@ int conf_scan_unclosed(const char *text, char *section, size_t len);
  * "defaults"; NULL: outside any section), or 0. */
 int conf_scan_option_line(const char *text, const char *section,
                           const char *option);
-/* The same, read from FILE (for messages: reads the file again). */
+/* The same, read from FILE (for messages); FILE is scanned once into an
+ * index kept until it changes or conf_scan_forget(). */
 int conf_scan_file_line(const char *file, const char *section,
                         const char *option);
+void conf_scan_forget(void);
 /* TEXT with "name += " as "name__add = " and "name -= " as
  * "name__remove = ", lines unchanged; malloc'd, or NULL. */
 char *conf_scan_rewrite_ops(const char *text, size_t *len);

@@ -110,8 +110,9 @@ internal_state(struct service *svc)
 	if (svc->protocol == PROTO_UDP) {
 		LIST_INSERT_HEAD(&udp_states, st, udp_entry);
 		/* Adding needs no rebuild: 1,000 UDP services would be
-		 * a million steps. */
+		 * a million steps.  The handlers' copy follows at once. */
 		udpguard_ports_add(&udp_ports, svc->port_number);
+		udpports_publish(&udp_ports);
 	}
 	return st;
 }

@@ -51,6 +51,21 @@ swap_file(struct h_daemon *d, const char *name, const char *text)
 	cr_assert_eq(rename(from, to), 0);
 }
 
+/*
+ * Start D on CONF with a handler that then goes missing: -C and the start
+ * refuse a server that is not there, so it vanishes after the start.
+ */
+static void
+start_then_lose_handler(struct h_daemon *d, const char *conf)
+{
+	char path[PATH_MAX];
+
+	h_write_file(d, "handler", "#!/bin/sh\nexit 0\n", 0755);
+	h_start(d, conf);
+	snprintf(path, sizeof(path), "%s/handler", d->dir);
+	cr_assert_eq(unlink(path), 0);
+}
+
 /* Ask udpecho on PORT every 200 ms for up to TIMEOUT_MS. */
 static bool
 udp_answers(uint16_t port, int timeout_ms)
@@ -91,9 +106,11 @@ storm_then_fix(const char *first_text)
 	char buf[64];
 
 	h_mkdir(&d);
-	if (first_text != NULL)
+	if (first_text != NULL) {
 		h_write_file(&d, "handler", first_text, 0755);
-	h_start(&d, udp_wait_conf(port, d.dir));
+		h_start(&d, udp_wait_conf(port, d.dir));
+	} else
+		start_then_lose_handler(&d, udp_wait_conf(port, d.dir));
 	cr_assert_lt(
 	    h_udp_exchange("127.0.0.1", port, "x", 1, buf, sizeof(buf), 100),
 	    0);
@@ -205,10 +222,11 @@ Test(harden, wait_no_exec_failure_backs_off_and_resumes)
 	size_t n;
 
 	h_mkdir(&d);
-	h_start(&d, h_conf(H_DEFAULTS "service storm {\n port = %u\n"
-	                              " bind = \"127.0.0.1\"\n backlog = 200\n"
-	                              " server = \"%s/handler\"\n}\n",
-	                   port, d.dir));
+	start_then_lose_handler(
+	    &d, h_conf(H_DEFAULTS "service storm {\n port = %u\n"
+	                          " bind = \"127.0.0.1\"\n backlog = 200\n"
+	                          " server = \"%s/handler\"\n}\n",
+	               port, d.dir));
 	for (int i = 0; i < 100; i++)
 		cr_assert_neq(fds[i] = h_connect("127.0.0.1", port), -1);
 	watch_for(3000);
