@@ -19,6 +19,7 @@
 struct access_state {
 	struct service *svc;
 	struct acl *acl;
+	struct acl *balancers; /* proxy_from */
 	struct limit_source_tree sources;
 	struct limit_cps cps;
 	bool is_cps_paused;
@@ -33,10 +34,35 @@ access_init(access_resume_fn *on_cps_resume)
 	access_on_cps_resume = on_cps_resume;
 }
 
+/* proxy_from: addresses and prefixes only, since a name that resolves
+ * differently later would silently trust someone else. */
+static int
+access_load_balancers(struct access_state *st, char *why, size_t whylen)
+{
+	char **list = st->svc->proxy_from;
+	uint8_t addr[16];
+	int prefix;
+
+	for (size_t i = 0; list != NULL && list[i] != NULL; i++)
+		if (acl_parse_cidr(list[i], addr, &prefix) == -1) {
+			snprintf(why, whylen,
+			         "proxy_from: '%s' is not an address or prefix",
+			         list[i]);
+			return -1;
+		}
+	if (list != NULL &&
+	    (st->balancers = acl_new(true, list, NULL, why, whylen)) == NULL)
+		return -1;
+	return 0;
+}
+
 static int
 access_load_rules(struct access_state *st, char *why, size_t whylen)
 {
 	struct service *svc = st->svc;
+
+	if (access_load_balancers(st, why, whylen) == -1)
+		return -1;
 
 	if (svc->has_only_from || svc->no_access != NULL) {
 		st->acl = acl_new(svc->has_only_from, svc->only_from,
@@ -79,6 +105,7 @@ access_service_fini(struct service *svc)
 		return;
 	loop_timer_cancel(&st->cps_timer);
 	acl_free(st->acl);
+	acl_free(st->balancers);
 	limit_sources_clear(&st->sources);
 	free(st);
 	svc->access = NULL;
@@ -187,6 +214,19 @@ access_check_address(struct access_state *st, const struct sockaddr *peer)
 	default:
 		return NULL;
 	}
+}
+
+bool
+access_is_balancer(const struct service *svc, const struct sockaddr *peer)
+{
+	const struct access_state *st = svc->access;
+	uint8_t key[16];
+
+	if (st == NULL || st->balancers == NULL || peer == NULL ||
+	    (peer->sa_family != AF_INET && peer->sa_family != AF_INET6))
+		return false;
+	acl_key(peer, key);
+	return acl_check(st->balancers, key) == ACL_ALLOW;
 }
 
 int

@@ -32,6 +32,8 @@ void access_adopt(struct service *old, struct service *new);
  */
 int access_check(struct service *, const struct sockaddr *peer,
                  const char **reason);
+/* proxy_protocol: is PEER one of the balancers proxy_from trusts? */
+bool access_is_balancer(const struct service *, const struct sockaddr *peer);
 /* A connection from PEER (NULL: none) started or ended: per_source. */
 void access_enter(struct service *, const struct sockaddr *peer);
 void access_leave(struct service *, const struct sockaddr *peer);

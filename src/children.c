@@ -5,7 +5,10 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
+#include <libgen.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -22,7 +25,9 @@
 /* A running handler. */
 struct child {
 	RB_ENTRY(child) node;
+	RB_ENTRY(child) seq_node;
 	pid_t pid;
+	uint64_t seq; /* its stderr socket's number (children_log_socket) */
 	struct service *svc;
 	uint64_t start_ms;
 	struct sockaddr_storage peer; /* ss_family 0 when there is none */
@@ -35,24 +40,31 @@ struct child {
 
 static children_exit_fn *children_on_exit;
 
-/* Handlers' stderr (see children_init) and a line not yet complete. */
+/*
+ * Handlers' stderr (see children_log_socket): the collector, the sender
+ * the next children_insert takes, and a line not yet complete.
+ */
 static int stderr_fd = -1;
-static struct children_log_target stderr_target;
+static char stderr_dir[64];
+static struct sockaddr_un stderr_addr;
+static uint64_t stderr_seq_next = 1;
+static uint64_t stderr_seq_pending;
 static char stderr_dgram[CHILDREN_DGRAM_MAX]; /* past any datagram's limit */
 static char stderr_line[CHILDREN_STDERR_MAX];
 static size_t stderr_len;
-static long stderr_pid;
-static long stderr_handler; /* whose handler stderr_pid belongs to */
+static long stderr_pid;     /* who wrote it (the kernel says) */
+static uint64_t stderr_seq; /* through whose handler's socket */
+static long stderr_handler; /* that handler's PID, 0: unknown */
 static char stderr_service[128];
 
 /*
- * Handlers reaped lately.  Lines they wrote just before exiting can still
- * be queued behind other handlers' lines when they are reaped (each read
- * stops where the writer changes), so their PID must go on naming their
- * service for a while.
+ * Handlers reaped lately.  Lines they, or commands they started, wrote
+ * can still be queued when they are reaped, so their socket must go on
+ * naming their service and PID for a while.
  */
-#define CHILDREN_RECENT 64
+#define CHILDREN_RECENT 256
 static struct children_recent {
+	uint64_t seq;
 	pid_t pid;
 	char service[128];
 } children_recent[CHILDREN_RECENT];
@@ -60,6 +72,8 @@ static unsigned int children_recent_next;
 
 RB_HEAD(child_tree, child);
 static struct child_tree children = RB_INITIALIZER(&children);
+RB_HEAD(child_seq_tree, child);
+static struct child_seq_tree children_by_seq = RB_INITIALIZER(&children_by_seq);
 static int child_count;
 static struct child *child_free_list; /* reused, no malloc per connection */
 
@@ -71,11 +85,13 @@ children_cmp(struct child *a, struct child *b)
 
 RB_GENERATE_STATIC(child_tree, child, node, children_cmp)
 
-const struct children_log_target *
-children_log_target(void)
+static int
+children_seq_cmp(struct child *a, struct child *b)
 {
-	return &stderr_target;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
+
+RB_GENERATE_STATIC(child_seq_tree, child, seq_node, children_seq_cmp)
 
 struct child *
 children_new(void)
@@ -109,6 +125,10 @@ children_insert(struct child *c, pid_t pid, struct service *svc,
 		c->peerlen = peerlen;
 	}
 	RB_INSERT(child_tree, &children, c);
+	c->seq = stderr_seq_pending;
+	stderr_seq_pending = 0;
+	if (c->seq != 0)
+		RB_INSERT(child_seq_tree, &children_by_seq, c);
 	child_count++;
 	svc->running++;
 }
@@ -117,35 +137,37 @@ static void children_stderr_read(int fd, void *arg);
 static void children_stderr_flush(void);
 
 static void
-children_remember(pid_t pid, const char *service)
+children_remember(const struct child *c)
 {
 	struct children_recent *r = &children_recent[children_recent_next];
 
 	children_recent_next = (children_recent_next + 1) % CHILDREN_RECENT;
-	r->pid = pid;
-	strlcpy(r->service, service, sizeof(r->service));
+	r->seq = c->seq;
+	r->pid = c->pid;
+	strlcpy(r->service, c->svc->name, sizeof(r->service));
 }
 
 /*
- * The service of the handler PID (from the sender's name, else the
- * writer's PID), running or lately reaped.
+ * The service and PID of the handler whose stderr socket is number SEQ,
+ * running or lately reaped; false if it is unknown.
  */
-static const char *
-children_service_of(pid_t pid)
+static bool
+children_owner_of(uint64_t seq, char *service, size_t size, long *pid)
 {
-	struct child key = {.pid = pid}, *c;
+	struct child key = {.seq = seq}, *c;
 
-	if ((c = RB_FIND(child_tree, &children, &key)) != NULL)
-		return c->svc->name;
-	/* A handler's own child (a shell's ls): every handler leads its
-	 * session, so the writer's session ID is the handler's PID. */
-	key.pid = getsid(pid);
-	if (key.pid > 0 && (c = RB_FIND(child_tree, &children, &key)) != NULL)
-		return c->svc->name;
+	if ((c = RB_FIND(child_seq_tree, &children_by_seq, &key)) != NULL) {
+		strlcpy(service, c->svc->name, size);
+		*pid = (long)c->pid;
+		return true;
+	}
 	for (int i = 0; i < CHILDREN_RECENT; i++)
-		if (children_recent[i].pid == pid && pid != 0)
-			return children_recent[i].service;
-	return "handler";
+		if (children_recent[i].seq == seq) {
+			strlcpy(service, children_recent[i].service, size);
+			*pid = (long)children_recent[i].pid;
+			return true;
+		}
+	return false;
 }
 
 /* What the EXIT line says about C, which exited with STATUS. */
@@ -178,9 +200,11 @@ children_exited(struct child *c, int status)
 	if (stderr_handler == c->pid) /* its, or its command's, last words */
 		children_stderr_flush();
 	RB_REMOVE(child_tree, &children, c);
+	if (c->seq != 0)
+		RB_REMOVE(child_seq_tree, &children_by_seq, c);
 	child_count--;
 	c->svc->running--;
-	children_remember(c->pid, c->svc->name);
+	children_remember(c);
 	children_facts(c, status, &facts);
 	children_on_exit(c->svc, &facts);
 	children_discard(c);
@@ -249,14 +273,15 @@ children_dump(void)
 }
 
 /*
- * Handlers' stderr: one AF_UNIX datagram socket in the master receives
- * every handler's lines, so one descriptor serves any number of services
- * (500 services fit select()'s FD_SETSIZE with room to spare).  Each
- * handler sends from a socket of its own named "portier-MASTER-HANDLER"
- * (spawn.c), which names the service even for a line from a command
- * the handler ran and that is gone already; SO_PASSCRED gives the PID of
- * the process that wrote it.  A full queue blocks the writer, as a full
- * pipe would.
+ * Handlers' stderr.  One AF_UNIX datagram socket in the master collects
+ * every handler's lines, so one descriptor serves any number of handlers
+ * (select()'s FD_SETSIZE).  It is bound in a directory only the master's
+ * user may enter, so no other local user can send to it: a line arrives
+ * only through a socket the master made, bound to a name of its own,
+ * connected, and handed to exactly one handler as fd 2 (its commands
+ * inherit it).  That name ties every line to the handler and service
+ * even after the writer is gone; SO_PASSCRED gives the writer's PID.  A
+ * full queue blocks the writer, as a full pipe would.
  */
 
 /*
@@ -283,27 +308,34 @@ children_take_traffic(long pid, const char *line, size_t len)
 static void
 children_stderr_flush(void)
 {
+	long writer = stderr_pid == stderr_handler ? 0 : stderr_pid;
+
 	if (stderr_len > 0 &&
-	    !children_take_traffic(stderr_pid, stderr_line, stderr_len))
-		log_handler_line(stderr_service, stderr_pid, stderr_line,
-		                 stderr_len);
+	    (writer != 0 ||
+	     !children_take_traffic(stderr_pid, stderr_line, stderr_len)))
+		log_handler_line(stderr_service, stderr_handler, writer,
+		                 stderr_line, stderr_len);
 	stderr_len = 0;
 }
 
 /*
  * Log complete lines; keep a partial one until its writer says more.
- * HANDLER is the handler the sender's name gives, or 0.
+ * SEQ names the handler's socket the line came through, PID its writer.
  */
 static void
-children_stderr_consume(long handler, long pid, const char *buf, size_t len)
+children_stderr_consume(uint64_t seq, long pid, const char *buf, size_t len)
 {
-	if (pid != stderr_pid) {
+	if (pid != stderr_pid || seq != stderr_seq) {
 		children_stderr_flush();
-		stderr_handler = handler > 0 ? handler : pid;
-		strlcpy(stderr_service,
-		        children_service_of((pid_t)stderr_handler),
-		        sizeof(stderr_service));
+		if (!children_owner_of(seq, stderr_service,
+		                       sizeof(stderr_service),
+		                       &stderr_handler)) {
+			strlcpy(stderr_service, "handler",
+			        sizeof(stderr_service));
+			stderr_handler = pid;
+		}
 		stderr_pid = pid;
+		stderr_seq = seq;
 	}
 	for (size_t i = 0; i < len; i++) {
 		if (buf[i] == '\n' || stderr_len == CHILDREN_STDERR_MAX) {
@@ -315,21 +347,30 @@ children_stderr_consume(long handler, long pid, const char *buf, size_t len)
 	}
 }
 
-/* The handler PID in a sender's name "\0portier-MASTER-HANDLER", or 0. */
-static long
+/* "portierd-MASTER-": our senders' names (the master's PID may change). */
+static int
+children_sender_prefix(char *buf, size_t size)
+{
+	return snprintf(buf, size, "portierd-%ld-", (long)getpid());
+}
+
+/* The number in a sender's name "\0portierd-MASTER-SEQ.RANDOM", or 0. */
+static uint64_t
 children_stderr_sender(const struct sockaddr_un *from, socklen_t len)
 {
-	char name[sizeof(from->sun_path)];
-	size_t plen = strlen(stderr_target.prefix);
+	char name[sizeof(from->sun_path)], prefix[48], *end;
 	size_t off = offsetof(struct sockaddr_un, sun_path) + 1;
+	int plen = children_sender_prefix(prefix, sizeof(prefix));
 
-	if (len <= off || from->sun_path[0] != '\0')
+	if (len <= off || len > sizeof(*from) || from->sun_path[0] != '\0')
 		return 0;
 	memcpy(name, from->sun_path + 1, len - off);
 	name[len - off] = '\0';
-	if (strncmp(name, stderr_target.prefix, plen) != 0)
+	if (strncmp(name, prefix, (size_t)plen) != 0 ||
+	    !isdigit((unsigned char)name[plen]))
 		return 0;
-	return strtol(name + plen, NULL, 10);
+	unsigned long long seq = strtoull(name + plen, &end, 10);
+	return *end == '.' ? (uint64_t)seq : 0;
 }
 
 static void
@@ -358,31 +399,160 @@ children_stderr_read(int fd, void *arg)
 			memcpy(&cred, CMSG_DATA(cm), sizeof(cred));
 			pid = cred.pid;
 		}
-		children_stderr_consume(
-		    children_stderr_sender(&from, msg.msg_namelen), pid,
-		    stderr_dgram, (size_t)n);
+		uint64_t seq = children_stderr_sender(&from, msg.msg_namelen);
+		if (seq != 0) /* else not one of our sockets: dropped */
+			children_stderr_consume(seq, pid, stderr_dgram,
+			                        (size_t)n);
 	}
+}
+
+/*
+ * Bind FD to the next free "\0portierd-MASTER-SEQ.RANDOM"; its SEQ, or 0.
+ * Abstract names are public (/proc/net/unix): the random part keeps a
+ * local user from taking the next names first, which would make every
+ * spawn fail.
+ */
+static uint64_t
+children_sender_bind(int fd)
+{
+	struct sockaddr_un me = {.sun_family = AF_UNIX};
+	char prefix[48];
+
+	children_sender_prefix(prefix, sizeof(prefix));
+	/* A name taken by someone else is skipped: it can never reach the
+	 * collector anyway. */
+	for (int tries = 0; tries < 16; tries++) {
+		uint64_t seq = stderr_seq_next++;
+		int n =
+		    snprintf(me.sun_path + 1, sizeof(me.sun_path) - 1,
+		             "%s%" PRIu64 ".%08x", prefix, seq, arc4random());
+		socklen_t len =
+		    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+		                (size_t)n);
+		if (bind(fd, (struct sockaddr *)&me, len) == 0)
+			return seq;
+		if (errno != EADDRINUSE)
+			return 0;
+	}
+	return 0;
+}
+
+int
+children_log_socket(void)
+{
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	uint64_t seq;
+
+	if (fd == -1)
+		return -1;
+	/* The kernel doubles it: one write(2) may then carry just under
+	 * 256 KiB, what the master reads at once. */
+	int sndbuf = CHILDREN_DGRAM_MAX / 2;
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	if ((seq = children_sender_bind(fd)) == 0 ||
+	    connect(fd, (struct sockaddr *)&stderr_addr, sizeof(stderr_addr)) ==
+	        -1) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	stderr_seq_pending = seq;
+	return fd;
+}
+
+/* At exit: the collector's file and its private directory. */
+static void
+children_remove_dir(void)
+{
+	if (stderr_dir[0] == '\0')
+		return;
+	(void)unlink(stderr_addr.sun_path);
+	(void)rmdir(stderr_dir);
+}
+
+/* The collector, in a fresh directory of mode 0700 (see above). */
+static int
+children_collector_open(void)
+{
+	const int on = 1;
+
+	strlcpy(stderr_dir,
+	        access("/run", W_OK) == 0 ? "/run/portierd.XXXXXX"
+	                                  : "/tmp/portierd.XXXXXX",
+	        sizeof(stderr_dir));
+	if (mkdtemp(stderr_dir) == NULL) {
+		stderr_dir[0] = '\0';
+		return -1;
+	}
+	atexit(children_remove_dir);
+	stderr_addr.sun_family = AF_UNIX;
+	snprintf(stderr_addr.sun_path, sizeof(stderr_addr.sun_path),
+	         "%s/stderr", stderr_dir);
+	stderr_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (stderr_fd == -1 ||
+	    bind(stderr_fd, (struct sockaddr *)&stderr_addr,
+	         sizeof(stderr_addr)) == -1 ||
+	    setsockopt(stderr_fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) ==
+	        -1)
+		return -1;
+	return 0;
+}
+
+/* The collector an upgrade handed over (stderr_fd): its path and dir. */
+static int
+children_collector_adopt(void)
+{
+	const int on = 1;
+	socklen_t len = sizeof(stderr_addr);
+	char copy[sizeof(stderr_addr.sun_path)];
+
+	if (getsockname(stderr_fd, (struct sockaddr *)&stderr_addr, &len) ==
+	        -1 ||
+	    stderr_addr.sun_family != AF_UNIX ||
+	    stderr_addr.sun_path[0] == '\0')
+		return -1;
+	strlcpy(copy, stderr_addr.sun_path, sizeof(copy));
+	strlcpy(stderr_dir, dirname(copy), sizeof(stderr_dir));
+	atexit(children_remove_dir);
+	return setsockopt(stderr_fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on));
 }
 
 int
 children_init(children_exit_fn *on_exit)
 {
-	struct children_log_target *t = &stderr_target;
-	const int on = 1;
-	sa_family_t family = AF_UNIX;
-
 	children_on_exit = on_exit;
-	snprintf(t->prefix, sizeof(t->prefix), "portier-%ld-", (long)getpid());
-	stderr_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (stderr_fd == -1)
-		return -1;
-	/* Autobind: a unique abstract name, no file to clean up. */
-	t->addrlen = sizeof(t->addr);
-	if (bind(stderr_fd, (struct sockaddr *)&family, sizeof(family)) == -1 ||
-	    getsockname(stderr_fd, (struct sockaddr *)&t->addr, &t->addrlen) ==
-	        -1 ||
-	    setsockopt(stderr_fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) ==
-	        -1)
+	/* An upgrade hands the collector over: its handlers write there. */
+	if (stderr_fd != -1 ? children_collector_adopt() == -1
+	                    : children_collector_open() == -1)
 		return -1;
 	return loop_watch_read(stderr_fd, children_stderr_read, NULL);
+}
+
+int
+children_stderr_fd(void)
+{
+	return stderr_fd;
+}
+
+void
+children_use_stderr(int fd)
+{
+	stderr_fd = fd;
+}
+
+void
+children_started_at(struct child *c, uint64_t start_ms)
+{
+	c->start_ms = start_ms;
+}
+
+void
+children_foreach(children_visit_fn *fn, void *arg)
+{
+	struct child *c;
+
+	RB_FOREACH(c, child_tree, &children)
+	fn(c->pid, c->svc, c->peerlen > 0 ? (struct sockaddr *)&c->peer : NULL,
+	   c->peerlen, c->start_ms, arg);
 }

@@ -3,9 +3,6 @@
 #ifndef PORTIER_CHILDREN_H
 #define PORTIER_CHILDREN_H
 
-#include <sys/socket.h>
-#include <sys/un.h>
-
 #include "connlog.h"
 #include "service.h"
 
@@ -23,18 +20,17 @@ typedef void children_exit_fn(struct service *svc,
                               const struct connlog_conn *facts);
 
 /*
- * Open the handlers' stderr socket and remember ON_EXIT; once, after
+ * Open the handlers' stderr collector and remember ON_EXIT; once, after
  * loop_init.
  */
 int children_init(children_exit_fn *on_exit);
 
-/* Where a new handler sends its stderr lines (see children.c). */
-struct children_log_target {
-	struct sockaddr_un addr;
-	socklen_t addrlen;
-	char prefix[48]; /* "portier-<master PID>-": the senders' names */
-};
-const struct children_log_target *children_log_target(void);
+/*
+ * A new stderr for the handler about to start: a datagram socket (CLOEXEC)
+ * connected to the master's collector, bound to a name that the next
+ * children_insert ties to that handler.  -1 with errno.
+ */
+int children_log_socket(void);
 
 /*
  * A slot for the handler about to start (NULL when out of memory), then
@@ -55,5 +51,18 @@ void children_adopt(struct service *old, struct service *new);
 int children_signal_all(int sig);
 int children_count(void);
 void children_dump(void);
+
+/*
+ * Upgrade: the table, the stderr socket to hand over, and in the next
+ * image the inherited socket (before children_init) and a handler's
+ * original start time (after children_insert).
+ */
+typedef void children_visit_fn(pid_t, const struct service *,
+                               const struct sockaddr *peer, socklen_t peerlen,
+                               uint64_t start_ms, void *arg);
+void children_foreach(children_visit_fn *, void *arg);
+int children_stderr_fd(void);
+void children_use_stderr(int fd);
+void children_started_at(struct child *, uint64_t start_ms);
 
 #endif

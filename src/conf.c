@@ -5,7 +5,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <grp.h>
 #include <libgen.h>
@@ -17,26 +16,88 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <confuse.h>
 
 #include "conf.h"
 #include "conf_build.h"
+#include "conf_check.h"
 #include "conf_error.h"
-#include "conf_text.h"
+#include "conf_files.h"
+#include "conf_scan.h"
 #include "conf_value.h"
 #include "classic.h"
 #include "log.h"
 #include "udpguard.h"
 
+/* An option made from "+=" or "-=" (see conf_scan.h), or NULL. */
+static const char *
+conf_op_suffix(const char *name)
+{
+	const char *suffixes[] = {CONF_SCAN_ADD, CONF_SCAN_REMOVE};
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < 2; i++) {
+		size_t n = strlen(suffixes[i]);
+		if (len > n && strcmp(name + len - n, suffixes[i]) == 0)
+			return name + len - n;
+	}
+	return NULL;
+}
+
+/* The known option of CFG nearest to NAME, if it is a likely typo. */
+static const char *
+conf_nearest_option(cfg_t *cfg, const char *name)
+{
+	const char *best = NULL;
+	size_t best_distance = 3; /* more edits than this: no guess */
+
+	for (cfg_opt_t *o = cfg->opts; o != NULL && o->name != NULL; o++) {
+		if (conf_op_suffix(o->name) != NULL)
+			continue;
+		size_t d = conf_edit_distance(name, o->name);
+		if (d < best_distance && d <= strlen(name) / 2) {
+			best = o->name;
+			best_distance = d;
+		}
+	}
+	return best;
+}
+
+/* "no such option 'X'": say what was meant, or why += does not fit. */
+static void
+conf_unknown_option(cfg_t *cfg, const char *name)
+{
+	const char *suffix = conf_op_suffix(name), *near;
+
+	if (suffix != NULL) {
+		conf_errorf(conf_error_file(), cfg->line,
+		            "'%.*s %s=': only lists (only_from, server_args, "
+		            "env, ...) take += and -=",
+		            (int)(suffix - name), name,
+		            strcmp(suffix, CONF_SCAN_ADD) == 0 ? "+" : "-");
+	} else if ((near = conf_nearest_option(cfg, name)) != NULL) {
+		conf_errorf(conf_error_file(), cfg->line,
+		            "no such option '%s' (did you mean '%s'?)", name,
+		            near);
+	} else {
+		conf_errorf(conf_error_file(), cfg->line, "no such option '%s'",
+		            name);
+	}
+}
+
 /* libConfuse's own messages, with file:line in front. */
 static void
 conf_confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
 {
-	char msg[512];
+	char msg[512], name[256];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	conf_errorf(conf_error_file(), cfg->line, "%s", msg);
+	if (sscanf(msg, "no such option '%255[^']'", name) == 1)
+		conf_unknown_option(cfg, name);
+	else
+		conf_errorf(conf_error_file(), cfg->line, "%s", msg);
 }
 
 /* Validate callbacks report through cfg_error, which adds file:line. */
@@ -83,11 +144,10 @@ static int
 conf_valid_internal(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *v = cfg_opt_getnstr(opt, 0);
-	CONF_CHECK(
-	    cfg, classic_service_by_name(v) != -1,
-	    "unknown internal service '%s' (echo, discard, daytime, chargen, "
-	    "time)",
-	    v);
+	char why[256];
+
+	conf_check_internal_why(v, why, sizeof(why));
+	CONF_CHECK(cfg, conf_check_is_internal(v), "%s", why);
 	return 0;
 }
 
@@ -95,7 +155,8 @@ static int
 conf_valid_port(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *v = cfg_opt_getnstr(opt, 0);
-	CONF_CHECK(cfg, conf_port(v, NULL) != -1, "unknown or bad port '%s'",
+	CONF_CHECK(cfg, conf_port(v, NULL) != -1,
+	           "port must be 1..65535 or a name in /etc/services, not '%s'",
 	           v);
 	return 0;
 }
@@ -127,13 +188,16 @@ conf_valid_socket_owner(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+/* Permission bits only: no set-id or sticky bit on a socket or umask. */
 static int
 conf_valid_octal(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *v = cfg_opt_getnstr(opt, 0);
-	CONF_CHECK(cfg, conf_octal(v) != -1,
-	           "%s must be an octal mode like 0644, not '%s'",
-	           cfg_opt_name(opt), v);
+	int mode = conf_octal(v);
+	CONF_CHECK(
+	    cfg, mode != -1 && mode <= 0777,
+	    "%s must be an octal mode from 0 to 0777 like 0644, not '%s'",
+	    cfg_opt_name(opt), v);
 	return 0;
 }
 
@@ -149,49 +213,68 @@ conf_valid_rlimit(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+/*
+ * Every integer attribute and the range its user (an int field, a
+ * kernel call, a timer in milliseconds) really takes: libConfuse reads
+ * a long, so a value past int would wrap silently after the cast.
+ */
+static const struct {
+	const char *option;
+	long min;
+	long max;
+} conf_ranges[] = {
+    {"instances", 0, 1000000},    {"per_source", 0, 1000000},
+    {"internal_max", 0, 1000000}, {"max_children", 0, 1000000},
+    {"backlog", 1, 65535},        {"nice", -20, 19},
+    {"idle_timeout", 0, 604800}, /* the relay's -t: a week */
+};
+
 static int
-conf_valid_count(cfg_t *cfg, cfg_opt_t *opt)
+conf_valid_range(cfg_t *cfg, cfg_opt_t *opt)
 {
+	const char *name = cfg_opt_name(opt);
 	long v = cfg_opt_getnint(opt, 0);
-	CONF_CHECK(cfg, v >= 0 && v <= 1000000,
-	           "%s must be between 0 and 1000000, not %ld",
-	           cfg_opt_name(opt), v);
+
+	for (size_t i = 0; i < sizeof(conf_ranges) / sizeof(conf_ranges[0]);
+	     i++) {
+		if (strcmp(conf_ranges[i].option, name) != 0)
+			continue;
+		CONF_CHECK(cfg,
+		           v >= conf_ranges[i].min && v <= conf_ranges[i].max,
+		           "%s must be between %ld and %ld, not %ld", name,
+		           conf_ranges[i].min, conf_ranges[i].max, v);
+		return 0;
+	}
+	CONF_CHECK(cfg, false, "%s: no range known", name);
 	return 0;
 }
 
-static int
-conf_valid_backlog(cfg_t *cfg, cfg_opt_t *opt)
-{
-	long v = cfg_opt_getnint(opt, 0);
-	CONF_CHECK(cfg, v >= 1 && v <= 65535,
-	           "backlog must be between 1 and 65535, not %ld", v);
-	return 0;
-}
-
-static int
-conf_valid_nice(cfg_t *cfg, cfg_opt_t *opt)
-{
-	long v = cfg_opt_getnint(opt, 0);
-	CONF_CHECK(cfg, v >= -20 && v <= 19,
-	           "nice must be between -20 and 19, not %ld", v);
-	return 0;
-}
-
+/* A load average: NaN and infinity are refused as well. */
 static int
 conf_valid_load(cfg_t *cfg, cfg_opt_t *opt)
 {
 	double v = cfg_opt_getnfloat(opt, 0);
-	CONF_CHECK(cfg, v >= 0, "max_load must not be negative");
+	CONF_CHECK(cfg, v >= 0 && v <= 100000,
+	           "max_load must be between 0 and 100000, not %g", v);
 	return 0;
 }
+
+/* RATE connections a second (an int), then a pause in whole seconds
+ * that becomes milliseconds: at most a day. */
+#define CONF_CPS_RATE_MAX 1000000
+#define CONF_CPS_PAUSE_MAX 86400
 
 static int
 conf_valid_cps(cfg_t *cfg, cfg_opt_t *opt)
 {
 	/* Called as each value arrives; the count is checked after. */
 	unsigned n = cfg_opt_size(opt);
-	CONF_CHECK(cfg, n <= 2 && cfg_opt_getnint(opt, n - 1) > 0,
+	long v = cfg_opt_getnint(opt, n - 1);
+	long max = n == 1 ? CONF_CPS_RATE_MAX : CONF_CPS_PAUSE_MAX;
+	CONF_CHECK(cfg, n <= 2 && v > 0,
 	           "cps must be {RATE, SECONDS}, both positive");
+	CONF_CHECK(cfg, v <= max, "cps %s must be at most %ld, not %ld",
+	           n == 1 ? "RATE" : "SECONDS", max, v);
 	return 0;
 }
 
@@ -212,7 +295,7 @@ conf_valid_times(cfg_t *cfg, cfg_opt_t *opt)
 static int
 conf_valid_log_flags(cfg_t *cfg, cfg_opt_t *opt)
 {
-	bool on_success = strcmp(cfg_opt_name(opt), "log_on_success") == 0;
+	bool on_success = strncmp(cfg_opt_name(opt), "log_on_success", 14) == 0;
 	int allowed = on_success ? LOGF_PID | LOGF_HOST | LOGF_DURATION |
 	                               LOGF_EXIT | LOGF_TRAFFIC
 	                         : LOGF_HOST | LOGF_ATTEMPT;
@@ -220,7 +303,8 @@ conf_valid_log_flags(cfg_t *cfg, cfg_opt_t *opt)
 	for (unsigned i = 0; i < cfg_opt_size(opt); i++) {
 		const char *v = cfg_opt_getnstr(opt, i);
 		CONF_CHECK(cfg, (conf_log_flag(v) & allowed) != 0,
-		           "%s: unknown item '%s' (%s)", cfg_opt_name(opt), v,
+		           "%s: unknown item '%s' (%s)",
+		           on_success ? "log_on_success" : "log_on_failure", v,
 		           on_success ? "PID, HOST, DURATION, EXIT, TRAFFIC"
 		                      : "HOST, ATTEMPT");
 	}
@@ -228,13 +312,6 @@ conf_valid_log_flags(cfg_t *cfg, cfg_opt_t *opt)
 }
 
 /* Reserved for the PROXY protocol, which is not implemented yet. */
-static int
-conf_valid_not_yet(cfg_t *cfg, cfg_opt_t *opt)
-{
-	CONF_CHECK(cfg, false, "%s is not supported yet", cfg_opt_name(opt));
-	return 0;
-}
-
 static int
 conf_valid_env(cfg_t *cfg, cfg_opt_t *opt)
 {
@@ -263,6 +340,11 @@ conf_valid_server(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+/* "name += {...}" and "name -= {...}" arrive as these (conf_scan.c). */
+#define CONF_LIST_OPS(name)                                                    \
+	CFG_STR_LIST(name CONF_SCAN_ADD, NULL, CFGF_NODEFAULT),                \
+	    CFG_STR_LIST(name CONF_SCAN_REMOVE, NULL, CFGF_NODEFAULT)
+
 #define SERVICE_OPTIONS                                                        \
 	CFG_BOOL("disable", cfg_false, CFGF_NODEFAULT),                        \
 	    CFG_STR_LIST("type", NULL, CFGF_NODEFAULT),                        \
@@ -287,6 +369,7 @@ conf_valid_server(cfg_t *cfg, cfg_opt_t *opt)
 	    CFG_BOOL("tcp_nodelay", cfg_false, CFGF_NODEFAULT),                \
 	    CFG_BOOL("keepalive", cfg_false, CFGF_NODEFAULT),                  \
 	    CFG_BOOL("proxy_protocol", cfg_false, CFGF_NODEFAULT),             \
+	    CFG_STR_LIST("proxy_from", NULL, CFGF_NODEFAULT),                  \
 	    CFG_INT("nice", 0, CFGF_NODEFAULT),                                \
 	    CFG_STR("umask", NULL, CFGF_NODEFAULT),                            \
 	    CFG_STR("chroot", NULL, CFGF_NODEFAULT),                           \
@@ -307,8 +390,26 @@ conf_valid_server(cfg_t *cfg, cfg_opt_t *opt)
 	    CFG_STR("banner_success", NULL, CFGF_NODEFAULT),                   \
 	    CFG_STR("banner_fail", NULL, CFGF_NODEFAULT),                      \
 	    CFG_STR_LIST("redirect", NULL, CFGF_NODEFAULT),                    \
+	    CFG_INT("idle_timeout", 0, CFGF_NODEFAULT),                        \
 	    CFG_STR_LIST("log_on_success", NULL, CFGF_NODEFAULT),              \
-	    CFG_STR_LIST("log_on_failure", NULL, CFGF_NODEFAULT), CFG_END()
+	    CFG_STR_LIST("log_on_failure", NULL, CFGF_NODEFAULT),              \
+	    CONF_LIST_OPS("type"), CONF_LIST_OPS("server_args"),               \
+	    CONF_LIST_OPS("env"), CONF_LIST_OPS("passenv"),                    \
+	    CONF_LIST_OPS("only_from"), CONF_LIST_OPS("no_access"),            \
+	    CONF_LIST_OPS("access_times"), CONF_LIST_OPS("log_on_success"),    \
+	    CONF_LIST_OPS("log_on_failure"), CONF_LIST_OPS("proxy_from"),      \
+	    CFG_END()
+
+static int
+conf_valid_log_level(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	CONF_CHECK(cfg, log_level_is_known(v),
+	           "log_level must be error, warning, notice, info or debug, "
+	           "not '%s'",
+	           v);
+	return 0;
+}
 
 static int
 conf_valid_log_type(cfg_t *cfg, cfg_opt_t *opt)
@@ -320,7 +421,8 @@ conf_valid_log_type(cfg_t *cfg, cfg_opt_t *opt)
 	    cfg,
 	    log_parse_type(v, path, sizeof(path), &facility, level,
 	                   sizeof(level)) == 0,
-	    "log_type must be \"syslog FACILITY [LEVEL]\" or \"file /PATH\", "
+	    "log_type must be \"syslog FACILITY [LEVEL]\", \"file /PATH\" or "
+	    "\"stderr [LEVEL]\", "
 	    "not '%s'",
 	    v);
 	return 0;
@@ -345,20 +447,35 @@ static const struct {
     {"rlimit_data", conf_valid_rlimit},
     {"rlimit_files", conf_valid_rlimit},
     {"rlimit_stack", conf_valid_rlimit},
-    {"instances", conf_valid_count},
-    {"per_source", conf_valid_count},
-    {"internal_max", conf_valid_count},
-    {"backlog", conf_valid_backlog},
-    {"nice", conf_valid_nice},
+    {"instances", conf_valid_range},
+    {"per_source", conf_valid_range},
+    {"internal_max", conf_valid_range},
+    {"backlog", conf_valid_range},
+    {"nice", conf_valid_range},
+    {"idle_timeout", conf_valid_range},
     {"max_load", conf_valid_load},
     {"cps", conf_valid_cps},
     {"access_times", conf_valid_times},
     {"log_on_success", conf_valid_log_flags},
     {"log_on_failure", conf_valid_log_flags},
-    {"proxy_protocol", conf_valid_not_yet},
     {"env", conf_valid_env},
     {"server", conf_valid_server},
 };
+
+/* The lists that take += and -=: those CONF_LIST_OPS declares. */
+static bool
+conf_is_list_op(const char *name)
+{
+	static const char *const lists[] = {
+	    "type",           "server_args", "env",          "passenv",
+	    "only_from",      "no_access",   "access_times", "log_on_success",
+	    "log_on_failure", "proxy_from"};
+
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		if (strcmp(name, lists[i]) == 0)
+			return true;
+	return false;
+}
 
 static cfg_t *
 conf_init(void)
@@ -368,7 +485,8 @@ conf_init(void)
 	static cfg_opt_t opts[] = {
 	    CFG_STR("log_level", NULL, CFGF_NODEFAULT),
 	    CFG_STR("log_type", NULL, CFGF_NODEFAULT),
-	    CFG_STR("include_dir", NULL, CFGF_NODEFAULT),
+	    CFG_STR_LIST("include_dir", NULL, CFGF_NODEFAULT),
+	    CFG_STR("control_socket", NULL, CFGF_NODEFAULT),
 	    CFG_INT("max_children", 0, CFGF_NONE),
 	    CFG_SEC("defaults", defaults_opts, CFGF_NONE),
 	    CFG_SEC("service", service_opts,
@@ -380,85 +498,43 @@ conf_init(void)
 	if (cfg == NULL)
 		return NULL;
 	cfg_set_error_function(cfg, conf_confuse_error);
+	static const char *const sections[] = {"service", "defaults"};
+	static const char *const ops[] = {"", CONF_SCAN_ADD, CONF_SCAN_REMOVE};
 	for (size_t i = 0;
-	     i < sizeof(conf_validators) / sizeof(conf_validators[0]); i++) {
-		snprintf(path, sizeof(path), "service|%s",
-		         conf_validators[i].option);
-		cfg_set_validate_func(cfg, path, conf_validators[i].fn);
-		snprintf(path, sizeof(path), "defaults|%s",
-		         conf_validators[i].option);
-		cfg_set_validate_func(cfg, path, conf_validators[i].fn);
-	}
-	cfg_set_validate_func(cfg, "max_children", conf_valid_count);
+	     i < sizeof(conf_validators) / sizeof(conf_validators[0]); i++)
+		for (size_t s = 0; s < 2; s++)
+			for (size_t o = 0; o < 3; o++) {
+				snprintf(path, sizeof(path), "%s|%s%s",
+				         sections[s], conf_validators[i].option,
+				         ops[o]);
+				if (o == 0 ||
+				    conf_is_list_op(conf_validators[i].option))
+					cfg_set_validate_func(
+					    cfg, path, conf_validators[i].fn);
+			}
+	cfg_set_validate_func(cfg, "max_children", conf_valid_range);
 	cfg_set_validate_func(cfg, "log_type", conf_valid_log_type);
+	cfg_set_validate_func(cfg, "log_level", conf_valid_log_level);
 	return cfg;
 }
 
-static int
-conf_name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static bool
-conf_is_fragment(const char *name)
-{
-	size_t len = strlen(name);
-
-	return name[0] != '.' && len > 5 && name[len - 1] != '~' &&
-	       strcmp(name + len - 5, ".conf") == 0;
-}
-
-/* Every *.conf in DIR (relative to the main file), sorted. */
-static char **
-conf_list_dir(const char *main_file, const char *dir, size_t *count)
-{
-	char base[PATH_MAX], full[PATH_MAX];
-	char **names = NULL;
-	struct dirent *de;
-	size_t n = 0;
-	DIR *d;
-
-	if (dir[0] == '/') {
-		strlcpy(full, dir, sizeof(full));
-	} else {
-		strlcpy(base, main_file, sizeof(base));
-		snprintf(full, sizeof(full), "%s/%s", dirname(base), dir);
-	}
-	if ((d = opendir(full)) == NULL)
-		return NULL;
-	while ((de = readdir(d)) != NULL) {
-		char path[PATH_MAX + 256];
-		if (!conf_is_fragment(de->d_name))
-			continue;
-		char **p = reallocarray(names, n + 2, sizeof(*p));
-		if (p == NULL)
-			break;
-		names = p;
-		snprintf(path, sizeof(path), "%s/%s", full, de->d_name);
-		names[n++] = strdup(path);
-		names[n] = NULL;
-	}
-	closedir(d);
-	if (names != NULL)
-		qsort(names, n, sizeof(*names), conf_name_cmp);
-	*count = n;
-	return names;
-}
+/* "FILE:LINE: message" at the line of a top-level OPTION of FILE. */
+#define conf_option_error(file, option, ...)                                   \
+	conf_errorf(file, conf_scan_file_line(file, NULL, option), __VA_ARGS__)
 
 /*
- * cfg_parse(), but on FILE's text with the comments blanked out, so that
- * libConfuse counts lines right (see conf_text.c).
+ * cfg_parse(), but on FILE's prepared text, so that libConfuse counts
+ * lines right and sees += as options.
  */
 static int
 conf_parse_text(cfg_t *cfg, const char *file)
 {
 	size_t len;
-	char *text = conf_text_read(file, &len);
+	char *text = conf_files_text(file, &len);
 	int rc = CFG_SUCCESS;
 
 	if (text == NULL)
-		return CFG_FILE_ERROR;
+		return CFG_PARSE_ERROR;
 	free(cfg->filename); /* sections take their file name from here */
 	cfg->filename = strdup(file);
 	FILE *fp = len > 0 ? fmemopen(text, len, "r") : NULL;
@@ -489,19 +565,40 @@ conf_parse_file(cfg_t *cfg, const char *file)
 	return rc == CFG_SUCCESS && !conf_error_happened() ? 0 : -1;
 }
 
+/*
+ * include_dir = "DIR" reads DIR's *.conf files; include_dir = {"DIR",
+ * "PATTERN"} reads the files PATTERN (fnmatch) names, so {"/etc/xinetd.d", "*"}
+ * reads xinetd's layout.  Leftovers are skipped either way; DIR is taken
+ * relative to FILE's directory.
+ */
 static int
 conf_parse_includes(cfg_t *cfg, const char *file)
 {
-	const char *dir = cfg_getstr(cfg, "include_dir");
+	unsigned parts = cfg_size(cfg, "include_dir");
+	char base[PATH_MAX], dir[PATH_MAX];
 	size_t n = 0;
 	int rc = 0;
 
-	if (dir == NULL)
+	if (parts == 0)
 		return 0;
-	char **names = conf_list_dir(file, dir, &n);
+	const char *given = cfg_getnstr(cfg, "include_dir", 0);
+	const char *pattern =
+	    parts > 1 ? cfg_getnstr(cfg, "include_dir", 1) : "*.conf";
+	if (parts > 2 || given[0] == '\0' || pattern[0] == '\0') {
+		conf_option_error(file, "include_dir",
+		                  "include_dir must be \"DIR\" or {\"DIR\", "
+		                  "\"PATTERN\"} (e.g. {\"/etc/portier.d\", "
+		                  "\"*\"})");
+		return -1;
+	}
+	strlcpy(base, file, sizeof(base));
+	snprintf(dir, sizeof(dir), "%s%s%s",
+	         given[0] == '/' ? "" : dirname(base),
+	         given[0] == '/' ? "" : "/", given);
+	char **names = conf_files_list_dir(dir, pattern, &n);
 	if (names == NULL) {
-		conf_errorf(file, 0, "include_dir %s: %s", dir,
-		            strerror(errno));
+		conf_option_error(file, "include_dir", "include_dir %s: %s",
+		                  dir, strerror(errno));
 		return -1;
 	}
 	for (size_t i = 0; i < n && rc == 0; i++)
@@ -525,6 +622,11 @@ conf_load(const char *file, char *err, size_t errlen)
 	} else if (conf_parse_file(cfg, file) == 0 &&
 	           conf_parse_includes(cfg, file) == 0) {
 		config = conf_build(cfg, file);
+		if (config != NULL &&
+		    conf_check_log_type(file, config->log_type) == -1) {
+			config_free(config);
+			config = NULL;
+		}
 	}
 	if (cfg != NULL)
 		cfg_free(cfg);

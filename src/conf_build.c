@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include "conf_build.h"
+#include "conf_check.h"
 #include "conf_error.h"
+#include "conf_list.h"
 #include "conf_value.h"
 
 #ifndef LIBEXECDIR
@@ -23,16 +25,6 @@
 #define CONF_DEFAULT_BACKLOG 128
 #define CONF_DEFAULT_INTERNAL_MAX 256
 #define CONF_DEFAULT_SOCKET_MODE 0666
-
-static bool
-conf_is_set(cfg_t *sec, const char *name)
-{
-	cfg_opt_t *opt = cfg_getopt(sec, name);
-
-	/* An empty list (only_from = {}) is set, though it has no values. */
-	return opt != NULL &&
-	       (cfg_opt_size(opt) > 0 || (opt->flags & CFGF_MODIFIED));
-}
 
 /* The section that gives NAME: the service, else defaults{}, else NULL. */
 static cfg_t *
@@ -70,36 +62,19 @@ conf_bool(cfg_t *sec, cfg_t *defs, const char *name, int fallback)
 	return from ? (cfg_getbool(from, name) ? 1 : 0) : fallback;
 }
 
-/* A NULL-terminated copy of a string list, with room for EXTRA in front. */
-static char **
-conf_list(cfg_t *sec, cfg_t *defs, const char *name, size_t extra)
-{
-	cfg_t *from = conf_pick(sec, defs, name);
-	size_t n = from ? cfg_size(from, name) : 0;
-	char **v;
-
-	if (from == NULL && extra == 0)
-		return NULL;
-	v = calloc(n + extra + 1, sizeof(*v));
-	if (v == NULL)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		v[extra + i] = strdup(cfg_getnstr(from, name, (unsigned)i));
-	return v;
-}
-
 static void
 conf_build_kind(struct service *svc, cfg_t *sec, cfg_t *defs)
 {
-	cfg_t *from = conf_pick(sec, defs, "type");
+	char **types = conf_list(sec, defs, "type", 0);
 
-	for (unsigned i = 0; from && i < cfg_size(from, "type"); i++) {
-		const char *t = cfg_getnstr(from, "type", i);
-		if (strcasecmp(t, "internal") == 0)
+	for (size_t i = 0; types && types[i]; i++) {
+		if (strcasecmp(types[i], "internal") == 0)
 			svc->is_internal = true;
 		else
 			svc->is_unlisted = true;
+		free(types[i]);
 	}
+	free(types);
 	svc->is_disabled = conf_bool(sec, defs, "disable", 0);
 	svc->internal_name = conf_str(sec, defs, "internal");
 	if (svc->is_internal && svc->internal_name == NULL)
@@ -127,17 +102,17 @@ conf_build_socket(struct service *svc, cfg_t *sec, cfg_t *defs)
 		svc->socket_type =
 		    svc->protocol == PROTO_UDP ? SOCK_DGRAM : SOCK_STREAM;
 	if (svc->protocol == PROTO_UDP && svc->socket_type != SOCK_DGRAM) {
-		conf_service_error(sec, svc->name,
-		                   "protocol udp needs socket_type dgram");
+		conf_check_error(sec, svc->name, "protocol",
+		                 "protocol udp needs socket_type dgram");
 		rc = -1;
 	} else if (svc->protocol == PROTO_TCP &&
 	           svc->socket_type != SOCK_STREAM) {
-		conf_service_error(sec, svc->name,
-		                   "protocol tcp needs socket_type stream");
+		conf_check_error(sec, svc->name, "protocol",
+		                 "protocol tcp needs socket_type stream");
 		rc = -1;
 	} else if (svc->protocol == PROTO_UNIX && svc->socket_path == NULL) {
-		conf_service_error(sec, svc->name,
-		                   "protocol unix needs socket = \"/path\"");
+		conf_check_error(sec, svc->name, "protocol",
+		                 "protocol unix needs socket = \"/path\"");
 		rc = -1;
 	}
 	free(type);
@@ -163,14 +138,13 @@ conf_build_port(struct service *svc, cfg_t *sec)
 		           ? conf_port(svc->port, proto)
 		           : -1;
 		if (port == -1) {
-			conf_service_error(
-			    sec, svc->name,
-			    "type = unlisted needs port = NUMBER");
+			conf_check_error(sec, svc->name, "type",
+			                 "type = unlisted needs port = NUMBER");
 			return -1;
 		}
 	} else if ((port = conf_port(name, proto)) == -1) {
-		conf_service_error(
-		    sec, svc->name,
+		conf_check_error(
+		    sec, svc->name, "port",
 		    svc->port ? "port '%s' is not a %s service in /etc/services"
 		              : "no port, and '%s' is not a %s service in "
 		                "/etc/services",
@@ -204,9 +178,8 @@ conf_build_address(struct service *svc, cfg_t *sec, cfg_t *defs)
 	free(owner);
 	if (svc->protocol == PROTO_UNIX) {
 		if (conf_is_set(sec, "port")) {
-			conf_service_error(
-			    sec, svc->name,
-			    "socket and port cannot both be set");
+			conf_check_error(sec, svc->name, "port",
+			                 "socket and port cannot both be set");
 			return -1;
 		}
 		return 0;
@@ -248,18 +221,26 @@ conf_build_redirect(struct service *svc, cfg_t *sec, cfg_t *defs)
 		return 0;
 	if (conf_redirect(cfg_getopt(from, "redirect"), &svc->redirect_host,
 	                  &svc->redirect_port) == -1) {
-		conf_service_error(sec, svc->name,
-		                   "redirect must be \"HOST PORT\"");
+		conf_check_error(sec, svc->name, "redirect",
+		                 "redirect must be \"HOST PORT\"");
 		return -1;
 	}
 	free(svc->server);
 	svc->server = conf_relay_path();
-	svc->argv = calloc(4, sizeof(*svc->argv));
+	svc->argv = calloc(6, sizeof(*svc->argv));
 	if (svc->server == NULL || svc->argv == NULL)
 		return -1;
-	svc->argv[0] = strdup("relay");
-	svc->argv[1] = strdup(svc->redirect_host);
-	svc->argv[2] = strdup(svc->redirect_port);
+	int i = 0;
+	svc->argv[i++] = strdup("relay");
+	if (conf_pick(sec, defs, "idle_timeout") != NULL) {
+		char secs[24];
+		snprintf(secs, sizeof(secs), "%ld",
+		         conf_int(sec, defs, "idle_timeout", 0));
+		svc->argv[i++] = strdup("-t");
+		svc->argv[i++] = strdup(secs);
+	}
+	svc->argv[i++] = strdup(svc->redirect_host);
+	svc->argv[i] = strdup(svc->redirect_port);
 	return 0;
 }
 
@@ -269,6 +250,13 @@ conf_build_server(struct service *svc, cfg_t *sec, cfg_t *defs)
 	svc->server = conf_str(sec, defs, "server");
 	svc->env = conf_list(sec, defs, "env", 0);
 	svc->passenv = conf_list(sec, defs, "passenv", 0);
+	/* defaults{} may set it for every relay; a service says it alone. */
+	if (conf_is_set(sec, "idle_timeout") &&
+	    conf_pick(sec, defs, "redirect") == NULL) {
+		conf_service_error(sec, svc->name,
+		                   "idle_timeout is for redirect only");
+		return -1;
+	}
 	if (svc->is_internal)
 		return 0;
 	if (conf_pick(sec, defs, "redirect") != NULL)
@@ -292,8 +280,8 @@ conf_build_wait(struct service *svc, cfg_t *sec, cfg_t *defs)
 	int wait = conf_bool(sec, defs, "wait", -1);
 
 	if (svc->socket_type == SOCK_DGRAM && wait == 0 && !svc->is_internal) {
-		conf_service_error(
-		    sec, svc->name,
+		conf_check_error(
+		    sec, svc->name, "wait",
 		    "wait = no is not possible with socket_type dgram");
 		return -1;
 	}
@@ -301,6 +289,45 @@ conf_build_wait(struct service *svc, cfg_t *sec, cfg_t *defs)
 		wait = svc->socket_type == SOCK_DGRAM;
 	svc->is_wait = wait;
 	return 0;
+}
+
+/*
+ * proxy_protocol trusts the addresses a header names, so it needs the
+ * balancers it trusts; and a header only precedes a stream's data.
+ */
+static int
+conf_build_proxy(struct service *svc, cfg_t *sec, cfg_t *defs)
+{
+	const char *why = NULL;
+
+	svc->proxy_protocol = conf_bool(sec, defs, "proxy_protocol", 0);
+	svc->proxy_from = conf_list(sec, defs, "proxy_from", 0);
+	if (svc->proxy_protocol && svc->proxy_from == NULL)
+		why = "proxy_protocol = yes needs proxy_from = {CIDR...}, the "
+		      "balancers trusted to send the header";
+	else if (!svc->proxy_protocol && svc->proxy_from != NULL)
+		why = "proxy_from does nothing without proxy_protocol = yes";
+	else if (svc->proxy_protocol &&
+	         (svc->socket_type != SOCK_STREAM || svc->is_wait ||
+	          svc->protocol == PROTO_UNIX))
+		why =
+		    "proxy_protocol needs a TCP stream service with wait = no";
+	if (why == NULL)
+		return 0;
+	conf_service_error(sec, svc->name, "%s", why);
+	return -1;
+}
+
+/* internal = metrics speaks HTTP: a stream, never datagrams. */
+static int
+conf_build_metrics(struct service *svc, cfg_t *sec)
+{
+	if (!svc->is_internal || strcmp(svc->internal_name, "metrics") != 0 ||
+	    svc->socket_type == SOCK_STREAM)
+		return 0;
+	conf_service_error(sec, svc->name,
+	                   "internal = metrics needs socket_type stream");
+	return -1;
 }
 
 static int
@@ -337,8 +364,8 @@ conf_build_credentials(struct service *svc, cfg_t *sec, cfg_t *defs)
 		svc->user = strdup("nobody");
 	if (svc->user != NULL) {
 		if ((pw = getpwnam(svc->user)) == NULL) {
-			conf_service_error(sec, svc->name, "unknown user '%s'",
-			                   svc->user);
+			conf_check_error(sec, svc->name, "user",
+			                 "unknown user '%s'", svc->user);
 			return -1;
 		}
 		svc->has_user = true;
@@ -348,16 +375,16 @@ conf_build_credentials(struct service *svc, cfg_t *sec, cfg_t *defs)
 	if (svc->group != NULL) {
 		struct group *gr = getgrnam(svc->group);
 		if (gr == NULL) {
-			conf_service_error(sec, svc->name, "unknown group '%s'",
-			                   svc->group);
+			conf_check_error(sec, svc->name, "group",
+			                 "unknown group '%s'", svc->group);
 			return -1;
 		}
 		svc->has_group = true;
 		svc->gid = gr->gr_gid;
 	}
 	if (svc->use_groups && pw != NULL && conf_build_groups(svc, pw) == -1) {
-		conf_service_error(sec, svc->name,
-		                   "cannot read the groups of '%s'", svc->user);
+		conf_check_error(sec, svc->name, "groups",
+		                 "cannot read the groups of '%s'", svc->user);
 		return -1;
 	}
 	return 0;
@@ -366,14 +393,6 @@ conf_build_credentials(struct service *svc, cfg_t *sec, cfg_t *defs)
 static void
 conf_build_resources(struct service *svc, cfg_t *sec, cfg_t *defs)
 {
-	static const char *names[SVC_RLIMIT_COUNT] = {
-	    [SVC_RLIMIT_AS] = "rlimit_as",
-	    [SVC_RLIMIT_CPU] = "rlimit_cpu",
-	    [SVC_RLIMIT_DATA] = "rlimit_data",
-	    [SVC_RLIMIT_FILES] = "rlimit_files",
-	    [SVC_RLIMIT_STACK] = "rlimit_stack",
-	};
-
 	svc->has_nice = conf_pick(sec, defs, "nice") != NULL;
 	svc->nice = (int)conf_int(sec, defs, "nice", 0);
 	char *mask = conf_str(sec, defs, "umask");
@@ -381,7 +400,7 @@ conf_build_resources(struct service *svc, cfg_t *sec, cfg_t *defs)
 	free(mask);
 	svc->chroot = conf_str(sec, defs, "chroot");
 	for (int i = 0; i < SVC_RLIMIT_COUNT; i++) {
-		char *v = conf_str(sec, defs, names[i]);
+		char *v = conf_str(sec, defs, svc_rlimit_names[i]);
 		if (v != NULL && conf_rlimit(v, &svc->rlimits[i].value) == 0)
 			svc->rlimits[i].is_set = true;
 		free(v);
@@ -391,11 +410,14 @@ conf_build_resources(struct service *svc, cfg_t *sec, cfg_t *defs)
 static int
 conf_log_bits(cfg_t *sec, cfg_t *defs, const char *name)
 {
-	cfg_t *from = conf_pick(sec, defs, name);
+	char **items = conf_list(sec, defs, name, 0);
 	int bits = 0;
 
-	for (unsigned i = 0; from && i < cfg_size(from, name); i++)
-		bits |= conf_log_flag(cfg_getnstr(from, name, i));
+	for (size_t i = 0; items && items[i]; i++) {
+		bits |= conf_log_flag(items[i]);
+		free(items[i]);
+	}
+	free(items);
 	return bits;
 }
 
@@ -404,26 +426,33 @@ conf_build_access(struct service *svc, cfg_t *sec, cfg_t *defs)
 {
 	cfg_t *from;
 
-	svc->has_only_from = conf_pick(sec, defs, "only_from") != NULL;
+	svc->has_only_from = conf_list_is_set(sec, defs, "only_from");
 	svc->only_from = conf_list(sec, defs, "only_from", 0);
 	svc->no_access = conf_list(sec, defs, "no_access", 0);
-	if ((from = conf_pick(sec, defs, "access_times")) != NULL) {
-		unsigned n = cfg_size(from, "access_times");
+	char **times = conf_list(sec, defs, "access_times", 0);
+	if (times != NULL) {
+		size_t n = 0;
+		while (times[n] != NULL)
+			n++;
 		svc->access_times =
 		    calloc(n ? n : 1, sizeof(*svc->access_times));
+		for (size_t i = 0; i < n; i++) {
+			if (svc->access_times != NULL)
+				conf_time_window(times[i],
+				                 &svc->access_times[i]);
+			free(times[i]);
+		}
+		free(times);
 		if (svc->access_times == NULL)
 			return -1;
-		for (unsigned i = 0; i < n; i++)
-			conf_time_window(cfg_getnstr(from, "access_times", i),
-			                 &svc->access_times[i]);
 		svc->n_access_times = (int)n;
 	}
 	svc->instances = (int)conf_int(sec, defs, "instances", 0);
 	svc->per_source = (int)conf_int(sec, defs, "per_source", 0);
 	if ((from = conf_pick(sec, defs, "cps")) != NULL) {
 		if (cfg_size(from, "cps") != 2) {
-			conf_service_error(
-			    sec, svc->name,
+			conf_check_error(
+			    sec, svc->name, "cps",
 			    "cps must be {RATE, SECONDS}, both positive");
 			return -1;
 		}
@@ -457,6 +486,8 @@ conf_build_service(cfg_t *sec, cfg_t *defs)
 	if (conf_build_socket(svc, sec, defs) == -1 ||
 	    conf_build_address(svc, sec, defs) == -1 ||
 	    conf_build_wait(svc, sec, defs) == -1 ||
+	    conf_build_proxy(svc, sec, defs) == -1 ||
+	    conf_build_metrics(svc, sec) == -1 ||
 	    conf_build_server(svc, sec, defs) == -1 ||
 	    conf_build_credentials(svc, sec, defs) == -1 ||
 	    conf_build_access(svc, sec, defs) == -1) {
@@ -464,6 +495,13 @@ conf_build_service(cfg_t *sec, cfg_t *defs)
 		return NULL;
 	}
 	conf_build_resources(svc, sec, defs);
+	/* A disabled service's handler may well not be installed. */
+	if (conf_check_internal(svc, sec) == -1 ||
+	    (!svc->is_disabled && conf_check_server(svc, sec) == -1)) {
+		svc_free(svc);
+		return NULL;
+	}
+	svc->port_line = conf_check_port_line(svc, sec);
 	return svc;
 }
 
@@ -481,32 +519,70 @@ conf_same_address(const struct service *a, const struct service *b)
 	       strcmp(a->bind, b->bind) == 0;
 }
 
+/* A service and its place in the file, for the address check. */
+struct conf_addr_ref {
+	struct service *svc;
+	unsigned idx;
+};
+
+/* Same protocol and port (or path) side by side, in file order. */
+static int
+conf_cmp_addr(const void *a, const void *b)
+{
+	const struct conf_addr_ref *x = a, *y = b;
+	const struct service *p = x->svc, *q = y->svc;
+	int c = 0;
+
+	if (p->protocol != q->protocol)
+		c = p->protocol < q->protocol ? -1 : 1;
+	else if (p->protocol == PROTO_UNIX)
+		c = strcmp(p->socket_path, q->socket_path);
+	else if (p->port_number != q->port_number)
+		c = p->port_number < q->port_number ? -1 : 1;
+	return c != 0 ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/*
+ * The first service (in file order) that takes the address of an earlier
+ * one.  Sorted by port first, so only services sharing a port are
+ * compared: pairwise, 1,000 services were half a million comparisons.
+ */
 static int
 conf_check_addresses(struct config *config, cfg_t *cfg)
 {
-	struct service *a, *b;
-	unsigned i = 0;
+	struct conf_addr_ref *v, *a = NULL, *b = NULL;
+	struct service *svc;
+	unsigned n = 0, i = 0;
 
-	TAILQ_FOREACH(a, &config->services, entry)
+	if ((v = calloc(cfg_size(cfg, "service") + 1, sizeof(*v))) == NULL)
+		return -1;
+	TAILQ_FOREACH(svc, &config->services, entry)
 	{
-		cfg_t *sec = cfg_getnsec(cfg, "service", i++);
-		if (a->is_disabled)
-			continue;
-		TAILQ_FOREACH(b, &config->services, entry)
-		{
-			if (b == a)
-				break;
-			if (!b->is_disabled && conf_same_address(a, b)) {
-				conf_service_error(
-				    sec, a->name,
-				    "same address, port and protocol as "
-				    "service %s (%s:%d)",
-				    b->name, b->file, b->line);
-				return -1;
-			}
-		}
+		if (!svc->is_disabled)
+			v[n++] = (struct conf_addr_ref){svc, i};
+		i++;
 	}
-	return 0;
+	qsort(v, n, sizeof(*v), conf_cmp_addr);
+	for (unsigned k = 1, start = 0; k < n; k++) {
+		if (conf_cmp_addr(&(struct conf_addr_ref){v[k].svc, 0},
+		                  &(struct conf_addr_ref){v[start].svc, 0}))
+			start = k; /* a new port: nothing earlier shares it */
+		for (unsigned j = start; j < k && (!a || v[k].idx < a->idx);
+		     j++)
+			if (conf_same_address(v[k].svc, v[j].svc)) {
+				a = &v[k];
+				b = &v[j];
+				break;
+			}
+	}
+	if (a != NULL)
+		conf_check_error(cfg_getnsec(cfg, "service", a->idx),
+		                 a->svc->name, "port",
+		                 "same address, port and protocol as service "
+		                 "%s (%s:%d)",
+		                 b->svc->name, b->svc->file, b->svc->line);
+	free(v);
+	return a != NULL ? -1 : 0;
 }
 
 struct config *
@@ -523,8 +599,11 @@ conf_build(cfg_t *cfg, const char *file)
 	config->log_level = v ? strdup(v) : NULL;
 	v = cfg_getstr(cfg, "log_type");
 	config->log_type = v ? strdup(v) : NULL;
-	v = cfg_getstr(cfg, "include_dir");
+	v = cfg_size(cfg, "include_dir") ? cfg_getnstr(cfg, "include_dir", 0)
+	                                 : NULL;
 	config->include_dir = v ? strdup(v) : NULL;
+	v = cfg_getstr(cfg, "control_socket");
+	config->control_socket = v ? strdup(v) : NULL;
 	config->max_children = (int)cfg_getint(cfg, "max_children");
 	for (unsigned i = 0; i < cfg_size(cfg, "service"); i++) {
 		cfg_t *sec = cfg_getnsec(cfg, "service", i);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <netdb.h>
+#include <stdint.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,7 +127,8 @@ conf_rlimit(const char *v, rlim_t *out)
 	default:
 		return -1;
 	}
-	if (*end != '\0' || n > ~0ULL / mult)
+	/* RLIM_INFINITY is all ones: only "unlimited" may mean it. */
+	if (*end != '\0' || n > ~0ULL / mult || n * mult >= RLIM_INFINITY)
 		return -1;
 	*out = (rlim_t)(n * mult);
 	return 0;
@@ -195,4 +197,31 @@ conf_redirect(cfg_opt_t *opt, char **host, char **port)
 	*host = strdup(h);
 	*port = strdup(p);
 	return *host && *port ? 0 : -1;
+}
+
+/* Levenshtein distance, for "did you mean"; names are short. */
+size_t
+conf_edit_distance(const char *a, const char *b)
+{
+	size_t lb = strlen(b), row[64];
+
+	if (lb >= sizeof(row) / sizeof(row[0]))
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; a[i - 1] != '\0'; i++) {
+		size_t diagonal = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diagonal + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diagonal = up;
+		}
+	}
+	return row[lb];
 }

@@ -22,4 +22,7 @@ int conf_time_window(const char *, struct svc_time_window *);
 int conf_log_flag(const char *);
 int conf_redirect(cfg_opt_t *, char **host, char **port);
 
+/* How many single-letter edits turn A into B (SIZE_MAX: B too long). */
+size_t conf_edit_distance(const char *a, const char *b);
+
 #endif

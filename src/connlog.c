@@ -5,9 +5,12 @@
 
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "addr.h"
@@ -120,6 +123,151 @@ connlog_fail(const struct service *svc, const struct sockaddr *peer,
 	if (bits & LOGF_HOST)
 		connlog_add_host(&l, peer, peerlen);
 	log_info("%s", l.text);
+}
+
+/* Refused datagrams of one service being summed up. */
+struct connlog_refusals {
+	struct service *svc;
+	struct loop_timer timer;
+	uint64_t since_ms;
+	uint64_t count;
+	const char *reason; /* NULL once they differ */
+	int family;         /* AF_INET, AF_INET6, or AF_UNSPEC once mixed */
+	unsigned char addr[16];
+	int bits; /* how many leading bits all sources share */
+};
+
+/* PEER's address as AF_INET (v4-mapped too) or AF_INET6 bytes, or 0. */
+static int
+connlog_addr_bytes(const struct sockaddr *peer, unsigned char out[16])
+{
+	if (peer != NULL && peer->sa_family == AF_INET) {
+		memcpy(out, &((const struct sockaddr_in *)peer)->sin_addr, 4);
+		return AF_INET;
+	}
+	if (peer == NULL || peer->sa_family != AF_INET6)
+		return 0;
+	const struct in6_addr *a =
+	    &((const struct sockaddr_in6 *)peer)->sin6_addr;
+	if (IN6_IS_ADDR_V4MAPPED(a)) {
+		memcpy(out, a->s6_addr + 12, 4);
+		return AF_INET;
+	}
+	memcpy(out, a->s6_addr, 16);
+	return AF_INET6;
+}
+
+/* Narrow R's prefix until it covers PEER too. */
+static void
+connlog_refusals_add(struct connlog_refusals *r, const struct sockaddr *peer)
+{
+	unsigned char b[16] = {0};
+	int family = connlog_addr_bytes(peer, b);
+
+	if (r->count++ == 0) {
+		r->family = family;
+		memcpy(r->addr, b, sizeof(b));
+		r->bits = family == AF_INET ? 32 : 128;
+		return;
+	}
+	if (family != r->family) {
+		r->family = AF_UNSPEC;
+		return;
+	}
+	int same = 0;
+	while (same < r->bits &&
+	       ((r->addr[same / 8] ^ b[same / 8]) & (0x80 >> (same % 8))) == 0)
+		same++;
+	r->bits = same;
+}
+
+/* "10.0.0.0/8", or "anywhere" when the families were mixed. */
+static void
+connlog_refusals_prefix(const struct connlog_refusals *r, char *buf,
+                        size_t size)
+{
+	unsigned char masked[16] = {0};
+	char ip[INET6_ADDRSTRLEN];
+
+	if (r->family != AF_INET && r->family != AF_INET6) {
+		strlcpy(buf, "anywhere", size);
+		return;
+	}
+	for (int i = 0; i < r->bits; i++)
+		masked[i / 8] |= r->addr[i / 8] & (0x80 >> (i % 8));
+	inet_ntop(r->family, masked, ip, sizeof(ip));
+	snprintf(buf, size, "%s/%d", ip, r->bits);
+}
+
+static void
+connlog_refusals_report(struct connlog_refusals *r)
+{
+	char prefix[INET6_ADDRSTRLEN + 8];
+
+	if (r->count == 0)
+		return;
+	connlog_refusals_prefix(r, prefix, sizeof(prefix));
+	log_info("%s: FAIL reason=%s refused %" PRIu64
+	         " datagram%s from %s in %.0f s",
+	         r->svc->name, r->reason ? r->reason : "several", r->count,
+	         r->count == 1 ? "" : "s", prefix,
+	         (double)(loop_now_ms() - r->since_ms) / 1000.0);
+	r->count = 0;
+	r->reason = NULL;
+}
+
+/* The summing-up period ended: report it; a quiet one ends the burst. */
+static void
+connlog_refusals_due(void *arg)
+{
+	struct connlog_refusals *r = arg;
+
+	if (r->count == 0) {
+		r->svc->refusals = NULL;
+		free(r);
+		return;
+	}
+	connlog_refusals_report(r);
+	r->since_ms = loop_now_ms();
+	loop_timer_set(&r->timer, CONNLOG_SUMMARY_MS, connlog_refusals_due, r);
+}
+
+void
+connlog_fail_datagram(struct service *svc, const struct sockaddr *peer,
+                      socklen_t peerlen, const char *reason)
+{
+	struct connlog_refusals *r = svc->refusals;
+
+	if (r == NULL) {
+		/* The first of a burst: a line of its own, as for a client. */
+		connlog_fail(svc, peer, peerlen, reason);
+		if ((r = calloc(1, sizeof(*r))) == NULL)
+			return;
+		r->svc = svc;
+		r->since_ms = loop_now_ms();
+		svc->refusals = r;
+		loop_timer_set(&r->timer, CONNLOG_SUMMARY_MS,
+		               connlog_refusals_due, r);
+		return;
+	}
+	if (r->count == 0)
+		r->reason = reason;
+	else if (r->reason != NULL && strcmp(r->reason, reason) != 0)
+		r->reason = NULL;
+	connlog_refusals_add(r, peer);
+}
+
+void
+connlog_service_fini(struct service *svc)
+{
+	struct connlog_refusals *r = svc->refusals;
+
+	if (r == NULL)
+		return;
+	connlog_refusals_report(r);
+	loop_timer_cancel(&r->timer);
+	free(r);
+	svc->refusals = NULL;
 }
 
 /* At most one PAUSE line a second per service: a flood against

@@ -36,6 +36,16 @@ void connlog_handler_status(const struct service *, long pid, int status);
 void connlog_fail(const struct service *, const struct sockaddr *peer,
                   socklen_t peerlen, const char *reason);
 /*
+ * FAIL for a refused datagram: anyone can send them with any source, so
+ * only the first of a burst gets its line; the rest are summed up every
+ * CONNLOG_SUMMARY_MS as "refused N datagrams from PREFIX in S s".
+ */
+#define CONNLOG_SUMMARY_MS 10000
+void connlog_fail_datagram(struct service *, const struct sockaddr *peer,
+                           socklen_t peerlen, const char *reason);
+/* Log what is still summed up for SVC and forget it (SVC goes away). */
+void connlog_service_fini(struct service *);
+/*
  * PAUSE when a limit the user set (IS_LIMIT) stops the service, at most
  * once a second per service; RESUME when such a pause ends.
  */

@@ -3,12 +3,17 @@
 #include <config.h>
 
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "access.h"
+#include "backoff.h"
+#include "balancer.h"
 #include "banner.h"
 #include "children.h"
 #include "connlog.h"
@@ -17,12 +22,37 @@
 #include "listen.h"
 #include "log.h"
 #include "loop.h"
+#include "metrics.h"
 #include "spawn.h"
+#include "trim.h"
 
 /* Accepts per wakeup: enough to drain a burst, bounded to stay fair. */
 #define GATE_ACCEPT_BURST 32
+/* A wait = yes handler that exits sooner than this may have failed. */
+#define GATE_QUICK_EXIT_MS 1000
+/* Out of descriptors: the first pause, doubled in a row up to 16 times. */
+#define GATE_STARVED_FIRST_MS 100
+#define GATE_STARVED_MAX_SHIFT 4
 
 static int max_children; /* 0: no global cap */
+static bool is_held;     /* an upgrade is about to re-execute */
+/* Counts of a service that has none (never opened): thrown away. */
+static struct metrics gate_no_metrics;
+
+static struct metrics *
+gate_metrics(struct service *svc)
+{
+	return svc->metrics != NULL ? svc->metrics : &gate_no_metrics;
+}
+
+static uint64_t
+gate_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
 
 static void
 gate_set_max_children(int n)
@@ -37,15 +67,36 @@ gate_is_full(void)
 }
 
 /*
+ * Out of descriptors (EMFILE, ENFILE) or another error that a readable
+ * listener would repeat at once: every service that needs a descriptor
+ * to admit a client waits a moment, and what is open is served on.
+ */
+static bool gate_is_starved;
+static int gate_starved_rounds; /* pauses with no accept between */
+static struct loop_timer gate_starved_timer;
+
+static bool
+gate_needs_descriptor(const struct service *svc)
+{
+	return !(svc->is_internal && svc->socket_type == SOCK_DGRAM);
+}
+
+/*
  * Every reason a service's listeners go unwatched, in one place: new
  * clients then wait in the kernel's backlog (a pause, never a refusal).
  * NULL: watch them.
  */
-static const char *
+const char *
 gate_pause_reason(const struct service *svc)
 {
 	if (svc->is_retired)
 		return "retired";
+	if (is_held)
+		return "upgrade";
+	if (gate_is_starved && gate_needs_descriptor(svc))
+		return "descriptors";
+	if (backoff_is_paused(svc))
+		return "backoff";
 	if (gate_is_full())
 		return "max_children";
 	if (svc->is_wait && !svc->is_internal && svc->running > 0)
@@ -54,6 +105,8 @@ gate_pause_reason(const struct service *svc)
 		return "instances";
 	if (svc->is_internal && internal_is_full(svc))
 		return "internal_max";
+	if (balancer_is_full(svc))
+		return "proxy_pending";
 	return access_must_pause(svc) ? "cps" : NULL;
 }
 
@@ -110,6 +163,9 @@ gate_update(struct service *svc)
 {
 	const char *reason = gate_pause_reason(svc);
 
+	if ((reason != NULL) != svc->is_paused)
+		log_debug("gate: service %s: %s%s", svc->name,
+		          reason ? "pause: " : "resume", reason ? reason : "");
 	if (reason != NULL) {
 		connlog_pause(svc, reason, gate_is_limit(reason));
 		gate_pause(svc);
@@ -119,13 +175,63 @@ gate_update(struct service *svc)
 	gate_resume(svc);
 }
 
+static void
+gate_starved_over(void *arg)
+{
+	(void)arg;
+	gate_is_starved = false;
+	svc_foreach(gate_update);
+}
+
+/* ERR (an errno) stopped SVC's WHAT: pause admitting; one line a pause. */
+static void
+gate_starve(const struct service *svc, const char *what, int err)
+{
+	int shift = gate_starved_rounds < GATE_STARVED_MAX_SHIFT
+	                ? gate_starved_rounds
+	                : GATE_STARVED_MAX_SHIFT;
+	uint64_t ms = (uint64_t)GATE_STARVED_FIRST_MS << shift;
+
+	if (gate_is_starved)
+		return;
+	log_warnx("service %s: %s: %s: admitting no client for %.1f s",
+	          svc->name, what, strerror(err), (double)ms / 1000.0);
+	gate_starved_rounds++;
+	gate_is_starved = true;
+	loop_timer_set(&gate_starved_timer, ms, gate_starved_over, NULL);
+	svc_foreach(gate_update);
+}
+
+/* "127.0.0.1:4711" for debug lines; "-" when there is no peer (wait). */
+static const char *
+gate_peer_text(const struct sockaddr *peer, socklen_t peerlen)
+{
+	static char text[ADDR_TEXT_MAX + 8];
+	char ip[ADDR_TEXT_MAX];
+	uint16_t port;
+
+	if (!log_is_enabled(LOG_LEVEL_DEBUG))
+		return "";
+	if (peer == NULL || peerlen == 0)
+		return "-";
+	addr_format(peer, peerlen, ip, &port);
+	snprintf(text, sizeof(text), "%s:%u", ip, port);
+	return text;
+}
+
 /* Log a refusal and send banner_fail; the caller closes CONN. */
 static void
 gate_refuse(struct service *svc, int conn, const struct sockaddr *peer,
             socklen_t peerlen, const char *reason)
 {
+	log_debug("gate: service %s: refuse %s: %s", svc->name,
+	          gate_peer_text(peer, peerlen), reason);
 	banner_send(svc, conn, false);
-	connlog_fail(svc, peer, peerlen, reason);
+	if (conn == -1 && svc->socket_type == SOCK_DGRAM)
+		connlog_fail_datagram(svc, peer, peerlen, reason);
+	else
+		connlog_fail(svc, peer, peerlen, reason);
+	metrics_refused(gate_metrics(svc), reason);
 	if (!svc->is_paused)
 		gate_update(svc); /* cps may have just tripped */
 }
@@ -136,65 +242,189 @@ gate_conn_started(struct service *svc, const struct connlog_conn *c)
 {
 	access_enter(svc, c->peer);
 	connlog_start(svc, c);
+	gate_metrics(svc)->accepted++;
+	gate_metrics(svc)->running++;
 }
 
 static void
 gate_conn_ended(struct service *svc, const struct connlog_conn *c)
 {
+	struct metrics *m = gate_metrics(svc);
+
 	access_leave(svc, c->peer);
 	connlog_exit(svc, c);
+	m->running--;
+	if (c->pid == 0 && c->has_traffic) {
+		m->bytes_in += c->bytes_in;
+		m->bytes_out += c->bytes_out;
+	}
+	metrics_observe_duration(m, (loop_now_ms() - c->start_ms) * 1000);
+	trim_soon();
+}
+
+/* spawn_exec failed with ERR: out of descriptors, or a back-off count.
+ */
+static void
+gate_spawn_failed(struct service *svc, int err)
+{
+	if (err == EMFILE || err == ENFILE)
+		gate_starve(svc, "spawn", err);
+	else
+		(void)backoff_failed(svc, "fork failed");
+}
+
+/* wait = no: a handler that failed before exec counts toward a back-off
+ * (wait = yes is judged when it exits, gate_on_child_exit). */
+static void
+gate_judge_spawn(struct service *svc)
+{
+	if (svc->is_wait)
+		return;
+	if (spawn_failed_before_exec())
+		(void)backoff_failed(svc, "exec failed");
+	else
+		backoff_succeeded(svc);
 }
 
 /* Start SVC's handler on CONN; the gate keeps no copy of CONN. */
 static void
 gate_exec(struct service *svc, struct listener *l, int conn,
-          const struct sockaddr *peer, socklen_t peerlen)
+          const struct spawn_ends *ends)
 {
 	struct child *c = children_new();
+	uint64_t began = gate_now_us();
 	pid_t pid;
 
 	if (c == NULL) {
 		log_warn("service %s: spawn", svc->name);
+		gate_metrics(svc)->failed++;
 		return;
 	}
-	if ((pid = spawn_exec(svc, l, conn, peer, peerlen)) == -1) {
+	if ((pid = spawn_exec(svc, l, conn, ends)) == -1) {
+		int err = errno;
 		children_discard(c);
+		gate_metrics(svc)->failed++;
+		gate_spawn_failed(svc, err);
 		return;
 	}
-	children_insert(c, pid, svc, peer, peerlen);
+	metrics_observe_spawn(gate_metrics(svc), gate_now_us() - began);
+	children_insert(c, pid, svc, ends->peer, ends->peerlen);
+	gate_judge_spawn(svc);
+	log_debug("gate: service %s: spawn %s as PID %ld", svc->name,
+	          svc->server, (long)pid);
 	struct connlog_conn facts = {.pid = (long)pid,
-	                             .peer = peer,
-	                             .peerlen = peerlen,
+	                             .peer = ends->peer,
+	                             .peerlen = ends->peerlen,
 	                             .start_ms = loop_now_ms(),
 	                             .status = -1};
 	gate_conn_started(svc, &facts);
+}
+
+void
+gate_hold(bool on)
+{
+	is_held = on;
+	svc_foreach(gate_update);
+}
+
+bool
+gate_is_idle(void)
+{
+	const struct config *cfg = svc_running();
+	const struct service *svc;
+
+	TAILQ_FOREACH(svc, &cfg->services, entry)
+	if (internal_open(svc) > 0 || balancer_pending(svc) > 0)
+		return false;
+	return true;
+}
+
+void
+gate_adopt_handler(struct service *svc, pid_t pid, const struct sockaddr *peer,
+                   socklen_t peerlen, uint64_t start_ms)
+{
+	struct child *c = children_new();
+
+	if (c == NULL) {
+		log_warn("service %s: handler %ld", svc->name, (long)pid);
+		return;
+	}
+	children_insert(c, pid, svc, peer, peerlen);
+	children_started_at(c, start_ms);
+	access_enter(svc, peer);
+	gate_metrics(svc)->running++;
+}
+
+/* The client is known (a PROXY header may have named it): admit it. */
+static void
+gate_admit(struct service *svc, struct listener *l, int conn,
+           const struct spawn_ends *ends)
+{
+	const char *reason = NULL;
+
+	if (access_check(svc, ends->peer, &reason) == -1) {
+		gate_refuse(svc, conn, ends->peer, ends->peerlen, reason);
+		close(conn);
+		return;
+	}
+	log_debug("gate: service %s: admit %s", svc->name,
+	          gate_peer_text(ends->peer, ends->peerlen));
+	banner_send(svc, conn, true);
+	if (svc->is_internal) {
+		internal_accept(svc, conn, ends->peer, ends->peerlen);
+		if (internal_is_full(svc))
+			gate_update(svc); /* internal_max: the rest wait */
+		return;
+	}
+	bool was_full = gate_is_full();
+	gate_exec(svc, l, conn, ends);
+	close(conn);
+	if (!was_full && gate_is_full())
+		svc_foreach(gate_update); /* max_children: everyone waits */
+	else
+		gate_update(svc);
+}
+
+/* A balancer's header was read: from here on the client is the client.
+ */
+static void
+gate_proxied(struct service *svc, struct listener *l, int conn,
+             const struct sockaddr *client, socklen_t clientlen,
+             const struct sockaddr *local, socklen_t locallen)
+{
+	struct spawn_ends ends = {client, clientlen, local, locallen};
+
+	gate_admit(svc, l, conn, &ends);
+}
+
+static void
+gate_proxy_failed(struct service *svc, const struct sockaddr *balancer,
+                  socklen_t balancerlen, const char *reason, const char *why)
+{
+	log_info("%s: PROXY header: %s", svc->name, why);
+	connlog_fail(svc, balancer, balancerlen, reason);
+	metrics_refused(gate_metrics(svc), reason);
 }
 
 static void
 gate_connection(struct service *svc, struct listener *l, int conn,
                 const struct sockaddr *peer, socklen_t peerlen)
 {
-	const char *reason = NULL;
+	struct spawn_ends ends = {peer, peerlen, NULL, 0};
 
-	if (access_check(svc, peer, &reason) == -1) {
-		gate_refuse(svc, conn, peer, peerlen, reason);
+	if (!svc->proxy_protocol) {
+		gate_admit(svc, l, conn, &ends);
+		return;
+	}
+	/* Only a trusted balancer may say who the client is. */
+	if (!access_is_balancer(svc, peer)) {
+		gate_refuse(svc, conn, peer, peerlen, "proxy_from");
 		close(conn);
 		return;
 	}
-	banner_send(svc, conn, true);
-	if (svc->is_internal) {
-		internal_accept(svc, conn, peer, peerlen);
-		if (internal_is_full(svc))
-			gate_update(svc); /* internal_max: the rest wait */
-		return;
-	}
-	bool was_full = gate_is_full();
-	gate_exec(svc, l, conn, peer, peerlen);
-	close(conn);
-	if (!was_full && gate_is_full())
-		svc_foreach(gate_update); /* max_children: everyone waits */
-	else
-		gate_update(svc);
+	if (balancer_start(svc, l, conn, peer, peerlen) == 0 &&
+	    balancer_is_full(svc))
+		gate_update(svc); /* the rest wait in the backlog */
 }
 
 static void
@@ -211,9 +441,10 @@ gate_on_accept(int fd, void *arg)
 		if (conn == -1) {
 			if (errno != EAGAIN && errno != EINTR &&
 			    errno != ECONNABORTED)
-				log_warn("service %s: accept", svc->name);
+				gate_starve(svc, "accept", errno);
 			return;
 		}
+		gate_starved_rounds = 0;
 		gate_connection(svc, l, conn, (struct sockaddr *)&peer, len);
 	}
 }
@@ -247,8 +478,12 @@ gate_ready_refused(struct service *svc, struct listener *l)
 			return false;
 		conn = accept4(l->fd, (struct sockaddr *)&peer, &len,
 		               SOCK_CLOEXEC);
-		if (conn == -1)
+		if (conn == -1) {
+			if (errno != EAGAIN && errno != EINTR &&
+			    errno != ECONNABORTED)
+				gate_starve(svc, "accept", errno);
 			return true;
+		}
 	}
 	gate_refuse(svc, conn, (struct sockaddr *)&peer, len, reason);
 	if (conn != -1)
@@ -269,9 +504,48 @@ gate_on_ready(int fd, void *arg)
 	}
 	if (gate_ready_refused(svc, l))
 		return;
+	struct spawn_ends none = {NULL, 0, NULL, 0};
+
 	gate_pause(svc);
-	gate_exec(svc, l, fd, NULL, 0);
+	backoff_mark_input(svc, fd);
+	gate_exec(svc, l, fd, &none);
 	gate_update(svc);
+}
+
+/*
+ * How a wait = yes handler that exited with STATUS soon after it
+ * started failed, or NULL: it did its work.  Its input still waiting
+ * means the next handler would be started at once for the same input.
+ */
+static const char *
+gate_wait_failure(struct service *svc, const struct connlog_conn *facts)
+{
+	int status = facts->status;
+
+	if (loop_now_ms() - facts->start_ms >= GATE_QUICK_EXIT_MS)
+		return NULL;
+	if (WIFSIGNALED(status))
+		return "killed by a signal";
+	if (WIFEXITED(status) &&
+	    (WEXITSTATUS(status) == 100 || WEXITSTATUS(status) == 111))
+		return WEXITSTATUS(status) == 100 ? "exit 100" : "exit 111";
+	if (backoff_input_left(svc))
+		return "input left unread";
+	return NULL;
+}
+
+/* A wait = yes handler's exit: a failure counts toward a back-off. */
+static void
+gate_judge_exit(struct service *svc, const struct connlog_conn *facts)
+{
+	const char *why;
+
+	if (!svc->is_wait || svc->is_retired)
+		return;
+	if ((why = gate_wait_failure(svc, facts)) != NULL)
+		(void)backoff_failed(svc, why);
+	else
+		backoff_succeeded(svc);
 }
 
 /* A handler exited: the log, per_source, and room for the next one. */
@@ -279,11 +553,20 @@ static void
 gate_on_child_exit(struct service *svc, const struct connlog_conn *facts)
 {
 	connlog_handler_status(svc, facts->pid, facts->status);
+	gate_judge_exit(svc, facts);
+	metrics_exited(gate_metrics(svc), facts->status);
+	log_debug("gate: service %s: reap PID %ld, %s %d, %d running",
+	          svc->name, facts->pid,
+	          WIFSIGNALED(facts->status) ? "signal" : "exit",
+	          WIFSIGNALED(facts->status) ? WTERMSIG(facts->status)
+	                                     : WEXITSTATUS(facts->status),
+	          svc->running);
 	gate_conn_ended(svc, facts);
 	if (!svc->is_retired)
 		gate_update(svc);
 	else if (svc->running == 0)
-		svc_free(svc); /* removed by a reload; its last handler left */
+		svc_free(svc); /* removed by a reload; its last handler
+		                  left */
 }
 
 void
@@ -303,15 +586,18 @@ gate_admit_datagram(struct service *svc, const struct sockaddr *peer,
 {
 	const char *reason;
 
-	if (access_check(svc, peer, &reason) == 0)
+	if (access_check(svc, peer, &reason) == 0) {
+		gate_metrics(svc)->accepted++;
 		return true;
+	}
 	gate_refuse(svc, -1, peer, peerlen, reason);
 	return false;
 }
 
-/* An internal connection closed: below internal_max again. */
+/* An internal connection closed, or a header was read: below
+ * internal_max or BALANCER_PENDING_MAX again. */
 static void
-gate_internal_freed(struct service *svc)
+gate_slot_freed(struct service *svc)
 {
 	if (svc->is_paused)
 		gate_update(svc);
@@ -321,14 +607,22 @@ static const struct internal_hooks gate_internal_hooks = {
     .admit = gate_admit_datagram,
     .started = gate_conn_started,
     .ended = gate_conn_ended,
-    .freed = gate_internal_freed,
+    .freed = gate_slot_freed,
+};
+
+static const struct balancer_hooks gate_balancer_hooks = {
+    .done = gate_proxied,
+    .failed = gate_proxy_failed,
+    .freed = gate_slot_freed,
 };
 
 int
 gate_init(void)
 {
 	access_init(gate_update);
+	backoff_init(gate_update);
 	internal_init(&gate_internal_hooks);
+	balancer_init(&gate_balancer_hooks);
 	return children_init(gate_on_child_exit);
 }
 
@@ -338,6 +632,10 @@ gate_prepare(struct service *svc, char *err, size_t errlen)
 	if (access_service_init(svc, err, errlen) == -1 ||
 	    banner_service_init(svc, err, errlen) == -1)
 		return -1;
+	if (backoff_service_init(svc) == -1) {
+		svc_error(svc, "out of memory", err, errlen);
+		return -1;
+	}
 	return 0;
 }
 
@@ -346,13 +644,18 @@ gate_unprepare(struct service *svc)
 {
 	access_service_fini(svc);
 	banner_service_fini(svc);
+	backoff_service_fini(svc);
+	connlog_service_fini(svc);
 }
 
 static int
 gate_open(struct service *svc, char *err, size_t errlen)
 {
-	/* Internal services, and every UDP service for the loop guard. */
-	if (internal_service_init(svc) == -1) {
+	if (svc->metrics == NULL)
+		svc->metrics = calloc(1, sizeof(*svc->metrics));
+	/* Internal services, and every UDP service for the loop guard.
+	 */
+	if (svc->metrics == NULL || internal_service_init(svc) == -1) {
 		snprintf(err, errlen, "service %s: out of memory", svc->name);
 		return -1;
 	}
@@ -366,6 +669,8 @@ static void
 gate_close(struct service *svc)
 {
 	gate_pause(svc);
+	backoff_forget_input(svc);
+	balancer_service_fini(svc);
 	listen_close_all(svc);
 	internal_service_fini(svc);
 }
@@ -383,8 +688,13 @@ gate_adopt(struct service *old, struct service *new)
 	}
 	children_adopt(old, new);
 	internal_adopt(old, new);
+	balancer_adopt(old, new);
 	access_adopt(old, new);
-	/* wait = yes stays paused until its handler exits, and so on. */
+	backoff_adopt(old, new);
+	new->metrics = old->metrics;
+	old->metrics = NULL;
+	/* wait = yes stays paused until its handler exits, and so on.
+	 */
 	gate_update(new);
 }
 

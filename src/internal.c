@@ -15,8 +15,10 @@
 #include "classic.h"
 #include "connlog.h"
 #include "internal.h"
+#include "udpports.h"
 #include "log.h"
 #include "loop.h"
+#include "scrape.h"
 #include "udpguard.h"
 
 /* A connection that sees no progress for this long is closed. */
@@ -37,6 +39,7 @@ struct internal_conn;
 struct internal_state {
 	struct service *svc;
 	enum classic_service kind;
+	bool is_metrics; /* internal = metrics: HTTP, not a classic */
 	int open;
 	LIST_HEAD(, internal_conn) conns;
 	LIST_ENTRY(internal_state) udp_entry; /* UDP services only */
@@ -50,8 +53,10 @@ struct internal_conn {
 	int fd;
 	struct loop_timer idle;
 	struct chargen_state chargen;
-	size_t len; /* bytes in buf waiting to be written */
+	size_t len; /* bytes in buf waiting to be written (metrics: the
+	               request read so far) */
 	size_t off;
+	struct textbuf answer; /* metrics: the HTTP response */
 	/* for per_source and the START / EXIT lines */
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
@@ -75,6 +80,7 @@ internal_udp_ports_rebuild(void)
 	udpguard_ports_clear(&udp_ports);
 	LIST_FOREACH(st, &udp_states, udp_entry)
 	udpguard_ports_add(&udp_ports, st->svc->port_number);
+	udpports_publish(&udp_ports);
 }
 
 void
@@ -96,12 +102,16 @@ internal_state(struct service *svc)
 	if (svc->is_internal)
 		st->kind = (enum classic_service)classic_service_by_name(
 		    svc->internal_name);
+	st->is_metrics =
+	    svc->is_internal && strcmp(svc->internal_name, "metrics") == 0;
 	LIST_INIT(&st->conns);
 	udpguard_init(&st->guard, UDPGUARD_RATE, UDPGUARD_BURST, loop_now_ms());
 	svc->internal = st;
 	if (svc->protocol == PROTO_UDP) {
 		LIST_INSERT_HEAD(&udp_states, st, udp_entry);
-		internal_udp_ports_rebuild();
+		/* Adding needs no rebuild: 1,000 UDP services would be
+		 * a million steps. */
+		udpguard_ports_add(&udp_ports, svc->port_number);
 	}
 	return st;
 }
@@ -136,6 +146,7 @@ internal_close(struct internal_conn *c)
 	loop_timer_cancel(&c->idle);
 	close(c->fd);
 	LIST_REMOVE(c, entry);
+	textbuf_free(&c->answer);
 	free(c);
 	/* Below the bound again: let the backlog in. */
 	st->open--;
@@ -151,7 +162,53 @@ internal_on_idle(void *arg)
 static void
 internal_touch(struct internal_conn *c)
 {
-	loop_timer_set(&c->idle, INTERNAL_IDLE_MS, internal_on_idle, c);
+	/* A scraper has a fixed time in all, not per byte. */
+	if (!c->st->is_metrics)
+		loop_timer_set(&c->idle, INTERNAL_IDLE_MS, internal_on_idle, c);
+}
+
+/* metrics: send the answer as the socket takes it, then close. */
+static void
+internal_on_write_answer(int fd, void *arg)
+{
+	struct internal_conn *c = arg;
+	ssize_t n = send(fd, c->answer.data + c->off, c->answer.len - c->off,
+	                 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n > 0) {
+		c->off += (size_t)n;
+		c->bytes_out += (size_t)n;
+	}
+	if (n <= 0 || c->off == c->answer.len)
+		internal_close(c);
+}
+
+/* metrics: gather the request; once whole, answer it. */
+static void
+internal_read_request(struct internal_conn *c)
+{
+	ssize_t n =
+	    recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, MSG_DONTWAIT);
+
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		internal_close(c);
+		return;
+	}
+	if (n < 0)
+		return;
+	c->len += (size_t)n;
+	c->bytes_in += (size_t)n;
+	int code = scrape_request(c->buf, c->len, c->len == sizeof(c->buf));
+	if (code == 0)
+		return;
+	textbuf_init(&c->answer, 64 << 20);
+	scrape_response(&c->answer, code);
+	c->off = 0;
+	loop_unwatch_read(c->fd);
+	if (loop_watch_write(c->fd, internal_on_write_answer, c) == -1)
+		internal_close(c);
 }
 
 static void internal_on_read(int fd, void *arg);
@@ -189,6 +246,11 @@ internal_on_read(int fd, void *arg)
 {
 	struct internal_conn *c = arg;
 	char sink[INTERNAL_BUF];
+
+	if (c->st->is_metrics) {
+		internal_read_request(c);
+		return;
+	}
 	/* Echo reads into its buffer; the others read into a sink, since
 	 * chargen's buffer may hold bytes still being written. */
 	char *at = c->st->kind == CLASSIC_ECHO ? c->buf : sink;
@@ -209,6 +271,9 @@ internal_on_read(int fd, void *arg)
 	c->off = 0;
 	loop_unwatch_read(fd);
 	loop_watch_write(fd, internal_on_write, c);
+	/* The socket is nearly always writable: send now rather than after
+	 * one more wait, which costs a look at every listener. */
+	internal_on_write(fd, c);
 }
 
 /* daytime and time: the answer fits any socket buffer; then close. */
@@ -280,11 +345,18 @@ internal_accept(struct service *svc, int conn, const struct sockaddr *peer,
 	}
 	LIST_INSERT_HEAD(&st->conns, c, entry);
 	internal_touch(c);
+	if (st->is_metrics)
+		loop_timer_set(&c->idle, SCRAPE_TIMEOUT_MS, internal_on_idle,
+		               c);
 	struct connlog_conn ac;
 	internal_conn_facts(c, &ac);
 	hooks->started(svc, &ac);
 	/* At the bound, new clients wait in the kernel's backlog. */
 	st->open++;
+	/* The client's first bytes have mostly arrived with the connection:
+	 * read them now, not after one more wait (it may close C). */
+	if (!writes_first)
+		internal_on_read(conn, c);
 }
 
 /*
@@ -358,6 +430,14 @@ internal_datagram(struct service *svc, struct listener *l)
 		(void)sendto(l->fd, out, put, MSG_DONTWAIT,
 		             (struct sockaddr *)&peer, len);
 	}
+}
+
+int
+internal_open(const struct service *svc)
+{
+	const struct internal_state *st = svc->internal;
+
+	return st != NULL ? st->open : 0;
 }
 
 bool

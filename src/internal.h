@@ -32,7 +32,8 @@ void internal_accept(struct service *, int conn, const struct sockaddr *peer,
 /* Answer what is waiting on a dgram listener, without blocking. */
 void internal_datagram(struct service *, struct listener *);
 int internal_service_init(struct service *);
-/* At internal_max open connections. */
+/* Connections open now, and whether that is internal_max. */
+int internal_open(const struct service *);
 bool internal_is_full(const struct service *);
 void internal_service_fini(struct service *);
 /* A reload kept the service: its open connections move to NEW. */

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "activate.h"
 #include "listen.h"
 
 static const int one = 1;
@@ -104,12 +105,78 @@ listen_unix_clear(const char *path, int type, const char **why)
 	return unlink(path) == -1 ? (*why = strerror(errno), -1) : 0;
 }
 
+/*
+ * A UNIX socket gets its mode as it is created, and its owner through a
+ * descriptor of the inode, never by path: chmod and chown by path after
+ * bind would follow a symlink put there meanwhile by whoever may write
+ * in its directory.  The umask makes bind(2) create it with exactly
+ * socket_mode; O_PATH | O_NOFOLLOW then holds the inode the path names,
+ * which must be a socket (a symlink swapped in is refused), and the
+ * owner is set on that inode.  It stays bound to its own path, which an
+ * upgrade recognises it by.
+ */
+static int
+listen_bind_unix(struct listener *l, const char **why)
+{
+	const struct service *svc = l->svc;
+	mode_t old = umask(~svc->socket_mode & 0777);
+	int rc = bind(l->fd, (struct sockaddr *)&l->addr, l->addrlen);
+	struct stat st;
+
+	umask(old);
+	if (rc == -1)
+		return (*why = strerror(errno), -1);
+	if (!svc->has_socket_owner)
+		return 0;
+	int fd = open(svc->socket_path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1)
+		return (*why = strerror(errno), -1);
+	if (fstat(fd, &st) == -1 || !S_ISSOCK(st.st_mode)) {
+		*why = "replaced by something not a socket before its owner "
+		       "was set";
+		rc = -1;
+	} else if (fchownat(fd, "", svc->socket_uid, svc->socket_gid,
+	                    AT_EMPTY_PATH) == -1) {
+		*why = strerror(errno);
+		rc = -1;
+	}
+	close(fd);
+	return rc;
+}
+
+static listen_inherit_fn *listen_inherit;
+
+void
+listen_set_inherit(listen_inherit_fn *fn)
+{
+	listen_inherit = fn;
+}
+
+/* The SO_PROTOCOL a socket of SVC has, to match passed sockets. */
+static int
+listen_protocol(const struct service *svc)
+{
+	if (svc->protocol == PROTO_TCP)
+		return IPPROTO_TCP;
+	return svc->protocol == PROTO_UDP ? IPPROTO_UDP : 0;
+}
+
 static int
 listen_bind_one(struct listener *l, const char **why)
 {
 	struct service *svc = l->svc;
 	int family = l->addr.ss_family;
 
+	/* An upgrade: the previous image's socket, its backlog intact. */
+	if (listen_inherit != NULL &&
+	    (l->fd = listen_inherit((struct sockaddr *)&l->addr, l->addrlen,
+	                            svc->socket_type)) != -1)
+		return 0;
+	/* systemd bound it already (socket activation): use it as it is. */
+	l->fd = activate_take_address(svc->socket_type, listen_protocol(svc),
+	                              (struct sockaddr *)&l->addr, l->addrlen);
+	if (l->fd != -1)
+		return 0;
 	l->fd =
 	    socket(family, svc->socket_type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (l->fd == -1)
@@ -122,17 +189,12 @@ listen_bind_one(struct listener *l, const char **why)
 	if (family != AF_UNIX && listen_inet_options(svc, l->fd, l) == -1)
 		return (*why = strerror(errno), -1);
 	if (family == AF_UNIX &&
-	    listen_unix_clear(svc->socket_path, svc->socket_type, why) == -1)
+	    (listen_unix_clear(svc->socket_path, svc->socket_type, why) == -1 ||
+	     listen_bind_unix(l, why) == -1))
 		return -1;
-	if (bind(l->fd, (struct sockaddr *)&l->addr, l->addrlen) == -1)
+	if (family != AF_UNIX &&
+	    bind(l->fd, (struct sockaddr *)&l->addr, l->addrlen) == -1)
 		return (*why = strerror(errno), -1);
-	if (family == AF_UNIX) {
-		if (chmod(svc->socket_path, svc->socket_mode) == -1 ||
-		    (svc->has_socket_owner &&
-		     chown(svc->socket_path, svc->socket_uid,
-		           svc->socket_gid) == -1))
-			return (*why = strerror(errno), -1);
-	}
 	if (svc->socket_type == SOCK_STREAM &&
 	    listen(l->fd, svc->backlog) == -1)
 		return (*why = strerror(errno), -1);
@@ -228,12 +290,54 @@ listen_open_host(struct service *svc, char *err, size_t errlen)
 	return ai == NULL ? 0 : -1;
 }
 
+/*
+ * Sockets passed with FileDescriptorName = the service's name are all of
+ * its listeners, wherever they are bound; nothing else is opened.
+ */
+static int
+listen_open_named(struct service *svc, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd;
+
+	while ((fd = activate_take_named(svc->name, svc->socket_type,
+	                                 listen_protocol(svc))) != -1) {
+		len = sizeof(ss);
+		struct listener *l = NULL;
+		if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+			l = listen_new(svc, (struct sockaddr *)&ss, len);
+		if (l == NULL) {
+			activate_give_back(fd);
+			snprintf(err, errlen, "service %s: passed socket: %s",
+			         svc->name, strerror(errno));
+			return -1;
+		}
+		l->fd = fd;
+		TAILQ_INSERT_TAIL(&svc->listeners, l, entry);
+	}
+	if (TAILQ_EMPTY(&svc->listeners)) {
+		snprintf(err, errlen,
+		         "service %s: the sockets passed with its name are not "
+		         "%s %s sockets",
+		         svc->name,
+		         svc->socket_type == SOCK_DGRAM ? "dgram" : "stream",
+		         svc->protocol == PROTO_UNIX  ? "unix"
+		         : svc->protocol == PROTO_UDP ? "udp"
+		                                      : "tcp");
+		return -1;
+	}
+	return 0;
+}
+
 int
 listen_open(struct service *svc, char *err, size_t errlen)
 {
 	int rc;
 
-	if (svc->protocol == PROTO_UNIX)
+	if (activate_has_name(svc->name))
+		rc = listen_open_named(svc, err, errlen);
+	else if (svc->protocol == PROTO_UNIX)
 		rc = listen_open_unix(svc, err, errlen);
 	else if (svc->bind == NULL)
 		rc = listen_open_any(svc, err, errlen);
@@ -247,7 +351,7 @@ listen_open(struct service *svc, char *err, size_t errlen)
 static void
 listen_close(struct listener *l)
 {
-	if (l->fd != -1)
+	if (l->fd != -1 && !activate_give_back(l->fd))
 		close(l->fd);
 	free(l);
 }

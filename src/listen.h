@@ -30,4 +30,12 @@ struct listener {
 int listen_open(struct service *svc, char *err, size_t errlen);
 void listen_close_all(struct service *);
 
+/*
+ * Upgrade: FN names a descriptor the previous image listened on at ADDR
+ * with TYPE (-1: none), so listen_open takes it instead of binding.
+ */
+typedef int listen_inherit_fn(const struct sockaddr *addr, socklen_t len,
+                              int type);
+void listen_set_inherit(listen_inherit_fn *fn);
+
 #endif

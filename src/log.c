@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* log.c -- daemon messages to stderr (foreground) or syslog */
+/* log.c -- daemon messages to stderr, a file (with timestamps) or syslog */
 #include <config.h>
 
 #include <errno.h>
@@ -7,7 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <paths.h>
 #include <syslog.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -27,6 +32,34 @@ static const struct {
     {"info", LOG_LEVEL_INFO, LOG_INFO},
     {"debug", LOG_LEVEL_DEBUG, LOG_DEBUG},
 };
+
+/* syslog(3) drops messages silently when nothing listens on /dev/log:
+ * say so once, where someone may still read it. */
+void
+log_check_syslog(void)
+{
+	static bool warned;
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	strlcpy(sun.sun_path, _PATH_LOG, sizeof(sun.sun_path));
+	if (fd != -1 &&
+	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+		close(fd);
+		return;
+	}
+	int saved = errno;
+	if (fd != -1)
+		close(fd);
+	if (!warned)
+		fprintf(
+		    stderr,
+		    "portierd: syslog is unreachable (%s: %s): its messages "
+		    "are lost; log_type = \"stderr\" or \"file /PATH\" "
+		    "keeps them\n",
+		    _PATH_LOG, strerror(saved));
+	warned = true;
+}
 
 void
 log_init(bool to_syslog)
@@ -50,6 +83,25 @@ log_set_level(const char *name)
 	return -1;
 }
 
+/* "2026-12-02T07:15:01+0000 ": a file has no syslogd to stamp it. */
+static void
+log_stamp(FILE *fp)
+{
+	char when[40];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (localtime_r(&now, &tm) != NULL &&
+	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S%z ", &tm) > 0)
+		fputs(when, fp);
+}
+
+bool
+log_is_enabled(enum log_level level)
+{
+	return level <= log_threshold;
+}
+
 static void
 log_vemit(enum log_level level, const char *fmt, va_list ap, const char *suffix)
 {
@@ -59,6 +111,7 @@ log_vemit(enum log_level level, const char *fmt, va_list ap, const char *suffix)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (log_file != NULL) {
+		log_stamp(log_file);
 		fprintf(log_file, "portierd: %s%s%s\n", msg, suffix ? ": " : "",
 		        suffix ? suffix : "");
 		fflush(log_file);
@@ -123,7 +176,8 @@ fatalx(const char *fmt, ...)
 }
 
 void
-log_handler_line(const char *service, long pid, const char *line, size_t len)
+log_handler_line(const char *service, long pid, long writer, const char *line,
+                 size_t len)
 {
 	/* children.c hands over at most 1024 bytes, each may become "\xNN":
 	 * room for all of them, or a full line lost its last bytes. */
@@ -140,13 +194,17 @@ log_handler_line(const char *service, long pid, const char *line, size_t len)
 		}
 	}
 	clean[o] = '\0';
+	char who[48] = "";
+	if (writer != 0)
+		snprintf(who, sizeof(who), " child %ld", writer);
 	if (log_file != NULL) {
-		fprintf(log_file, "%s[%ld]: %s\n", service, pid, clean);
+		log_stamp(log_file);
+		fprintf(log_file, "%s[%ld]%s: %s\n", service, pid, who, clean);
 		fflush(log_file);
 	} else if (log_to_syslog)
-		syslog(LOG_INFO, "%s[%ld]: %s", service, pid, clean);
+		syslog(LOG_INFO, "%s[%ld]%s: %s", service, pid, who, clean);
 	else
-		fprintf(stderr, "%s[%ld]: %s\n", service, pid, clean);
+		fprintf(stderr, "%s[%ld]%s: %s\n", service, pid, who, clean);
 }
 
 static const struct {
@@ -159,8 +217,8 @@ static const struct {
     {"local5", LOG_LOCAL5}, {"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7},
 };
 
-static bool
-log_level_known(const char *name)
+bool
+log_level_is_known(const char *name)
 {
 	for (size_t i = 0; i < sizeof(log_levels) / sizeof(log_levels[0]); i++)
 		if (strcasecmp(name, log_levels[i].name) == 0)
@@ -168,7 +226,8 @@ log_level_known(const char *name)
 	return false;
 }
 
-/* "syslog FACILITY [LEVEL]" or "file PATH"; 0, or -1 if malformed. */
+/* "syslog FACILITY [LEVEL]", "file PATH" or "stderr [LEVEL]" (FACILITY
+ * is then LOG_TYPE_STDERR); 0, or -1 if malformed. */
 int
 log_parse_type(const char *text, char *path, size_t pathsize, int *facility,
                char *level, size_t levelsize)
@@ -180,10 +239,17 @@ log_parse_type(const char *text, char *path, size_t pathsize, int *facility,
 	/* A fourth word, or a level log_set_level would refuse later. */
 	if (sscanf(text, "%*s %*s %*s %1s", extra) == 1)
 		return -1;
-	if (n == 3 && !log_level_known(b))
+	if (n == 3 && !log_level_is_known(b))
 		return -1;
 	if (n >= 2 && strcasecmp(kind, "file") == 0 && n == 2 && a[0] == '/')
 		return strlcpy(path, a, pathsize) < pathsize ? 0 : -1;
+	if (n >= 1 && n <= 2 && strcasecmp(kind, "stderr") == 0) {
+		*facility = LOG_TYPE_STDERR;
+		if (n == 2 && !log_level_is_known(a))
+			return -1;
+		strlcpy(level, n == 2 ? a : "", levelsize);
+		return 0;
+	}
 	if (n < 2 || strcasecmp(kind, "syslog") != 0)
 		return -1;
 	for (size_t i = 0;
@@ -218,8 +284,11 @@ log_configure(const char *type)
 	log_file = NULL;
 	log_file_path[0] = '\0';
 	closelog();
-	openlog("portierd", LOG_PID | LOG_NDELAY, facility);
-	log_to_syslog = true;
+	log_to_syslog = facility != LOG_TYPE_STDERR;
+	if (log_to_syslog) {
+		openlog("portierd", LOG_PID | LOG_NDELAY, facility);
+		log_check_syslog();
+	}
 	return level[0] != '\0' ? log_set_level(level) : 0;
 }
 

@@ -202,14 +202,17 @@ loop_run_timers(void)
 	return -1;
 }
 
+/* Call the watchers of the N descriptors set; stop after the last one. */
 static void
-loop_dispatch(fd_set *readable, fd_set *writable, int nfds)
+loop_dispatch(fd_set *readable, fd_set *writable, int nfds, int n)
 {
-	for (int fd = 0; fd < nfds; fd++) {
+	for (int fd = 0; fd < nfds && n > 0; fd++) {
+		bool r = FD_ISSET(fd, readable), w = FD_ISSET(fd, writable);
+		n -= r + w;
 		/* A callback may unwatch any fd: re-check before each call. */
-		if (FD_ISSET(fd, readable) && watches[fd].read_fn)
+		if (r && watches[fd].read_fn)
 			watches[fd].read_fn(fd, watches[fd].read_arg);
-		if (FD_ISSET(fd, writable) && watches[fd].write_fn)
+		if (w && watches[fd].write_fn)
 			watches[fd].write_fn(fd, watches[fd].write_arg);
 	}
 }
@@ -241,7 +244,7 @@ loop_run(void)
 			return -1;
 		}
 		if (n > 0)
-			loop_dispatch(&readable, &writable, nfds);
+			loop_dispatch(&readable, &writable, nfds, n);
 	}
 	return 0;
 }

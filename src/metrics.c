@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "metrics.h"
@@ -244,4 +245,100 @@ metrics_write(struct textbuf *out, const struct metrics_entry *entries,
 			                  entries[j].metrics);
 	}
 	return out->is_full ? -1 : 0;
+}
+
+/* An upgrade carries the counters over as text: "v1 ACCEPTED FAILED IN
+ * OUT", both histograms, then "R N label count..." and "E N ...". */
+static void
+metrics_save_histogram(struct textbuf *out, const struct metrics_histogram *h)
+{
+	textbuf_printf(out, " %" PRIu64 " %" PRIu64, h->count, h->sum_us);
+	for (int i = 0; i <= METRICS_BUCKETS; i++)
+		textbuf_printf(out, " %" PRIu64, h->bucket[i]);
+}
+
+static void
+metrics_save_counts(struct textbuf *out, char tag,
+                    const struct metrics_counts *c)
+{
+	textbuf_printf(out, " %c %zu", tag, c->n);
+	for (size_t i = 0; i < c->n; i++)
+		textbuf_printf(out, " %s %" PRIu64, c->item[i].label,
+		               c->item[i].count);
+}
+
+int
+metrics_save(struct textbuf *out, const struct metrics *m)
+{
+	textbuf_printf(out, "v1 %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64,
+	               m->accepted, m->failed, m->bytes_in, m->bytes_out);
+	metrics_save_histogram(out, &m->spawn_latency);
+	metrics_save_histogram(out, &m->duration);
+	metrics_save_counts(out, 'R', &m->refused);
+	metrics_save_counts(out, 'E', &m->exits);
+	return out->is_full ? -1 : 0;
+}
+
+/* The next number of *P, or -1 at the end of the text. */
+static int
+metrics_next(const char **p, uint64_t *v)
+{
+	char *end;
+
+	*v = strtoull(*p, &end, 10);
+	if (end == *p)
+		return -1;
+	*p = end;
+	return 0;
+}
+
+static int
+metrics_load_counts(const char **p, char tag, struct metrics_counts *c)
+{
+	char label[METRICS_LABEL_MAX];
+	uint64_t n;
+	int used = 0;
+
+	if (sscanf(*p, " %c%n", &label[0], &used) != 1 || label[0] != tag)
+		return -1;
+	*p += used;
+	if (metrics_next(p, &n) == -1 || n > METRICS_LABELS)
+		return -1;
+	for (c->n = 0; c->n < n; c->n++) {
+		struct metrics_count *item = &c->item[c->n];
+		if (sscanf(*p, " %23s%n", item->label, &used) != 1)
+			return -1;
+		*p += used;
+		if (metrics_next(p, &item->count) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+metrics_load(struct metrics *m, const char *text)
+{
+	uint64_t *plain[] = {&m->accepted, &m->failed, &m->bytes_in,
+	                     &m->bytes_out};
+	struct metrics_histogram *h[] = {&m->spawn_latency, &m->duration};
+	const char *p = text;
+
+	if (strncmp(p, "v1 ", 3) != 0)
+		return -1;
+	p += 3;
+	for (size_t i = 0; i < 4; i++)
+		if (metrics_next(&p, plain[i]) == -1)
+			return -1;
+	for (size_t i = 0; i < 2; i++) {
+		if (metrics_next(&p, &h[i]->count) == -1 ||
+		    metrics_next(&p, &h[i]->sum_us) == -1)
+			return -1;
+		for (int b = 0; b <= METRICS_BUCKETS; b++)
+			if (metrics_next(&p, &h[i]->bucket[b]) == -1)
+				return -1;
+	}
+	if (metrics_load_counts(&p, 'R', &m->refused) == -1 ||
+	    metrics_load_counts(&p, 'E', &m->exits) == -1)
+		return -1;
+	return 0;
 }

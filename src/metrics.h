@@ -64,6 +64,14 @@ struct metrics_entry {
  */
 int metrics_write(struct textbuf *out, const struct metrics_entry *, size_t n);
 
+/*
+ * An upgrade hands the counters to the next image: one line of text
+ * (no newline), and back; -1 when OUT is full or TEXT malformed.  The
+ * running gauge is not in it: adopted handlers count themselves.
+ */
+int metrics_save(struct textbuf *out, const struct metrics *);
+int metrics_load(struct metrics *, const char *text);
+
 /* Content-Type of that text, for the HTTP scrape. */
 #define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 

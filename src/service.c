@@ -9,6 +9,12 @@
 #include "log.h"
 #include "service.h"
 
+const char *const svc_rlimit_names[SVC_RLIMIT_COUNT] = {
+    [SVC_RLIMIT_AS] = "rlimit_as",       [SVC_RLIMIT_CPU] = "rlimit_cpu",
+    [SVC_RLIMIT_DATA] = "rlimit_data",   [SVC_RLIMIT_FILES] = "rlimit_files",
+    [SVC_RLIMIT_STACK] = "rlimit_stack",
+};
+
 static struct config *running_config;
 static const struct svc_hooks *hooks;
 
@@ -51,21 +57,46 @@ svc_foreach(void (*fn)(struct service *))
 		fn(svc);
 }
 
+void
+svc_locate(const struct service *svc, char *err, size_t errlen)
+{
+	char msg[1024];
+
+	if (svc->file == NULL ||
+	    strncmp(err, svc->file, strlen(svc->file)) == 0)
+		return;
+	strlcpy(msg, err, sizeof(msg));
+	snprintf(err, errlen, "%s:%d: %s", svc->file,
+	         svc->port_line ? svc->port_line : svc->line, msg);
+}
+
 int
 svc_start(struct config *cfg, char *err, size_t errlen)
 {
 	struct service *svc;
+	int enabled = 0, opened = 0;
 
 	hooks->set_max_children(cfg->max_children);
 	TAILQ_FOREACH(svc, &cfg->services, entry)
 	{
 		if (svc->is_disabled)
 			continue;
-		if (svc_open(svc, err, errlen) == -1) {
-			TAILQ_FOREACH(svc, &cfg->services, entry)
-			svc_shutdown(svc);
-			return -1;
+		enabled++;
+		if (svc_open(svc, err, errlen) == 0) {
+			opened++;
+			continue;
 		}
+		svc_locate(svc, err, errlen);
+		if (cfg->is_all_or_nothing)
+			break;
+		log_warnx("%s: not started, the others are", err);
+	}
+	/* Like xinetd: nothing to serve is no start (the last error says
+	 * why); -A asks for every service or none. */
+	if (opened < enabled && (opened == 0 || cfg->is_all_or_nothing)) {
+		TAILQ_FOREACH(svc, &cfg->services, entry)
+		svc_shutdown(svc);
+		return -1;
 	}
 	running_config = cfg;
 	return 0;
@@ -90,14 +121,21 @@ svc_same_socket(const struct service *a, const struct service *b)
 	       a->v6only == b->v6only && a->backlog == b->backlog;
 }
 
+/* Names are unique, so at most one service matches WANT. */
 static struct service *
-svc_find_match(struct config *cfg, const struct service *want)
+svc_find_match(struct config *cfg, const struct service *want,
+               struct service **hint)
 {
 	struct service *svc;
 
+	/* A reload mostly keeps the order: try after the last match first,
+	 * or 1,000 services cost a million comparisons. */
+	svc = *hint ? TAILQ_NEXT(*hint, entry) : TAILQ_FIRST(&cfg->services);
+	if (svc != NULL && !svc->is_disabled && svc_same_socket(svc, want))
+		return *hint = svc;
 	TAILQ_FOREACH(svc, &cfg->services, entry)
 	if (!svc->is_disabled && svc_same_socket(svc, want))
-		return svc;
+		return *hint = svc;
 	return NULL;
 }
 
@@ -162,7 +200,7 @@ svc_check(struct config *cfg, char *err, size_t errlen)
 int
 svc_merge(struct config *cfg, char *err, size_t errlen)
 {
-	struct service *svc, *old;
+	struct service *svc, *old, *hint = NULL;
 
 	/* Rules are resolved (host names) before anything changes: a name
 	 * that no longer resolves keeps the old configuration, and never
@@ -178,8 +216,9 @@ svc_merge(struct config *cfg, char *err, size_t errlen)
 	{
 		if (svc->is_disabled)
 			continue;
-		old =
-		    running_config ? svc_find_match(running_config, svc) : NULL;
+		old = running_config
+		          ? svc_find_match(running_config, svc, &hint)
+		          : NULL;
 		if (old != NULL && old->is_open)
 			svc_adopt(old, svc);
 	}
@@ -193,10 +232,11 @@ svc_merge(struct config *cfg, char *err, size_t errlen)
 	{
 		if (svc->is_disabled || svc->is_open)
 			continue;
-		if (svc_open(svc, err, errlen) == -1)
-			log_warnx("%s", err);
+		if (svc_open(svc, err, errlen) == -1) {
+			svc_locate(svc, err, errlen);
+			log_warnx("%s: not started, the others are", err);
+		}
 	}
-	log_info("reloaded");
 	return 0;
 }
 
@@ -263,6 +303,8 @@ svc_free(struct service *svc)
 	free(svc->banner_fail);
 	free(svc->redirect_host);
 	free(svc->redirect_port);
+	svc_free_list(svc->proxy_from);
+	free(svc->metrics);
 	free(svc);
 }
 
@@ -281,5 +323,6 @@ config_free(struct config *config)
 	free(config->log_level);
 	free(config->log_type);
 	free(config->include_dir);
+	free(config->control_socket);
 	free(config);
 }

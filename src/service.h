@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "metrics.h"
+
 enum svc_protocol {
 	PROTO_TCP,
 	PROTO_UDP,
@@ -39,6 +41,8 @@ enum {
 	SVC_RLIMIT_STACK,
 	SVC_RLIMIT_COUNT
 };
+/* Their attribute names, "rlimit_as" ..., for the parser and -P. */
+extern const char *const svc_rlimit_names[SVC_RLIMIT_COUNT];
 
 /* An access_times window, minutes since midnight; end < start wraps. */
 struct svc_time_window {
@@ -47,6 +51,7 @@ struct svc_time_window {
 };
 
 struct listener;
+struct metrics;
 
 /*
  * One `service NAME { }` section after defaults{} have been applied and
@@ -60,6 +65,7 @@ struct service {
 	char *name;
 	char *file; /* where the section starts, for messages */
 	int line;
+	int port_line; /* where port (else socket, bind) is: "in use" */
 
 	/* what it is */
 	bool is_disabled;
@@ -83,6 +89,8 @@ struct service {
 	int v6only; /* -1 unset, 0 no, 1 yes */
 	bool tcp_nodelay;
 	bool keepalive;
+	bool proxy_protocol; /* a PROXY v1/v2 header precedes the data */
+	char **proxy_from;   /* the balancers trusted to send it */
 
 	/* what it runs */
 	char *server;
@@ -137,6 +145,10 @@ struct service {
 	void *access;    /* access.c's state */
 	void *banners;   /* banner.c's state */
 	void *internal;  /* internal.c's state */
+	void *backoff;   /* backoff.c's state */
+	void *refusals;  /* connlog.c's: refused datagrams not yet logged */
+	void *proxy;     /* proxywait.c's state: headers being read */
+	struct metrics *metrics; /* gate.c counts; kept across reloads */
 };
 
 TAILQ_HEAD(service_list, service);
@@ -146,8 +158,12 @@ struct config {
 	char *file;
 	char *log_level; /* NULL: leave as is */
 	char *include_dir;
-	int max_children; /* 0: unlimited */
-	char *log_type;   /* as written, NULL: default */
+	char *control_socket; /* NULL: the default; "": none */
+	int max_children;     /* 0: unlimited */
+	char *log_type;       /* as written, NULL: default */
+	/* -A: a service that cannot open stops the start, else it is
+	 * skipped with one line and the others run, as in xinetd. */
+	bool is_all_or_nothing;
 	struct service_list services;
 };
 
@@ -156,6 +172,10 @@ void config_free(struct config *);
 /* "FILE:LINE: service NAME: WHY" into ERR, as conf.c words its errors. */
 void svc_error(const struct service *, const char *why, char *err,
                size_t errlen);
+
+/* ERR about SVC's sockets, with "FILE:LINE: " of its port (or socket,
+ * bind) in front unless ERR already names its file. */
+void svc_locate(const struct service *, char *err, size_t errlen);
 
 /*
  * What the table asks of the layers above it (gate.c fills them in), so
@@ -176,7 +196,8 @@ struct svc_hooks {
 };
 
 void svc_init(const struct svc_hooks *);
-/* Open every enabled service of CFG; on failure nothing stays open. */
+/* Open every enabled service of CFG.  One that fails is logged and
+ * skipped, unless cfg->is_all_or_nothing: then nothing stays open. */
 int svc_start(struct config *cfg, char *err, size_t errlen);
 /* What -C adds to conf_load: prepare every service, as a start would. */
 int svc_check(struct config *cfg, char *err, size_t errlen);

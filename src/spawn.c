@@ -4,7 +4,6 @@
 
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/syscall.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +18,7 @@
 #include "children.h"
 #include "log.h"
 #include "spawn.h"
+#include "udpports.h"
 
 static const int spawn_rlimit_resource[SVC_RLIMIT_COUNT] = {
     [SVC_RLIMIT_AS] = RLIMIT_AS,       [SVC_RLIMIT_CPU] = RLIMIT_CPU,
@@ -34,6 +34,15 @@ static char **env_list;
 static size_t env_cap;
 static char env_text[2048];
 static char env_listen_pid[32];
+
+/*
+ * Set by a child that fails before its exec, with what failed: vfork
+ * lends it our memory and holds us until it execs or exits, so we read
+ * them right after.  The child never writes to its stderr itself: the
+ * master, suspended in vfork, could not drain a full collector.
+ */
+static volatile bool spawn_child_failed;
+static char spawn_child_why[512];
 
 static void
 spawn_env_reserve(size_t n)
@@ -91,9 +100,9 @@ struct spawn_addresses {
 
 static void
 spawn_find_addresses(struct service *svc, struct listener *l, int conn,
-                     const struct sockaddr *peer, socklen_t peerlen,
-                     struct spawn_addresses *a)
+                     const struct spawn_ends *ends, struct spawn_addresses *a)
 {
+	const struct sockaddr *peer = ends->peer;
 	struct sockaddr_storage local;
 	socklen_t locallen = sizeof(local);
 
@@ -101,13 +110,17 @@ spawn_find_addresses(struct service *svc, struct listener *l, int conn,
 	a->remote_port = 0;
 	strlcpy(a->local_ip, l->local_ip, sizeof(a->local_ip));
 	a->local_port = svc->port_number;
-	if (conn != -1 &&
-	    getsockname(conn, (struct sockaddr *)&local, &locallen) == 0)
+	/* A PROXY header named the address the client connected to. */
+	if (ends->local != NULL)
+		addr_format(ends->local, ends->locallen, a->local_ip,
+		            &a->local_port);
+	else if (conn != -1 &&
+	         getsockname(conn, (struct sockaddr *)&local, &locallen) == 0)
 		addr_format((struct sockaddr *)&local, locallen, a->local_ip,
 		            &a->local_port);
 	if (peer == NULL)
 		return;
-	addr_format(peer, peerlen, a->remote_ip, &a->remote_port);
+	addr_format(peer, ends->peerlen, a->remote_ip, &a->remote_port);
 	/* A v4-mapped peer on a dual-stack socket is plain IPv4. */
 	if (peer->sa_family == AF_INET6 && strchr(a->remote_ip, ':') == NULL)
 		a->family = AF_INET;
@@ -153,15 +166,16 @@ spawn_env_port(struct spawn_env *e, const char *name, uint16_t port)
  */
 static char **
 spawn_build_env(struct service *svc, struct listener *l, int conn,
-                const struct sockaddr *peer, socklen_t peerlen)
+                const struct spawn_ends *ends)
 {
+	const struct sockaddr *peer = ends->peer;
 	struct spawn_env e = {.svc = svc};
 	struct spawn_addresses a;
 	bool is_inet = svc->protocol != PROTO_UNIX;
 
 	spawn_env_reserve(spawn_count_strings(svc->env) +
-	                  spawn_count_strings(svc->passenv) + 12);
-	spawn_find_addresses(svc, l, conn, peer, peerlen, &a);
+	                  spawn_count_strings(svc->passenv) + 13);
+	spawn_find_addresses(svc, l, conn, ends, &a);
 	spawn_env_put(&e, "PROTO", spawn_proto_name(svc, a.family));
 	spawn_env_put(&e, "PORTIER_SERVICE", svc->name);
 	if (is_inet) {
@@ -173,6 +187,8 @@ spawn_build_env(struct service *svc, struct listener *l, int conn,
 		spawn_env_port(&e, "TCPREMOTEPORT", a.remote_port);
 		spawn_env_put(&e, "REMOTE_HOST", a.remote_ip);
 	}
+	if (svc->protocol == PROTO_UDP && udpports_env_entry() != NULL)
+		spawn_env_add(&e, udpports_env_entry()); /* every UDP port */
 	if (svc->is_wait) {
 		spawn_env_put(&e, "LISTEN_FDS", "1");
 		spawn_env_add(&e, env_listen_pid); /* filled in by the child */
@@ -209,14 +225,15 @@ static void
 spawn_child_fail(const char *what, const char *arg, int err)
 {
 	const char *desc = strerrordesc_np(err);
+	char *w = spawn_child_why;
+	size_t size = sizeof(spawn_child_why);
 
-	/* fd 2 is the log socket: the master logs this line. */
-	(void)!write(2, what, strlen(what));
-	(void)!write(2, " ", 1);
-	(void)!write(2, arg, strlen(arg));
-	(void)!write(2, ": ", 2);
-	(void)!write(2, desc ? desc : "error", strlen(desc ? desc : "error"));
-	(void)!write(2, "\n", 1);
+	strlcpy(w, what, size);
+	strlcat(w, " ", size);
+	strlcat(w, arg, size);
+	strlcat(w, ": ", size);
+	strlcat(w, desc ? desc : "error", size);
+	spawn_child_failed = true;
 	_exit(111);
 }
 
@@ -262,45 +279,23 @@ spawn_child_close_rest(int first)
 		close(fd);
 }
 
-/*
- * fd 2: a datagram socket of this handler's own, named after its PID and
- * connected to the master.  Everything the handler starts inherits it, so
- * the name says whose line it is even when the writer is a short-lived
- * command that is gone before the master reads (see children_init).
- */
+/* FD moved to 3 or above (where 0, 1 and 2 cannot overwrite it). */
 static int
-spawn_child_stderr(void)
+spawn_child_high(int fd)
 {
-	const struct children_log_target *to = children_log_target();
-	struct sockaddr_un me = {.sun_family = AF_UNIX};
-	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	return fd >= 3 ? fd : fcntl(fd, F_DUPFD, 3);
+}
 
-	if (fd == -1)
-		return -1;
-	if (fd < 3) { /* never on top of 0 or 1, which come next */
-		int high = fcntl(fd, F_DUPFD, 3);
-		close(fd);
-		if ((fd = high) == -1)
-			return -1;
-	}
-	spawn_child_format_pid(me.sun_path + 1, sizeof(me.sun_path) - 1,
-	                       to->prefix, (long)getpid());
-	socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
-	                            strlen(me.sun_path + 1));
-	/* Taken (a PID reused while an old handler's child lives): let
-	 * the kernel pick a name; the writer's session still names it. */
-	if (bind(fd, (struct sockaddr *)&me, len) == -1 &&
-	    bind(fd, (struct sockaddr *)&me, sizeof(sa_family_t)) == -1)
-		return -1;
-	/* The kernel doubles it: one write(2) may then carry just under
-	 * 256 KiB, what the master reads at once. */
-	int sndbuf = CHILDREN_DGRAM_MAX / 2;
-	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
-	if (connect(fd, (const struct sockaddr *)&to->addr, to->addrlen) ==
-	        -1 ||
-	    dup2(fd, 2) == -1)
-		return -1;
-	return close(fd);
+/* fd 0 and 1: CONN; fd 2: LOGFD (children_log_socket); wait = yes: 3. */
+static void
+spawn_child_fds(const struct service *svc, int conn, int logfd)
+{
+	conn = spawn_child_high(conn);
+	logfd = spawn_child_high(logfd);
+	if (conn == -1 || logfd == -1 || dup2(logfd, 2) == -1 ||
+	    dup2(conn, 0) == -1 || dup2(conn, 1) == -1 ||
+	    (svc->is_wait && dup2(conn, 3) == -1)) /* SD_LISTEN_FDS_START */
+		spawn_child_fail("descriptors", svc->name, errno);
 }
 
 /*
@@ -330,7 +325,7 @@ spawn_signals_read(void)
  * allocation, no stdio, since it shares the master's memory.
  */
 static void
-spawn_child_run(struct service *svc, int conn, char **envp)
+spawn_child_run(struct service *svc, int conn, int logfd, char **envp)
 {
 	struct sigaction sa;
 
@@ -340,11 +335,7 @@ spawn_child_run(struct service *svc, int conn, char **envp)
 	for (int i = 0; i < spawn_signal_count; i++)
 		(void)sigaction(spawn_signals[i], &sa, NULL);
 	setsid();
-	if (spawn_child_stderr() == -1 || dup2(conn, 0) == -1 ||
-	    dup2(conn, 1) == -1)
-		_exit(111);
-	if (svc->is_wait && dup2(conn, 3) == -1) /* SD_LISTEN_FDS_START */
-		_exit(111);
+	spawn_child_fds(svc, conn, logfd);
 	spawn_child_close_rest(svc->is_wait ? 4 : 3);
 	spawn_child_apply_limits(svc);
 	if (svc->is_wait)
@@ -363,7 +354,7 @@ spawn_child_run(struct service *svc, int conn, char **envp)
  * master grows).  Kept apart so no caller's locals live across vfork.
  */
 static pid_t __attribute__((noinline))
-spawn_vfork(struct service *svc, int conn, char **envp)
+spawn_vfork(struct service *svc, int conn, int logfd, char **envp)
 {
 	sigset_t all, old;
 	pid_t pid;
@@ -374,9 +365,10 @@ spawn_vfork(struct service *svc, int conn, char **envp)
 	/* No signal handler may run in the child while it shares memory. */
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
+	spawn_child_failed = false;
 	pid = vfork();
 	if (pid == 0)
-		spawn_child_run(svc, conn, envp);
+		spawn_child_run(svc, conn, logfd, envp);
 	saved = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	errno = saved;
@@ -385,13 +377,34 @@ spawn_vfork(struct service *svc, int conn, char **envp)
 
 pid_t
 spawn_exec(struct service *svc, struct listener *l, int conn,
-           const struct sockaddr *peer, socklen_t peerlen)
+           const struct spawn_ends *ends)
 {
-	char **envp =
-	    spawn_build_env(svc, l, svc->is_wait ? -1 : conn, peer, peerlen);
-	pid_t pid = spawn_vfork(svc, conn, envp);
+	char **envp = spawn_build_env(svc, l, svc->is_wait ? -1 : conn, ends);
+	int logfd = children_log_socket();
+	pid_t pid;
+	int saved;
 
-	if (pid == -1)
+	if (logfd == -1) {
+		saved = errno;
+		log_warn("service %s: stderr socket", svc->name);
+		errno = saved;
+		return -1;
+	}
+	pid = spawn_vfork(svc, conn, logfd, envp);
+	saved = errno;
+	close(logfd);
+	if (pid == -1) {
 		log_warn("service %s: fork", svc->name);
+		errno = saved;
+	} else if (spawn_child_failed) {
+		log_handler_line(svc->name, (long)pid, 0, spawn_child_why,
+		                 strlen(spawn_child_why));
+	}
 	return pid;
+}
+
+bool
+spawn_failed_before_exec(void)
+{
+	return spawn_child_failed;
 }

@@ -153,6 +153,25 @@ h_write_file(struct h_daemon *d, const char *name, const char *text, int mode)
 	return path;
 }
 
+/* WRAPPER... BIN -n -l debug -f CONF */
+static void
+h_exec_wrapped(struct h_daemon *d, const char *bin)
+{
+	const char *argv[32];
+	int n = 0;
+
+	while (d->wrapper[n] != NULL && n < 24) {
+		argv[n] = d->wrapper[n];
+		n++;
+	}
+	const char *tail[] = {bin,     "-n", "-l",   "debug", "-f",
+	                      d->conf, "-S", d->ctl, NULL};
+	for (size_t i = 0; i < sizeof(tail) / sizeof(tail[0]); i++)
+		argv[n++] = tail[i];
+	execvp(argv[0], (char *const *)argv);
+	_exit(127);
+}
+
 static void
 h_exec_daemon(struct h_daemon *d)
 {
@@ -173,7 +192,9 @@ h_exec_daemon(struct h_daemon *d)
 				dup2(1, i);
 	}
 	snprintf(bin, sizeof(bin), "%s/src/portierd", TOP_BUILDDIR);
-	execl(bin, "portierd", "-n", "-l", "debug", "-f", d->conf,
+	if (d->wrapper != NULL)
+		h_exec_wrapped(d, bin);
+	execl(bin, "portierd", "-n", "-l", "debug", "-f", d->conf, "-S", d->ctl,
 	      (char *)NULL);
 	_exit(127);
 }
@@ -183,6 +204,9 @@ h_try_start(struct h_daemon *d, const char *conf_text)
 {
 	h_write_file(d, "portier.conf", conf_text, 0644);
 	unlink(d->log);
+	/* Its own control socket, so that daemons of parallel tests never
+	 * meet on the default path. */
+	snprintf(d->ctl, sizeof(d->ctl), "%s/ctl.sock", d->dir);
 	d->pid = fork();
 	cr_assert_neq(d->pid, -1);
 	if (d->pid == 0)

@@ -14,7 +14,11 @@ struct h_daemon {
 	char dir[64]; /* private temp dir (/tmp/portier-test.XXXXXX) */
 	char conf[PATH_MAX];
 	char log[PATH_MAX];
+	char ctl[PATH_MAX]; /* its control socket (-S) */
 	int inherit_fds; /* if set, start it with fds 3 .. inherit_fds-1 open */
+	/* If set, run portierd under this command (NULL-terminated argv,
+	 * e.g. systemd-socket-activate -l ADDR); it must exec portierd. */
+	const char *const *wrapper;
 };
 
 /* A port free on 127.0.0.1 for both TCP and UDP right now. */

@@ -39,7 +39,7 @@ pick_ports(void)
 /*
  * The three services on the picked ports.  The handlers get "-t 2" and
  * TELL_ARGS as arguments; with TELL_ENV an env = line names every UDP
- * port (until the master sets PORTIER_UDP_PORTS itself).
+ * port as well (the master tells them anyway).
  */
 static const char *
 conf_three(bool tell_env, const char *tell_args)
@@ -177,6 +177,22 @@ Test(udploop, handlers_told_by_environment_answer_no_served_port)
 	cr_assert(h_log_wait(&d, "from loop-prone ports", 5000));
 	assert_answers(run_echo);
 	assert_answers(int_echo);
+	h_stop(&d);
+}
+
+/* No env = line, no -u: the master puts every UDP port it serves in
+ * each UDP handler's environment. */
+Test(udploop, handlers_told_by_the_master_answer_no_served_port)
+{
+	struct h_daemon d = {0};
+
+	pick_ports();
+	h_start(&d, conf_three(false, NULL));
+	assert_no_loop(run_chargen, run_echo, 1);
+	assert_no_loop(run_echo, run_chargen, 1);
+	assert_no_loop(int_echo, run_echo, 1);
+	assert_no_loop(int_echo, run_chargen, 1);
+	assert_answers(run_echo);
 	h_stop(&d);
 }
 

@@ -13,85 +13,35 @@
 
 #include <criterion/criterion.h>
 
-#include "conf.h"
+#include "conf_fixture.h"
+#include "gate.h"
 
-static char dir[PATH_MAX];
-static char err[1024];
-
-static void
-setup(void)
-{
-	strlcpy(dir, "/tmp/portier-conf.XXXXXX", sizeof(dir));
-	cr_assert_not_null(mkdtemp(dir));
-}
-
-static void
-teardown(void)
-{
-	char cmd[PATH_MAX + 16];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	cr_assert_eq(system(cmd), 0);
-}
-
-TestSuite(conf, .init = setup, .fini = teardown);
-
-static const char *
-write_conf(const char *name, const char *text)
-{
-	static char path[PATH_MAX + 64];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *fp = fopen(path, "w");
-	cr_assert_not_null(fp);
-	fputs(text, fp);
-	fclose(fp);
-	return path;
-}
-
-static struct config *
-load(const char *text)
-{
-	return conf_load(write_conf("portier.conf", text), err, sizeof(err));
-}
-
-/* Assert TEXT is refused with exactly "<file>:LINE: MESSAGE". */
-static void
-refused(const char *text, int line, const char *message)
-{
-	char want[PATH_MAX + 512];
-	struct config *cfg = load(text);
-
-	cr_assert_null(cfg, "accepted: %s", text);
-	snprintf(want, sizeof(want), "%s/portier.conf:%d: %s", dir, line,
-	         message);
-	cr_assert_str_eq(err, want);
-}
+TestSuite(conf, .init = fx_setup, .fini = fx_teardown);
 
 static struct service *
 first(struct config *cfg)
 {
-	cr_assert_not_null(cfg, "refused: %s", err);
+	cr_assert_not_null(cfg, "refused: %s", fx_err);
 	return TAILQ_FIRST(&cfg->services);
 }
 
 Test(conf, tcp_service_with_every_issue2_attribute)
 {
-	struct config *cfg = load("service www {\n"
-	                          "  disable = no\n"
-	                          "  socket_type = stream\n"
-	                          "  protocol = tcp\n"
-	                          "  port = 8080\n"
-	                          "  bind = \"127.0.0.1\"\n"
-	                          "  wait = no\n"
-	                          "  user = root\n"
-	                          "  group = root\n"
-	                          "  server = \"/usr/bin/env\"\n"
-	                          "  server_args = {\"-i\", \"A=1\"}\n"
-	                          "  env = {\"LANG=C\"}\n"
-	                          "  passenv = {\"TZ\"}\n"
-	                          "  backlog = 32\n"
-	                          "}\n");
+	struct config *cfg = fx_load("service www {\n"
+	                             "  disable = no\n"
+	                             "  socket_type = stream\n"
+	                             "  protocol = tcp\n"
+	                             "  port = 8080\n"
+	                             "  bind = \"127.0.0.1\"\n"
+	                             "  wait = no\n"
+	                             "  user = root\n"
+	                             "  group = root\n"
+	                             "  server = \"/usr/bin/env\"\n"
+	                             "  server_args = {\"-i\", \"A=1\"}\n"
+	                             "  env = {\"LANG=C\"}\n"
+	                             "  passenv = {\"TZ\"}\n"
+	                             "  backlog = 32\n"
+	                             "}\n");
 	struct service *s = first(cfg);
 	cr_assert_str_eq(s->name, "www");
 	cr_assert_eq(s->socket_type, SOCK_STREAM);
@@ -123,9 +73,9 @@ Test(conf, names_from_etc_services_and_implied_protocol)
 	             "/etc/services is missing: install netbase "
 	             "(./quickstart does)");
 	struct config *cfg =
-	    load("service daytime {\n type = internal\n}\n"
-	         "service t {\n socket_type = dgram\n port = time\n"
-	         " type = internal\n internal = time\n}\n");
+	    fx_load("service daytime {\n type = internal\n}\n"
+	            "service t {\n socket_type = dgram\n port = time\n"
+	            " type = internal\n internal = time\n}\n");
 	struct service *s = first(cfg);
 	cr_assert_eq(s->port_number, 13);
 	cr_assert(s->is_internal);
@@ -139,7 +89,7 @@ Test(conf, names_from_etc_services_and_implied_protocol)
 
 Test(conf, unix_socket_service)
 {
-	struct config *cfg = load(
+	struct config *cfg = fx_load(
 	    "service u {\n socket = \"/run/u.sock\"\n socket_mode = \"0600\"\n"
 	    " socket_owner = \"root:root\"\n server = \"/bin/cat\"\n}\n");
 	struct service *s = first(cfg);
@@ -152,7 +102,7 @@ Test(conf, unix_socket_service)
 
 Test(conf, defaults_apply_unless_overridden)
 {
-	struct config *cfg = load(
+	struct config *cfg = fx_load(
 	    "defaults {\n instances = 7\n per_source = 3\n cps = {50, 5}\n"
 	    " only_from = {\"127.0.0.0/8\"}\n log_on_success = {PID, HOST}\n}\n"
 	    "service a {\n port = 1000\n server = \"/bin/cat\"\n}\n"
@@ -174,7 +124,7 @@ Test(conf, defaults_apply_unless_overridden)
 
 Test(conf, limits_and_resources)
 {
-	struct config *cfg = load(
+	struct config *cfg = fx_load(
 	    "service r {\n port = 1000\n server = \"/bin/cat\"\n nice = 5\n"
 	    " umask = \"027\"\n rlimit_as = 64M\n rlimit_files = 100\n"
 	    " rlimit_cpu = unlimited\n access_times = {\"08:00-17:30\"}\n"
@@ -199,16 +149,20 @@ Test(conf, include_dir_sorted_skipping_dotfiles_and_backups)
 {
 	char sub[PATH_MAX + 8];
 
-	snprintf(sub, sizeof(sub), "%s/portier.d", dir);
+	snprintf(sub, sizeof(sub), "%s/portier.d", fx_dir);
 	mkdir(sub, 0755);
-	write_conf("portier.d/20-b.conf", "service b {\n port = 1002\n"
-	                                  " server = \"/bin/cat\"\n}\n");
-	write_conf("portier.d/10-a.conf", "service a {\n port = 1001\n"
-	                                  " server = \"/bin/cat\"\n}\n");
-	write_conf("portier.d/.hidden.conf", "garbage {\n");
-	write_conf("portier.d/30-c.conf~", "garbage {\n");
-	write_conf("portier.d/notes.txt", "garbage {\n");
-	struct config *cfg = load("include_dir = \"portier.d\"\n");
+	fx_write("portier.d/20-b.conf",
+	         "service b {\n port = 1002\n"
+	         " server = \"/bin/cat\"\n}\n",
+	         0644);
+	fx_write("portier.d/10-a.conf",
+	         "service a {\n port = 1001\n"
+	         " server = \"/bin/cat\"\n}\n",
+	         0644);
+	fx_write("portier.d/.hidden.conf", "garbage {\n", 0644);
+	fx_write("portier.d/30-c.conf~", "garbage {\n", 0644);
+	fx_write("portier.d/notes.txt", "garbage {\n", 0644);
+	struct config *cfg = fx_load("include_dir = \"portier.d\"\n");
 	struct service *s = first(cfg);
 	cr_assert_str_eq(s->name, "a");
 	cr_assert_str_eq(TAILQ_NEXT(s, entry)->name, "b");
@@ -220,59 +174,62 @@ Test(conf, error_in_included_file_names_that_file)
 {
 	char sub[PATH_MAX + 8], want[PATH_MAX + 64];
 
-	snprintf(sub, sizeof(sub), "%s/d", dir);
+	snprintf(sub, sizeof(sub), "%s/d", fx_dir);
 	mkdir(sub, 0755);
-	write_conf("d/x.conf", "\nservice x {\n port = 99999\n}\n");
-	cr_assert_null(load("include_dir = \"d\"\n"));
+	fx_write("d/x.conf", "\nservice x {\n port = 99999\n}\n", 0644);
+	cr_assert_null(fx_load("include_dir = \"d\"\n"));
 	snprintf(want, sizeof(want),
-	         "%s/d/x.conf:3: unknown or bad port "
+	         "%s/d/x.conf:3: port must be 1..65535 or a name in "
+	         "/etc/services, not "
 	         "'99999'",
-	         dir);
-	cr_assert_str_eq(err, want);
+	         fx_dir);
+	cr_assert_str_eq(fx_err, want);
 }
 
 Test(conf, refuses_unknown_attribute)
 {
-	refused("service a {\n port = 1\n colour = blue\n}\n", 3,
-	        "no such option 'colour'");
+	fx_refused("service a {\n port = 1\n colour = blue\n}\n", 3,
+	           "no such option 'colour'");
 }
 
 Test(conf, refuses_bad_values)
 {
-	refused("service a {\n socket_type = raw\n}\n", 2,
-	        "socket_type must be stream or dgram, not 'raw'");
-	refused("service a {\n protocol = sctp\n}\n", 2,
-	        "protocol must be tcp, udp or unix, not 'sctp'");
-	refused("service a {\n\n wait = perhaps\n}\n", 3,
-	        "invalid boolean value for option 'wait'");
-	refused("service a {\n backlog = 0\n}\n", 2,
-	        "backlog must be between 1 and 65535, not 0");
-	refused("service a {\n instances = many\n}\n", 2,
-	        "invalid integer value for option 'instances'");
-	refused("service a {\n umask = \"999\"\n}\n", 2,
-	        "umask must be an octal mode like 0644, not '999'");
-	refused("service a {\n rlimit_as = 12X\n}\n", 2,
-	        "rlimit_as must be a number with an optional K, M or G suffix, "
-	        "or unlimited, not '12X'");
-	refused("service a {\n cps = {10, 0}\n}\n", 2,
-	        "cps must be {RATE, SECONDS}, both positive");
-	refused("service a {\n port = 1\n server = \"/bin/cat\"\n"
-	        " cps = {10}\n}\n",
-	        1, "service a: cps must be {RATE, SECONDS}, both positive");
-	refused("service a {\n access_times = {\"8-17\"}\n}\n", 2,
-	        "access_times: '8-17' is not HH:MM-HH:MM");
-	refused(
+	fx_refused("service a {\n socket_type = raw\n}\n", 2,
+	           "socket_type must be stream or dgram, not 'raw'");
+	fx_refused("service a {\n protocol = sctp\n}\n", 2,
+	           "protocol must be tcp, udp or unix, not 'sctp'");
+	fx_refused("service a {\n\n wait = perhaps\n}\n", 3,
+	           "invalid boolean value for option 'wait'");
+	fx_refused("service a {\n backlog = 0\n}\n", 2,
+	           "backlog must be between 1 and 65535, not 0");
+	fx_refused("service a {\n instances = many\n}\n", 2,
+	           "invalid integer value for option 'instances'");
+	fx_refused("service a {\n umask = \"999\"\n}\n", 2,
+	           "umask must be an octal mode from 0 to 0777 like 0644, not "
+	           "'999'");
+	fx_refused(
+	    "service a {\n rlimit_as = 12X\n}\n", 2,
+	    "rlimit_as must be a number with an optional K, M or G suffix, "
+	    "or unlimited, not '12X'");
+	fx_refused("service a {\n cps = {10, 0}\n}\n", 2,
+	           "cps must be {RATE, SECONDS}, both positive");
+	fx_refused("service a {\n port = 1\n server = \"/bin/cat\"\n"
+	           " cps = {10}\n}\n",
+	           4, "service a: cps must be {RATE, SECONDS}, both positive");
+	fx_refused("service a {\n access_times = {\"8-17\"}\n}\n", 2,
+	           "access_times: '8-17' is not HH:MM-HH:MM");
+	fx_refused(
 	    "service a {\n log_on_success = {PID, COLOR}\n}\n", 2,
 	    "log_on_success: unknown item 'COLOR' (PID, HOST, DURATION, EXIT, "
 	    "TRAFFIC)");
-	refused("service a {\n type = magic\n}\n", 2,
-	        "type must be internal or unlisted, not 'magic'");
-	refused("service a {\n type = internal\n internal = qotd\n}\n", 3,
-	        "unknown internal service 'qotd' (echo, discard, daytime, "
-	        "chargen, time)");
-	refused("service a {\n server = \"cat\"\n}\n", 2,
-	        "server must be an absolute path, not 'cat'");
-	refused(
+	fx_refused("service a {\n type = magic\n}\n", 2,
+	           "type must be internal or unlisted, not 'magic'");
+	fx_refused("service a {\n type = internal\n internal = qotd\n}\n", 3,
+	           "no internal service 'qotd': internal = echo, discard, "
+	           "daytime, chargen, time or metrics");
+	fx_refused("service a {\n server = \"cat\"\n}\n", 2,
+	           "server must be an absolute path, not 'cat'");
+	fx_refused(
 	    "service a {\n env = {\"A=1\", \"PORTIER_UDP_PORTS=7,,9\"}\n}\n", 2,
 	    "env: 'PORTIER_UDP_PORTS=7,,9' is not a port list like "
 	    "7,13,19-21");
@@ -280,10 +237,12 @@ Test(conf, refuses_bad_values)
 
 Test(conf, refuses_bad_or_unknown_port)
 {
-	refused("service a {\n port = 0\n}\n", 2, "unknown or bad port '0'");
-	refused("service a {\n port = no-such-service\n}\n", 2,
-	        "unknown or bad port 'no-such-service'");
-	refused(
+	fx_refused("service a {\n port = 0\n}\n", 2,
+	           "port must be 1..65535 or a name in /etc/services, not '0'");
+	fx_refused("service a {\n port = no-such-service\n}\n", 2,
+	           "port must be 1..65535 or a name in /etc/services, not "
+	           "'no-such-service'");
+	fx_refused(
 	    "\nservice mystery {\n server = \"/bin/cat\"\n}\n", 2,
 	    "service mystery: no port, and 'mystery' is not a tcp service in "
 	    "/etc/services");
@@ -296,65 +255,66 @@ Test(conf, refuses_duplicate_service_names)
 	snprintf(want, sizeof(want),
 	         "service a is already defined at "
 	         "%s/portier.conf:1",
-	         dir);
-	refused("service a {\n port = 1000\n server = \"/bin/cat\"\n}\n"
-	        "service a {\n port = 1001\n server = \"/bin/cat\"\n}\n",
-	        5, want);
+	         fx_dir);
+	fx_refused("service a {\n port = 1000\n server = \"/bin/cat\"\n}\n"
+	           "service a {\n port = 1001\n server = \"/bin/cat\"\n}\n",
+	           5, want);
 }
 
 Test(conf, refuses_two_services_on_one_address)
 {
 	char want[PATH_MAX + 256];
 	struct config *cfg =
-	    load("service a {\n port = 1000\n server = \"/bin/cat\"\n}\n"
-	         "service b {\n port = 1000\n bind = \"127.0.0.1\"\n"
-	         " server = \"/bin/cat\"\n}\n");
+	    fx_load("service a {\n port = 1000\n server = \"/bin/cat\"\n}\n"
+	            "service b {\n port = 1000\n bind = \"127.0.0.1\"\n"
+	            " server = \"/bin/cat\"\n}\n");
 
 	cr_assert_null(cfg);
 	snprintf(want, sizeof(want),
-	         "%s/portier.conf:5: service b: same "
+	         "%s/portier.conf:6: service b: same "
 	         "address, port and protocol as service a (%s/portier.conf:4)",
-	         dir, dir);
-	cr_assert_str_eq(err, want);
+	         fx_dir, fx_dir);
+	cr_assert_str_eq(fx_err, want);
 	/* The same port over UDP is another address. */
-	cfg = load("service a {\n port = 1000\n server = \"/bin/cat\"\n}\n"
-	           "service b {\n port = 1000\n protocol = udp\n wait = yes\n"
-	           " server = \"/bin/cat\"\n}\n");
-	cr_assert_not_null(cfg, "%s", err);
+	cfg =
+	    fx_load("service a {\n port = 1000\n server = \"/bin/cat\"\n}\n"
+	            "service b {\n port = 1000\n protocol = udp\n wait = yes\n"
+	            " server = \"/bin/cat\"\n}\n");
+	cr_assert_not_null(cfg, "%s", fx_err);
 	config_free(cfg);
 }
 
 Test(conf, refuses_missing_server_and_dgram_wait_no)
 {
-	refused("service a {\n port = 1000\n}\n", 1,
-	        "service a: server is required unless type = internal");
-	refused("\nservice a {\n port = 1000\n socket_type = dgram\n"
-	        " wait = no\n server = \"/bin/cat\"\n}\n",
-	        2,
-	        "service a: wait = no is not possible with socket_type dgram");
+	fx_refused("service a {\n port = 1000\n}\n", 1,
+	           "service a: server is required unless type = internal");
+	fx_refused(
+	    "\nservice a {\n port = 1000\n socket_type = dgram\n"
+	    " wait = no\n server = \"/bin/cat\"\n}\n",
+	    5, "service a: wait = no is not possible with socket_type dgram");
 }
 
 Test(conf, refuses_unknown_user_and_group)
 {
-	refused("service a {\n port = 1000\n user = nosuchuser\n}\n", 3,
-	        "unknown user 'nosuchuser'");
-	refused("service a {\n port = 1000\n group = nosuchgroup\n}\n", 3,
-	        "unknown group 'nosuchgroup'");
+	fx_refused("service a {\n port = 1000\n user = nosuchuser\n}\n", 3,
+	           "unknown user 'nosuchuser'");
+	fx_refused("service a {\n port = 1000\n group = nosuchgroup\n}\n", 3,
+	           "unknown group 'nosuchgroup'");
 }
 
 Test(conf, refuses_socket_with_port)
 {
-	refused("service a {\n socket = \"/tmp/a.sock\"\n port = 5\n"
-	        " server = \"/bin/cat\"\n}\n",
-	        1, "service a: socket and port cannot both be set");
+	fx_refused("service a {\n socket = \"/tmp/a.sock\"\n port = 5\n"
+	           " server = \"/bin/cat\"\n}\n",
+	           3, "service a: socket and port cannot both be set");
 }
 
 Test(conf, refuses_syntax_error)
 {
-	struct config *cfg = load("service a {\n port = 1\n");
+	struct config *cfg = fx_load("service a {\n port = 1\n");
 
 	cr_assert_null(cfg);
-	cr_assert(strstr(err, "portier.conf:"), "%s", err);
+	cr_assert(strstr(fx_err, "portier.conf:"), "%s", fx_err);
 }
 
 /* Found by fuzz_conf: a NUL byte made libConfuse fail without a message. */
@@ -362,34 +322,73 @@ Test(conf, nul_byte_gets_a_message)
 {
 	char path[PATH_MAX + 16];
 
-	snprintf(path, sizeof(path), "%s/nul.conf", dir);
+	snprintf(path, sizeof(path), "%s/nul.conf", fx_dir);
 	FILE *fp = fopen(path, "w");
 	fwrite("\0\0service u { port = 7 }\n", 1, 26, fp);
 	fclose(fp);
-	cr_assert_null(conf_load(path, err, sizeof(err)));
-	cr_assert(strncmp(err, path, strlen(path)) == 0, "%s", err);
+	cr_assert_null(conf_load(path, fx_err, sizeof(fx_err)));
+	cr_assert(strncmp(fx_err, path, strlen(path)) == 0, "%s", fx_err);
 }
 
 /* Options that would do nothing are refused where they are written. */
 Test(conf, refuses_options_that_would_do_nothing)
 {
-	refused("service a {\n port = 1\n proxy_protocol = yes\n}\n", 3,
-	        "proxy_protocol is not supported yet");
-	refused("defaults {\n proxy_protocol = no\n}\n", 2,
-	        "proxy_protocol is not supported yet");
+	fx_refused("service a {\n port = 1\n server = /bin/cat\n "
+	           "proxy_from = {127.0.0.1}\n}\n",
+	           1,
+	           "service a: proxy_from does nothing without proxy_protocol "
+	           "= yes");
 	/* ATTEMPT says what a refusal logs; a handler's fields do not. */
-	refused("service a {\n log_on_success = {ATTEMPT}\n}\n", 2,
-	        "log_on_success: unknown item 'ATTEMPT' (PID, HOST, "
-	        "DURATION, EXIT, TRAFFIC)");
-	refused("service a {\n log_on_failure = {HOST, PID}\n}\n", 2,
-	        "log_on_failure: unknown item 'PID' (HOST, ATTEMPT)");
+	fx_refused("service a {\n log_on_success = {ATTEMPT}\n}\n", 2,
+	           "log_on_success: unknown item 'ATTEMPT' (PID, HOST, "
+	           "DURATION, EXIT, TRAFFIC)");
+	fx_refused("service a {\n log_on_failure = {HOST, PID}\n}\n", 2,
+	           "log_on_failure: unknown item 'PID' (HOST, ATTEMPT)");
+}
+
+/* proxy_protocol trusts addresses: only with the balancers it trusts. */
+Test(conf, proxy_protocol_needs_proxy_from)
+{
+	fx_refused("service a {\n port = 1\n server = /bin/cat\n "
+	           "proxy_protocol = yes\n}\n",
+	           1,
+	           "service a: proxy_protocol = yes needs proxy_from = "
+	           "{CIDR...}, the balancers trusted to send the header");
+	fx_refused("service a {\n port = 1\n server = /bin/cat\n "
+	           "socket_type = dgram\n proxy_protocol = yes\n "
+	           "proxy_from = {127.0.0.1}\n}\n",
+	           1,
+	           "service a: proxy_protocol needs a TCP stream service with "
+	           "wait = no");
+	struct config *cfg = fx_load(
+	    "service a {\n port = 1\n server = /bin/cat\n "
+	    "proxy_protocol = yes\n proxy_from = {127.0.0.1/32, ::1}\n}\n");
+	cr_assert_not_null(cfg, "%s", fx_err);
+	cr_assert(first(cfg)->proxy_protocol);
+	cr_assert_str_eq(first(cfg)->proxy_from[1], "::1");
+	config_free(cfg);
+}
+
+/* -C (svc_check) refuses a proxy_from that is not an address. */
+Test(conf, proxy_from_must_be_addresses)
+{
+	struct config *cfg =
+	    fx_load("service a {\n port = 1\n server = /bin/cat\n "
+	            "proxy_protocol = yes\n proxy_from = {localhost}\n}\n");
+	cr_assert_not_null(cfg, "%s", fx_err);
+	svc_init(&gate_svc_hooks);
+	cr_assert_eq(svc_check(cfg, fx_err, sizeof(fx_err)), -1);
+	cr_assert(strstr(fx_err, "portier.conf:6: service a: proxy_from: "
+	                         "'localhost' is not an address or prefix"),
+	          "%s", fx_err);
+	config_free(cfg);
 }
 
 Test(conf, log_on_failure_items)
 {
 	struct config *cfg =
-	    load("service a {\n port = 1000\n server = \"/bin/cat\"\n"
-	         " log_on_failure = {ATTEMPT}\n}\n");
+	    fx_load("service a {\n port = 1000\n server = \"/bin/cat\"\n"
+	            " log_on_failure = {ATTEMPT}\n}\n");
 	cr_assert_eq(first(cfg)->log_on_failure, LOGF_ATTEMPT);
 	config_free(cfg);
 }
@@ -398,18 +397,19 @@ Test(conf, log_on_failure_items)
 Test(conf, unlisted_needs_a_port_number)
 {
 	struct config *cfg =
-	    load("service echo {\n type = unlisted\n port = 4444\n"
-	         " server = \"/bin/cat\"\n}\n");
+	    fx_load("service echo {\n type = unlisted\n port = 4444\n"
+	            " server = \"/bin/cat\"\n}\n");
 	struct service *s = first(cfg);
 	cr_assert(s->is_unlisted);
 	cr_assert_eq(s->port_number, 4444);
 	config_free(cfg);
 	/* echo is in /etc/services, but an unlisted echo is not that one. */
-	refused("service echo {\n type = unlisted\n server = \"/bin/cat\"\n}\n",
-	        1, "service echo: type = unlisted needs port = NUMBER");
-	refused("service a {\n type = unlisted\n port = telnet\n"
-	        " server = \"/bin/cat\"\n}\n",
-	        1, "service a: type = unlisted needs port = NUMBER");
+	fx_refused(
+	    "service echo {\n type = unlisted\n server = \"/bin/cat\"\n}\n", 2,
+	    "service echo: type = unlisted needs port = NUMBER");
+	fx_refused("service a {\n type = unlisted\n port = telnet\n"
+	           " server = \"/bin/cat\"\n}\n",
+	           2, "service a: type = unlisted needs port = NUMBER");
 }
 
 /*
@@ -467,10 +467,10 @@ sample_load(const char *name, bool uncomment)
 {
 	char path[PATH_MAX + 64];
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(path, sizeof(path), "%s/%s", fx_dir, name);
 	sample_write(path, uncomment);
-	struct config *cfg = conf_load(path, err, sizeof(err));
-	cr_assert_not_null(cfg, "%s", err);
+	struct config *cfg = conf_load(path, fx_err, sizeof(fx_err));
+	cr_assert_not_null(cfg, "%s", fx_err);
 	return cfg;
 }
 
@@ -515,4 +515,102 @@ Test(conf, sample_commented_defaults_are_the_real_defaults)
 	cr_assert(a == NULL && b == NULL);
 	config_free(plain);
 	config_free(set);
+}
+
+/* Each number against the range its user takes: no silent wrap to int. */
+Test(conf, refuses_numbers_out_of_their_range)
+{
+	fx_refused("service a {\n cps = {1, 4294967295}\n}\n", 2,
+	           "cps SECONDS must be at most 86400, not 4294967295");
+	fx_refused("service a {\n cps = {4294967297, 1}\n}\n", 2,
+	           "cps RATE must be at most 1000000, not 4294967297");
+	fx_refused("service a {\n cps = {-1, 5}\n}\n", 2,
+	           "cps must be {RATE, SECONDS}, both positive");
+	fx_refused("defaults {\n cps = {10, 86401}\n}\n", 2,
+	           "cps SECONDS must be at most 86400, not 86401");
+	fx_refused("service a {\n instances = 4294967297\n}\n", 2,
+	           "instances must be between 0 and 1000000, not 4294967297");
+	fx_refused("service a {\n per_source = -1\n}\n", 2,
+	           "per_source must be between 0 and 1000000, not -1");
+	fx_refused(
+	    "service a {\n internal_max = 2147483648\n}\n", 2,
+	    "internal_max must be between 0 and 1000000, not 2147483648");
+	fx_refused("max_children = -5\n", 1,
+	           "max_children must be between 0 and 1000000, not -5");
+	fx_refused("service a {\n nice = 4294967277\n}\n", 2,
+	           "nice must be between -20 and 19, not 4294967277");
+	fx_refused("service a {\n backlog = 65536\n}\n", 2,
+	           "backlog must be between 1 and 65535, not 65536");
+	fx_refused("service a {\n idle_timeout = 604801\n}\n", 2,
+	           "idle_timeout must be between 0 and 604800, not 604801");
+	fx_refused("service a {\n max_load = 100001\n}\n", 2,
+	           "max_load must be between 0 and 100000, not 100001");
+	fx_refused("service a {\n umask = \"01777\"\n}\n", 2,
+	           "umask must be an octal mode from 0 to 0777 like 0644, not "
+	           "'01777'");
+	fx_refused(
+	    "service a {\n socket_mode = \"04777\"\n}\n", 2,
+	    "socket_mode must be an octal mode from 0 to 0777 like 0644, "
+	    "not '04777'");
+	fx_refused(
+	    "service a {\n rlimit_as = 18446744073709551615\n}\n", 2,
+	    "rlimit_as must be a number with an optional K, M or G suffix, "
+	    "or unlimited, not '18446744073709551615'");
+	fx_refused(
+	    "service a {\n rlimit_cpu = 17179869184G\n}\n", 2,
+	    "rlimit_cpu must be a number with an optional K, M or G suffix, "
+	    "or unlimited, not '17179869184G'");
+}
+
+/* idle_timeout goes to the relay as -t; elsewhere it would do nothing. */
+Test(conf, idle_timeout_is_the_relays_and_only_the_relays)
+{
+	struct service *a = first(
+	    fx_load("service a {\n port = 1\n redirect = \"127.0.0.1 2\"\n"
+	            " idle_timeout = 30\n}\n"));
+	cr_assert_str_eq(a->argv[0], "relay");
+	cr_assert_str_eq(a->argv[1], "-t");
+	cr_assert_str_eq(a->argv[2], "30");
+	cr_assert_str_eq(a->argv[3], "127.0.0.1");
+	cr_assert_str_eq(a->argv[4], "2");
+	cr_assert_null(a->argv[5]);
+	fx_refused("service a {\n port = 1\n server = \"/bin/cat\"\n"
+	           " idle_timeout = 30\n}\n",
+	           1, "service a: idle_timeout is for redirect only");
+	/* From defaults{}: for the relays among the services. */
+	cr_assert_not_null(fx_load("defaults {\n idle_timeout = 30\n}\n"
+	                           "service a {\n port = 1\n"
+	                           " server = \"/bin/cat\"\n}\n"),
+	                   "%s", fx_err);
+}
+
+/*
+ * Of several clashes the first service in the file is named, with the
+ * first earlier one it meets (the checks sort by name and by port; the
+ * words must stay those of the pairwise check).
+ */
+Test(conf, names_the_first_clash_in_file_order)
+{
+	char want[PATH_MAX + 256];
+
+	snprintf(want, sizeof(want),
+	         "service y is already defined at %s/portier.conf:2", fx_dir);
+	fx_refused("service x { port = 1000 server = \"/bin/cat\" }\n"
+	           "service y { port = 1001 server = \"/bin/cat\" }\n"
+	           "service y { port = 1002 server = \"/bin/cat\" }\n"
+	           "service x { port = 1003 server = \"/bin/cat\" }\n",
+	           3, want);
+	snprintf(want, sizeof(want),
+	         "service d: same address, port and protocol as service a "
+	         "(%s/portier.conf:1)",
+	         fx_dir);
+	fx_refused("service a { port = 2000 bind = \"127.0.0.1\" "
+	           "server = \"/bin/cat\" }\n"
+	           "service b { port = 1000 bind = \"127.0.0.1\" "
+	           "server = \"/bin/cat\" }\n"
+	           "service c { port = 1000 bind = \"127.0.0.2\" "
+	           "server = \"/bin/cat\" }\n"
+	           "service d { port = 2000 server = \"/bin/cat\" }\n"
+	           "service e { port = 1000 server = \"/bin/cat\" }\n",
+	           4, want);
 }

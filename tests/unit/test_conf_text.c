@@ -9,6 +9,7 @@
 
 #include <criterion/criterion.h>
 
+#include "conf_scan.h"
 #include "conf_text.h"
 
 static void
@@ -67,4 +68,48 @@ Test(conf_text, read_blanks_and_counts)
 	cr_assert_str_eq(text, "   \nx = 1\n");
 	free(text);
 	cr_assert_null(conf_text_read("/nonexistent/portier.conf", &len));
+}
+
+/* conf_scan.c: "+=" and "-=" become options, quotes and lines kept. */
+Test(conf_scan, rewrites_list_operators_outside_quotes)
+{
+	size_t len;
+	char *out = conf_scan_rewrite_ops(
+	    "service a {\n only_from += {\"x+=y\"}\n env -= {'A-=1'}\n"
+	    " port = 7\n}\n",
+	    &len);
+
+	cr_assert_str_eq(out, "service a {\n only_from__add = {\"x+=y\"}\n"
+	                      " env__remove = {'A-=1'}\n port = 7\n}\n");
+	cr_assert_eq(len, strlen(out));
+	free(out);
+}
+
+Test(conf_scan, finds_option_lines_per_section)
+{
+	const char *text = "log_type = \"file /x\"\ndefaults {\n user = a\n}\n"
+	                   "service b {\n port = 1\n\n user = \"b\"\n}\n"
+	                   "service c { user = c }\n";
+
+	cr_assert_eq(conf_scan_option_line(text, NULL, "log_type"), 1);
+	cr_assert_eq(conf_scan_option_line(text, "defaults", "user"), 3);
+	cr_assert_eq(conf_scan_option_line(text, "service b", "user"), 8);
+	cr_assert_eq(conf_scan_option_line(text, "service c", "user"), 10);
+	cr_assert_eq(conf_scan_option_line(text, "service b", "server"), 0);
+	/* a value is not an option, even when it reads like one */
+	cr_assert_eq(conf_scan_option_line(text, "service b", "b"), 0);
+}
+
+Test(conf_scan, finds_the_unclosed_section)
+{
+	char section[64];
+
+	cr_assert_eq(conf_scan_unclosed("service a {\n}\nservice b {\n port "
+	                                "= \"}\"\n",
+	                                section, sizeof(section)),
+	             3);
+	cr_assert_str_eq(section, "service b");
+	cr_assert_eq(conf_scan_unclosed("service a { port = 1 }\n", section,
+	                                sizeof(section)),
+	             0);
 }

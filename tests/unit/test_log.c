@@ -64,3 +64,18 @@ Test(log_type, malformed_is_refused)
 		cr_expect_eq(parse(bad[i], path, &facility, level), -1, "'%s'",
 		             bad[i]);
 }
+
+Test(log_type, stderr_with_and_without_a_level)
+{
+	char path[256], level[32];
+	int facility = 0;
+
+	cr_assert_eq(parse("stderr", path, &facility, level), 0);
+	cr_assert_eq(facility, LOG_TYPE_STDERR);
+	cr_assert_str_eq(path, "");
+	cr_assert_str_eq(level, "");
+	cr_assert_eq(parse("STDERR debug", path, &facility, level), 0);
+	cr_assert_str_eq(level, "debug");
+	cr_assert_eq(parse("stderr loud", path, &facility, level), -1);
+	cr_assert_eq(parse("stderr info extra", path, &facility, level), -1);
+}

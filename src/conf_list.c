@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: ISC */
+/* conf_list.c -- a list attribute's values: the service's, or defaults' +/- */
+#include <config.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "conf_list.h"
+#include "conf_scan.h"
+
+bool
+conf_is_set(cfg_t *sec, const char *name)
+{
+	cfg_opt_t *opt = sec ? cfg_getopt(sec, name) : NULL;
+
+	/* An empty list (only_from = {}) is set, though it has no values. */
+	return opt != NULL &&
+	       (cfg_opt_size(opt) > 0 || (opt->flags & CFGF_MODIFIED));
+}
+
+/* NAME followed by SUFFIX, the option "+=" or "-=" became. */
+static bool
+conf_list_op_set(cfg_t *sec, const char *name, const char *suffix, char *opt,
+                 size_t len)
+{
+	strlcpy(opt, name, len);
+	strlcat(opt, suffix, len);
+	return conf_is_set(sec, opt);
+}
+
+bool
+conf_list_is_set(cfg_t *sec, cfg_t *defs, const char *name)
+{
+	char opt[64];
+
+	return conf_is_set(sec, name) || conf_is_set(defs, name) ||
+	       conf_list_op_set(sec, name, CONF_SCAN_ADD, opt, sizeof(opt)) ||
+	       conf_list_op_set(defs, name, CONF_SCAN_ADD, opt, sizeof(opt));
+}
+
+/* Append (ADD) or take out every value of SEC's option OPT to/from V. */
+static char **
+conf_list_apply(char **v, size_t *n, cfg_t *sec, const char *opt, bool add)
+{
+	for (unsigned i = 0; v != NULL && i < cfg_size(sec, opt); i++) {
+		const char *value = cfg_getnstr(sec, opt, i);
+		if (add) {
+			char **p = reallocarray(v, *n + 2, sizeof(*v));
+			if (p == NULL)
+				return v; /* out of memory: the value is lost */
+			v = p;
+			if ((v[*n] = strdup(value)) != NULL)
+				++*n;
+			v[*n] = NULL;
+			continue;
+		}
+		for (size_t j = 0; j < *n;) {
+			if (v[j] != NULL && strcasecmp(v[j], value) == 0) {
+				free(v[j]);
+				memmove(v + j, v + j + 1,
+				        (*n - j) * sizeof(*v));
+				--*n;
+			} else {
+				j++;
+			}
+		}
+	}
+	return v;
+}
+
+/* SEC's own "+=" then "-=" of NAME, applied to V. */
+static char **
+conf_list_ops(char **v, size_t *n, cfg_t *sec, const char *name)
+{
+	char opt[64];
+
+	if (sec == NULL)
+		return v;
+	if (conf_list_op_set(sec, name, CONF_SCAN_ADD, opt, sizeof(opt)))
+		v = conf_list_apply(v, n, sec, opt, true);
+	if (conf_list_op_set(sec, name, CONF_SCAN_REMOVE, opt, sizeof(opt)))
+		v = conf_list_apply(v, n, sec, opt, false);
+	return v;
+}
+
+/* V with EXTRA empty slots in front (for argv[0]). */
+static char **
+conf_list_front(char **v, size_t n, size_t extra)
+{
+	if (extra == 0 || v == NULL)
+		return v;
+	char **p = calloc(n + extra + 1, sizeof(*p));
+	if (p != NULL)
+		memcpy(p + extra, v, n * sizeof(*v));
+	else
+		for (size_t i = 0; i < n; i++)
+			free(v[i]);
+	free(v);
+	return p;
+}
+
+char **
+conf_list(cfg_t *sec, cfg_t *defs, const char *name, size_t extra)
+{
+	bool own = conf_is_set(sec, name);
+	cfg_t *from = own ? sec : conf_is_set(defs, name) ? defs : NULL;
+	size_t n = from ? cfg_size(from, name) : 0;
+	char **v;
+
+	if (!conf_list_is_set(sec, defs, name) && extra == 0)
+		return NULL;
+	if ((v = calloc(n + 1, sizeof(*v))) == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		v[i] = strdup(cfg_getnstr(from, name, (unsigned)i));
+	/* defaults' own += and -= count only when the service takes them */
+	if (!own)
+		v = conf_list_ops(v, &n, defs, name);
+	v = conf_list_ops(v, &n, sec, name);
+	return conf_list_front(v, n, extra);
+}

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: ISC */
+/* test_scale.c -- 1,000 services near select's FD_SETSIZE: load, serve, reload
+ */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "harness.h"
+
+TestSuite(scale, .fini = h_cleanup, .timeout = 120);
+
+/* Close to FD_SETSIZE (1,024) once stdio, the log and the loop's own
+ * descriptors are counted: the most one portierd is documented to hold. */
+#define SCALE_SERVICES 1000
+
+static uint16_t scale_ports[SCALE_SERVICES];
+
+/* SCALE_SERVICES distinct ports free on 127.0.0.1 right now. */
+static void
+scale_pick_ports(void)
+{
+	static bool taken[65536];
+
+	memset(taken, 0, sizeof(taken));
+	for (int i = 0; i < SCALE_SERVICES; i++) {
+		uint16_t p;
+		int tries = 0;
+		do {
+			p = h_free_port();
+			cr_assert_lt(++tries, 100, "no free port");
+		} while (taken[p]);
+		taken[p] = true;
+		scale_ports[i] = p;
+	}
+}
+
+/*
+ * Internal echo services s0 .. s998, then /bin/cat as the last one, so
+ * both an in-loop and an exec'd connection are tried; SKIP leaves one
+ * out (-1: none) and TAG changes one value, for the reload.
+ */
+static char *
+scale_conf(int skip, const char *tag)
+{
+	size_t size = 128 * (SCALE_SERVICES + 2), used = 0;
+	char *text = malloc(size);
+
+	cr_assert_not_null(text);
+	used += (size_t)snprintf(
+	    text, size, H_DEFAULTS "defaults { bind = \"127.0.0.1\" }\n");
+	for (int i = 0; i < SCALE_SERVICES - 1; i++) {
+		if (i == skip)
+			continue;
+		used += (size_t)snprintf(text + used, size - used,
+		                         "service s%d { type = internal "
+		                         "internal = echo port = %u }\n",
+		                         i, scale_ports[i]);
+	}
+	snprintf(text + used, size - used,
+	         "service last { port = %u server = \"/bin/cat\" "
+	         "env = {\"TAG=%s\"} }\n",
+	         scale_ports[SCALE_SERVICES - 1], tag);
+	return text;
+}
+
+static void
+scale_echo(uint16_t port, const char *msg)
+{
+	size_t n;
+	char *out = h_roundtrip("127.0.0.1", port, msg, strlen(msg), &n);
+
+	cr_assert_eq(n, strlen(msg), "port %u: %zu bytes back", port, n);
+	cr_assert_arr_eq(out, msg, n);
+	free(out);
+}
+
+Test(scale, thousand_services_load_serve_and_reload)
+{
+	struct h_daemon d = {0};
+	uint16_t first, last;
+	char *conf;
+
+	/* Another program may take one of 1,000 ports before the daemon
+	 * binds them all: pick again once. */
+	scale_pick_ports();
+	conf = scale_conf(-1, "one");
+	if (!h_try_start(&d, conf)) {
+		free(conf);
+		scale_pick_ports();
+		conf = scale_conf(-1, "one");
+		h_start(&d, conf);
+	}
+	free(conf);
+	first = scale_ports[0];
+	last = scale_ports[SCALE_SERVICES - 1];
+	scale_echo(first, "first\n");
+	scale_echo(last, "last\n");
+	unsigned long inode = h_listen_inode(first);
+	cr_assert_neq(inode, 0);
+
+	/* Drop one service, change another: the rest keep their sockets. */
+	conf = scale_conf(500, "two");
+	h_reload(&d, conf, "reloaded");
+	free(conf);
+	cr_assert_eq(h_listen_inode(first), inode, "s0's socket was replaced");
+	cr_assert_eq(h_listen_inode(scale_ports[500]), 0, "s500 still listens");
+	scale_echo(first, "first again\n");
+	scale_echo(last, "last again\n");
+	h_stop(&d);
+}
