@@ -60,3 +60,29 @@ utc_tm(time_t t, struct tm *tm)
 	bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
 	tm->tm_yday = utc_days_before[month] + mday - 1 + (leap && month > 1);
 }
+
+/* utc_civil's inverse: a proleptic Gregorian date to days since 1970. */
+static long long
+utc_days(long long year, long long month, long long mday)
+{
+	year += utc_floor_div(month, 12);
+	month -= utc_floor_div(month, 12) * 12; /* 0 = January */
+	year -= month <= 1;
+	long long era = utc_floor_div(year, 400);
+	long long yoe = year - era * 400;                  /* 0..399 */
+	long long mp = month > 1 ? month - 2 : month + 10; /* 0 = March */
+	long long doy = (153 * mp + 2) / 5 + mday - 1;
+	long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+	return era * 146097 + doe - 719468;
+}
+
+time_t
+utc_timegm(const struct tm *tm)
+{
+	long long days =
+	    utc_days(tm->tm_year + 1900LL, tm->tm_mon, tm->tm_mday);
+
+	return (time_t)(days * 86400 + tm->tm_hour * 3600LL +
+	                tm->tm_min * 60LL + tm->tm_sec);
+}

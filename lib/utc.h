@@ -12,6 +12,13 @@
  */
 void utc_tm(time_t t, struct tm *tm);
 
+/*
+ * timegm(3) by arithmetic: TM's year, month, day and time (as strptime
+ * leaves them, a field past its range carrying into the next, as timegm
+ * does) to seconds since the epoch.  tm_wday and tm_yday are not read.
+ */
+time_t utc_timegm(const struct tm *tm);
+
 /* "Sun".."Sat" by tm_wday, "Jan".."Dec" by tm_mon. */
 extern const char utc_day_name[7][4];
 extern const char utc_month_name[12][4];

@@ -117,6 +117,31 @@ file_head(struct response *head, struct httpd *h, struct exchange *ex,
 	resp_add(head, "\r\n");
 }
 
+/* Up to this many bytes go out in one write with the head. */
+#define FILE_INLINE_MAX 16384
+
+/*
+ * A small file: read it behind the head and send both in one write, two
+ * system calls fewer than cork, write, sendfile, uncork.  False (nothing
+ * sent) when the file is larger or no longer as large as it was.
+ */
+static bool
+file_send_inline(struct httpd *h, struct exchange *ex, struct response *head,
+                 int fd, const struct file_answer *a, int *rc)
+{
+	char buf[FILE_INLINE_MAX];
+	off_t count = a->last - a->first + 1;
+
+	if (ex->is_head || a->status == 304 || count > FILE_INLINE_MAX ||
+	    pread(fd, buf, (size_t)count, a->first) != (ssize_t)count)
+		return false;
+	resp_add_bytes(head, buf, (size_t)count);
+	*rc = httpd_send_head_and_body(h, ex, head, NULL, 0);
+	if (*rc == 0)
+		ex->bytes += count;
+	return true;
+}
+
 /* The head, then the bytes straight from FD. */
 static int
 file_send(struct httpd *h, struct exchange *ex, struct response *head, int fd,
@@ -124,10 +149,12 @@ file_send(struct httpd *h, struct exchange *ex, struct response *head, int fd,
 {
 	off_t count = a->status == 304 ? 0 : a->last - a->first + 1;
 	/* Cork: the head and the file's first bytes leave in one segment. */
-	int on = 1, off = 0;
+	int on = 1, off = 0, rc;
 
+	if (file_send_inline(h, ex, head, fd, a, &rc))
+		return rc;
 	(void)setsockopt(1, IPPROTO_TCP, TCP_CORK, &on, sizeof(on));
-	int rc = httpd_send_head_and_body(h, ex, head, NULL, 0);
+	rc = httpd_send_head_and_body(h, ex, head, NULL, 0);
 	if (rc == 0 && !ex->is_head && count > 0) {
 		rc = httpd_sendfile(h, fd, a->first, count);
 		if (rc == 0)

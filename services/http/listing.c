@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "httpd.h"
+#include "utc.h"
 
 struct listing_entry {
 	char *name;
@@ -124,13 +125,17 @@ listing_head(struct response *body, const char *url)
 static void
 listing_row(struct response *body, const struct listing_entry *e)
 {
-	char when[32], iso[32], human[32];
+	char when[64], iso[64], human[32];
 	struct tm tm;
 	bool is_dir = S_ISDIR(e->st.st_mode);
 
-	gmtime_r(&e->st.st_mtime, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
-	strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	utc_tm(e->st.st_mtime, &tm);
+	snprintf(when, sizeof(when), "%d-%02d-%02d %02d:%02d UTC",
+	         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	         tm.tm_min);
+	snprintf(iso, sizeof(iso), "%d-%02d-%02dT%02d:%02d:%02dZ",
+	         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	         tm.tm_min, tm.tm_sec);
 	/* "./" keeps a name with ':' from reading as a scheme. */
 	resp_add(body, "<tr><td class=\"name\"><a href=\"./");
 	resp_add_url(body, e->name);

@@ -2,6 +2,7 @@
 /* main.c -- httpd: one HTTP/1.1 connection on stdin/stdout, keep-alive */
 #include <config.h>
 
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -207,7 +208,11 @@ linger(struct httpd *h)
 	}
 }
 
-static void
+/*
+ * Answer requests until the connection is done.  Returns whether what was
+ * read so far ends at a request boundary: no body left behind.
+ */
+static bool
 serve(struct httpd *h)
 {
 	for (;;) {
@@ -217,20 +222,44 @@ serve(struct httpd *h)
 		errno = 0;
 		int rc = read_request(h, &ex);
 		if (rc == 1)
-			return;
+			return true;
 		first_line(h, line, sizeof(line));
 		if (rc != 0) {
 			httpd_send_error(h, &ex, rc, NULL);
 			httpd_log(h, &ex, line);
-			return;
+			return false;
 		}
 		httpd_consume(h, ex.req.head_len);
 		rc = handle(h, &ex);
 		httpd_log(h, &ex, line);
 		http_request_free(&ex.req);
 		if (rc == -1 || !ex.keep_alive || ex.body_unread)
-			return;
+			return !ex.body_unread;
 	}
+}
+
+/*
+ * The lingering wait protects an answer from the RST that unread input
+ * causes.  With every byte read (the request, its body, nothing queued
+ * behind) a plain close sends FIN and the wait buys nothing.
+ */
+static bool
+must_linger(const struct httpd *h, bool clean)
+{
+	int queued = 0;
+
+	return !clean || h->in_len > 0 || ioctl(0, FIONREAD, &queued) == -1 ||
+	       queued > 0;
+}
+
+/* Under inetd fd 0 and 1 share one open socket: set the flag once. */
+static void
+set_nonblock(int fd)
+{
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags != -1 && !(flags & O_NONBLOCK))
+		fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 }
 
 int
@@ -242,14 +271,14 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	options(&h, argc, argv);
 	/* Timeouts are ours: never block on the client. */
-	fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
-	fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK);
+	set_nonblock(0);
+	set_nonblock(1);
 	/* Responses are written whole (head, then body): Nagle would hold
 	 * the body for the client's delayed ACK, 40 ms a request. */
 	int one = 1;
 	(void)setsockopt(1, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	serve(&h);
-	linger(&h);
+	if (must_linger(&h, serve(&h)))
+		linger(&h);
 	free(h.in);
 	free(h.index_names);
 	free(h.index_buf);

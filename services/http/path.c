@@ -162,13 +162,95 @@ path_check_prefix(const char *root, const char *candidate,
 	return S_ISDIR(r->st.st_mode) ? 1 : 0;
 }
 
+/*
+ * The root is opened once per process and every lookup starts from that
+ * descriptor: its own components are never walked again.  Keyed by the
+ * name, so a caller with another root (the unit tests) gets its own.
+ */
+static int
+path_root_fd(const char *root)
+{
+	static int fd = -1;
+	static char name[PATH_MAX];
+
+	if (fd != -1 && strcmp(name, root) == 0)
+		return fd;
+	if (fd != -1)
+		close(fd);
+	fd = open(*root ? root : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd != -1 && strlcpy(name, root, sizeof(name)) >= sizeof(name)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* Whether REL is plain names only: no ".", "..", or empty segment. */
+static bool
+path_is_plain(const char *rel)
+{
+	for (const char *p = rel; *p; p += strcspn(p, "/")) {
+		if (*p == '/')
+			p++;
+		size_t n = strcspn(p, "/");
+		if (n == 0 ||
+		    (p[0] == '.' && (n == 1 || (n == 2 && p[1] == '.'))))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * path_check_prefix without realpath: lstat the prefix REL (no leading
+ * '/') from the root's descriptor.  The prefixes before it were checked
+ * the same way, so when this one is no symlink either, ROOT/REL is its
+ * real path.  -1: a symlink (or an odd name) -- take the realpath way.
+ */
+static int
+path_check_fast(int dir, const char *root, const char *rel,
+                struct http_resolved *r)
+{
+	if (!path_is_plain(rel))
+		return -1;
+	if (fstatat(dir, *rel ? rel : ".", &r->st, AT_SYMLINK_NOFOLLOW) == -1)
+		return errno == EACCES ? 403 : 404;
+	if (S_ISLNK(r->st.st_mode))
+		return -1;
+	if (*rel)
+		snprintf(r->file, sizeof(r->file), "%s/%s", root, rel);
+	else
+		strlcpy(r->file, *root ? root : "/", sizeof(r->file));
+	return S_ISDIR(r->st.st_mode) ? 1 : 0;
+}
+
+/* One step of http_resolve: ROOT + PATH's first NEXT bytes. */
+static int
+path_check(const char *root, const char *path, size_t next, int *dir,
+           struct http_resolved *r)
+{
+	char candidate[PATH_MAX];
+	int len = snprintf(candidate, sizeof(candidate), "%s%.*s", root,
+	                   (int)next, path);
+
+	if (len < 0 || (size_t)len >= sizeof(candidate))
+		return 414; /* never look up a truncated path */
+	if (*dir != -1) {
+		int rc = path_check_fast(*dir, root,
+		                         candidate + strlen(root) + 1, r);
+		if (rc != -1)
+			return rc;
+		*dir = -1; /* past a symlink: realpath from here on */
+	}
+	return path_check_prefix(root, candidate, r);
+}
+
 int
 http_resolve(const char *root, const char *path,
              bool (*is_script)(const char *file, const void *arg),
              const void *arg, struct http_resolved *r)
 {
-	char candidate[PATH_MAX];
 	size_t at = 0;
+	int dir = path_root_fd(root);
 
 	memset(r, 0, sizeof(*r));
 	strlcpy(r->script_name, path, sizeof(r->script_name));
@@ -178,11 +260,7 @@ http_resolve(const char *root, const char *path,
 		size_t next = at + 1 + strcspn(path + at + 1, "/");
 		if (strcmp(path, "/") == 0)
 			next = 1;
-		int len = snprintf(candidate, sizeof(candidate), "%s%.*s", root,
-		                   (int)next, path);
-		if (len < 0 || (size_t)len >= sizeof(candidate))
-			return 414; /* never look up a truncated path */
-		int rc = path_check_prefix(root, candidate, r);
+		int rc = path_check(root, path, next, &dir, r);
 		if (rc > 1)
 			return rc;
 		if (path[next] == '\0')
@@ -218,8 +296,7 @@ http_open_beneath(const char *root, const char *file, int flags)
 	    (file[n] == '/' || file[n] == '\0')) {
 		const char *rel =
 		    file[n] == '/' && file[n + 1] ? file + n + 1 : ".";
-		int dir =
-		    open(n ? root : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		int dir = path_root_fd(root);
 		if (dir == -1)
 			return -1;
 		struct open_how how = {
@@ -227,9 +304,6 @@ http_open_beneath(const char *root, const char *file, int flags)
 		    .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS,
 		};
 		int fd = (int)syscall(SYS_openat2, dir, rel, &how, sizeof(how));
-		int saved = errno;
-		close(dir);
-		errno = saved;
 		if (fd != -1 || errno != ENOSYS)
 			return fd;
 	}

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "httpd.h"
+#include "utc.h"
 
 #define HTTPD_SOFTWARE "portier-httpd/" PACKAGE_VERSION
 
@@ -166,8 +167,12 @@ http_format_date(char *buf, size_t size, time_t t)
 {
 	struct tm tm;
 
-	gmtime_r(&t, &tm);
-	strftime(buf, size, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	/* Not gmtime_r + strftime: they read /etc/localtime first. */
+	utc_tm(t, &tm);
+	snprintf(buf, size, "%s, %02d %s %d %02d:%02d:%02d GMT",
+	         utc_day_name[tm.tm_wday], tm.tm_mday,
+	         utc_month_name[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
+	         tm.tm_min, tm.tm_sec);
 }
 
 /* RFC 9110 5.6.7: IMF-fixdate, and the two obsolete forms a recipient
@@ -184,7 +189,7 @@ http_parse_date(const char *value, time_t *t)
 		memset(&tm, 0, sizeof(tm));
 		const char *end = strptime(value, formats[i], &tm);
 		if (end != NULL && *end == '\0') {
-			*t = timegm(&tm);
+			*t = utc_timegm(&tm); /* timegm reads the zone */
 			return true;
 		}
 	}
@@ -272,8 +277,10 @@ httpd_log(struct httpd *h, struct exchange *ex, const char *line)
 	time_t now = time(NULL);
 	struct tm tm;
 
-	gmtime_r(&now, &tm);
-	strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
+	utc_tm(now, &tm);
+	snprintf(when, sizeof(when), "%02d/%s/%d:%02d:%02d:%02d +0000",
+	         tm.tm_mday, utc_month_name[tm.tm_mon], tm.tm_year + 1900,
+	         tm.tm_hour, tm.tm_min, tm.tm_sec);
 	for (const unsigned char *p = (const void *)line;
 	     *p && o + 5 < sizeof(clean); p++) {
 		if (*p < 0x20 || *p >= 0x7f || *p == '"' || *p == '\\')

@@ -12,6 +12,7 @@
 #include <pwd.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -396,6 +397,42 @@ credentials_want(const char *user, const char *group)
 	}
 	snprintf(want, sizeof(want), "uid %ld\ngid %ld\ngroups\n", uid, gid);
 	return want;
+}
+
+/* The disposition mask named FIELD in /proc/PID/status text STATUS. */
+static unsigned long long
+status_mask(const char *status, const char *field)
+{
+	const char *p = strstr(status, field);
+
+	cr_assert_not_null(p, "no %s in %s", field, status);
+	return strtoull(p + strlen(field), NULL, 16);
+}
+
+/* A handler starts with every signal at its default, whatever the master
+ * catches (TERM, HUP, ...) or ignores (PIPE), and whatever the master's
+ * own parent left ignored (here QUIT and TSTP, inherited from us).  The
+ * two signals glibc keeps for itself (32, 33) no sigaction can reset. */
+Test(core, handler_signals_are_all_default)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port();
+	unsigned long long libc_own = 3ULL << 31;
+	size_t n;
+
+	signal(SIGQUIT, SIG_IGN);
+	signal(SIGTSTP, SIG_IGN);
+	h_start(&d, h_conf(H_DEFAULTS "service sigs {\n port = %u\n"
+	                              " bind = \"127.0.0.1\"\n"
+	                              " server = \"/bin/cat\"\n"
+	                              " server_args = {\"/proc/self/status\"}"
+	                              "\n}\n",
+	                   port));
+	char *out = h_roundtrip("127.0.0.1", port, "", 0, &n);
+	cr_assert_eq(status_mask(out, "\nSigIgn:\t") & ~libc_own, 0, "%s", out);
+	cr_assert_eq(status_mask(out, "\nSigCgt:\t"), 0, "%s", out);
+	free(out);
+	h_stop(&d);
 }
 
 Test(core, handlers_drop_to_the_configured_credentials)

@@ -87,3 +87,26 @@ Test(utc, matches_gmtime)
 	cr_assert_str_eq(utc_day_name[0], "Sun");
 	cr_assert_str_eq(utc_month_name[11], "Dec");
 }
+
+/* utc_timegm agrees with timegm: every month start and end from 1600 to
+ * 2400 (leap rules of all three kinds), and days past a month's end or
+ * seconds past 59 carry as timegm carries them. */
+Test(utc, timegm_matches_timegm)
+{
+	static const int mdays[] = {1, 28, 29, 30, 31, 32, 0, -1};
+	for (int year = -300; year <= 500; year++)
+		for (int mon = -1; mon <= 12; mon++)
+			for (size_t d = 0; d < sizeof(mdays) / sizeof(*mdays);
+			     d++) {
+				struct tm tm = {.tm_year = year,
+				                .tm_mon = mon,
+				                .tm_mday = mdays[d],
+				                .tm_hour = (year + d) % 24,
+				                .tm_min = mon * 5 + 1,
+				                .tm_sec = (int)d * 9 % 62};
+				struct tm copy = tm;
+				time_t want = timegm(&copy);
+				cr_assert_eq(utc_timegm(&tm), want, "%d-%d-%d",
+				             year + 1900, mon + 1, mdays[d]);
+			}
+}
