@@ -36,12 +36,13 @@ banner_load(const char *file, struct banner_text *b, char *why, size_t whylen)
 {
 	if (file == NULL)
 		return 0;
-	/* O_NONBLOCK: a FIFO must not stop the daemon in open(2). */
+	/* O_NONBLOCK: a FIFO must not stop the daemon in open(2).  A
+	 * device is fine (/dev/null: no banner); BANNER_MAX bounds it. */
 	int fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	struct stat st;
-	if (fd != -1 && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+	if (fd != -1 && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
 		close(fd);
-		snprintf(why, whylen, "banner %s: not a regular file", file);
+		snprintf(why, whylen, "banner %s: a FIFO, not a file", file);
 		return -1;
 	}
 	if (fd == -1 || (b->text = malloc(BANNER_MAX)) == NULL) {
