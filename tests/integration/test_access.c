@@ -299,6 +299,7 @@ Test(access, banners)
 	h_stop(&d);
 }
 
+/* A negative nice needs root: set before the switch to nobody. */
 Test(access, credentials_and_resources_reach_the_handler)
 {
 	struct h_daemon d = {0};
@@ -310,7 +311,7 @@ Test(access, credentials_and_resources_reach_the_handler)
 	snprintf(
 	    conf, sizeof(conf),
 	    "service creds {\n port = %u\n bind = \"127.0.0.1\"\n"
-	    " user = nobody\n group = nogroup\n groups = no\n nice = 7\n"
+	    " user = nobody\n group = nogroup\n groups = no\n nice = -3\n"
 	    " umask = \"027\"\n rlimit_files = 77\n rlimit_as = 512M\n"
 	    " server = \"/bin/sh\"\n server_args = {\"-c\", \"id -u; id -G; "
 	    "ulimit -n; umask; cut -d' ' -f19 /proc/self/stat; ulimit -v\"}\n"
@@ -318,7 +319,7 @@ Test(access, credentials_and_resources_reach_the_handler)
 	    port);
 	h_start(&d, conf);
 	char *out = h_roundtrip("127.0.0.1", port, "", 0, &n);
-	cr_assert_str_eq(out, "65534\n65534\n77\n0027\n7\n524288\n");
+	cr_assert_str_eq(out, "65534\n65534\n77\n0027\n-3\n524288\n");
 	free(out);
 	h_stop(&d);
 }
