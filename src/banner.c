@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -35,7 +36,15 @@ banner_load(const char *file, struct banner_text *b, char *why, size_t whylen)
 {
 	if (file == NULL)
 		return 0;
-	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO must not stop the daemon in open(2).  A
+	 * device is fine (/dev/null: no banner); BANNER_MAX bounds it. */
+	int fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+	if (fd != -1 && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
+		close(fd);
+		snprintf(why, whylen, "banner %s: a FIFO, not a file", file);
+		return -1;
+	}
 	if (fd == -1 || (b->text = malloc(BANNER_MAX)) == NULL) {
 		snprintf(why, whylen, "banner %s: %s", file, strerror(errno));
 		if (fd != -1)

@@ -551,7 +551,14 @@ conf_parse_text(cfg_t *cfg, const char *file)
 static int
 conf_parse_file(cfg_t *cfg, const char *file)
 {
+	struct stat st;
+
 	conf_error_set_file(file);
+	/* A FIFO would block the load, /dev/zero would never end it. */
+	if (stat(file, &st) == 0 && !S_ISREG(st.st_mode)) {
+		conf_errorf(file, 0, "not a regular file");
+		return -1;
+	}
 	if (conf_error_scan_sections(file) == -1)
 		return -1;
 	int rc = conf_parse_text(cfg, file);

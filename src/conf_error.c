@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf.h"
 #include "conf_error.h"
 
 /* Where a `service NAME` section starts, found by a pre-scan of the file. */
@@ -103,6 +104,11 @@ conf_scan_sections(struct conf_error_state *ld, const char *file)
 		lineno++;
 		if (sscanf(line, " service %255[A-Za-z0-9_.:-]", name) != 1)
 			continue;
+		if (ld->n_sections == CONF_MAX_SERVICES) {
+			conf_errorf(file, lineno, "more than %d services",
+			            CONF_MAX_SERVICES);
+			break;
+		}
 		struct conf_section_line *p =
 		    reallocarray(ld->sections, ld->n_sections + 1, sizeof(*p));
 		if (p == NULL)
@@ -198,5 +204,7 @@ int
 conf_error_scan_sections(const char *file)
 {
 	conf_scan_sections((&load), file);
+	if (conf_error_happened())
+		return -1;
 	return conf_check_duplicate_names((&load));
 }

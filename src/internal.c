@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -26,6 +27,8 @@
 #define INTERNAL_BUF 4096
 /* Datagrams answered per wakeup, so one busy port cannot starve others. */
 #define INTERNAL_DGRAM_BURST 16
+/* Refused connections are logged at most this often. */
+#define INTERNAL_REFUSAL_LOG_MS 10000
 
 static const struct internal_hooks *hooks;
 
@@ -304,6 +307,30 @@ internal_answer_once(struct internal_state *st, int conn,
 	hooks->ended(st->svc, &ac);
 }
 
+/*
+ * A connection the loop cannot watch (a descriptor past FD_SETSIZE) is
+ * closed.  A client can cause that at will, so it is said at most once
+ * per INTERNAL_REFUSAL_LOG_MS, with how many went unsaid before it.
+ */
+static void
+internal_log_refusal(const struct service *svc)
+{
+	static uint64_t last_ms;
+	static unsigned long unsaid;
+	uint64_t now = loop_now_ms();
+	int err = errno;
+
+	if (last_ms != 0 && now - last_ms < INTERNAL_REFUSAL_LOG_MS) {
+		unsaid++;
+		return;
+	}
+	log_warnx("service %s: connection refused: %s (%lu more before "
+	          "this one since the last such line)",
+	          svc->name, strerror(err), unsaid);
+	last_ms = now;
+	unsaid = 0;
+}
+
 void
 internal_accept(struct service *svc, int conn, const struct sockaddr *peer,
                 socklen_t peerlen)
@@ -338,7 +365,7 @@ internal_accept(struct service *svc, int conn, const struct sockaddr *peer,
 	if (rc == 0 && writes_first)
 		rc = loop_watch_read(conn, internal_on_read, c);
 	if (rc == -1) {
-		log_warn("service %s: connection", svc->name);
+		internal_log_refusal(svc);
 		loop_unwatch_write(conn);
 		close(conn);
 		free(c);

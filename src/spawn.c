@@ -237,24 +237,15 @@ spawn_child_fail(const char *what, const char *arg, int err)
 	_exit(111);
 }
 
-/* Credentials, priority, limits and root: in the child, before exec. */
+/* Root, priority, limits, then credentials: in the child, before exec. */
 static void
 spawn_child_apply_limits(const struct service *svc)
 {
 	if (svc->chroot != NULL &&
 	    (chroot(svc->chroot) == -1 || chdir("/") == -1))
 		spawn_child_fail("chroot", svc->chroot, errno);
-	if (geteuid() == 0 && (svc->has_user || svc->has_group)) {
-		/* Raw syscalls: glibc's wrappers may signal other threads. */
-		int ng = svc->use_groups ? svc->ngroups : 0;
-		if (syscall(SYS_setgroups, ng, svc->groups) == -1)
-			spawn_child_fail("setgroups", svc->name, errno);
-		if (syscall(SYS_setresgid, svc->gid, svc->gid, svc->gid) == -1)
-			spawn_child_fail("setgid", svc->name, errno);
-		if (svc->has_user &&
-		    syscall(SYS_setresuid, svc->uid, svc->uid, svc->uid) == -1)
-			spawn_child_fail("setuid", svc->name, errno);
-	}
+	/* While still root: a negative nice or a limit above our own
+	 * hard limit needs it (the handler can only lower them later). */
 	if (svc->has_nice && setpriority(PRIO_PROCESS, 0, svc->nice) == -1)
 		spawn_child_fail("nice", svc->name, errno);
 	if (svc->umask >= 0)
@@ -266,6 +257,17 @@ spawn_child_apply_limits(const struct service *svc)
 		rl.rlim_cur = rl.rlim_max = svc->rlimits[i].value;
 		if (setrlimit(spawn_rlimit_resource[i], &rl) == -1)
 			spawn_child_fail("setrlimit", svc->name, errno);
+	}
+	if (geteuid() == 0 && (svc->has_user || svc->has_group)) {
+		/* Raw syscalls: glibc's wrappers may signal other threads. */
+		int ng = svc->use_groups ? svc->ngroups : 0;
+		if (syscall(SYS_setgroups, ng, svc->groups) == -1)
+			spawn_child_fail("setgroups", svc->name, errno);
+		if (syscall(SYS_setresgid, svc->gid, svc->gid, svc->gid) == -1)
+			spawn_child_fail("setgid", svc->name, errno);
+		if (svc->has_user &&
+		    syscall(SYS_setresuid, svc->uid, svc->uid, svc->uid) == -1)
+			spawn_child_fail("setuid", svc->name, errno);
 	}
 }
 

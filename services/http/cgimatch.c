@@ -38,6 +38,27 @@ cgimatch_in_dir(const char *dir, const char *rel)
 	return false;
 }
 
+/*
+ * Editors and admins leave copies beside a script: "x.cgi~", "x.cgi.bak",
+ * "#x.cgi#".  They do not match the pattern, but their text is the
+ * script's, with its secrets: never sent.
+ */
+static bool
+cgimatch_is_copy(const char *pattern, const char *rel, size_t len)
+{
+	static const char *suffixes[] = {"~",     "#",     ".bak", ".old",
+	                                 ".orig", ".save", ".swp", ".tmp"};
+
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(*suffixes); i++) {
+		size_t n = strlen(suffixes[i]);
+		if (len > n && strcmp(rel + len - n, suffixes[i]) == 0 &&
+		    rel[len - n - 1] != '/' &&
+		    cgimatch_names(pattern, rel, len - n))
+			return true;
+	}
+	return false;
+}
+
 enum cgi_place
 cgi_match(const char *pattern, const char *rel)
 {
@@ -49,6 +70,8 @@ cgi_match(const char *pattern, const char *rel)
 			return CGI_SCRIPT;
 	if (cgimatch_names(pattern, rel, len))
 		return CGI_SCRIPT;
+	if (cgimatch_is_copy(pattern, rel, len))
+		return CGI_INSIDE;
 	/* With "/cgi-bin/[a-z]*.cgi", the rest of /cgi-bin is never sent. */
 	const char *slash = strrchr(pattern, '/');
 	if (slash == NULL || slash == pattern)

@@ -299,6 +299,7 @@ Test(access, banners)
 	h_stop(&d);
 }
 
+/* A negative nice needs root: set before the switch to nobody. */
 Test(access, credentials_and_resources_reach_the_handler)
 {
 	struct h_daemon d = {0};
@@ -310,7 +311,7 @@ Test(access, credentials_and_resources_reach_the_handler)
 	snprintf(
 	    conf, sizeof(conf),
 	    "service creds {\n port = %u\n bind = \"127.0.0.1\"\n"
-	    " user = nobody\n group = nogroup\n groups = no\n nice = 7\n"
+	    " user = nobody\n group = nogroup\n groups = no\n nice = -3\n"
 	    " umask = \"027\"\n rlimit_files = 77\n rlimit_as = 512M\n"
 	    " server = \"/bin/sh\"\n server_args = {\"-c\", \"id -u; id -G; "
 	    "ulimit -n; umask; cut -d' ' -f19 /proc/self/stat; ulimit -v\"}\n"
@@ -318,7 +319,7 @@ Test(access, credentials_and_resources_reach_the_handler)
 	    port);
 	h_start(&d, conf);
 	char *out = h_roundtrip("127.0.0.1", port, "", 0, &n);
-	cr_assert_str_eq(out, "65534\n65534\n77\n0027\n7\n524288\n");
+	cr_assert_str_eq(out, "65534\n65534\n77\n0027\n-3\n524288\n");
 	free(out);
 	h_stop(&d);
 }
@@ -932,4 +933,33 @@ Test(access, sigusr1_shows_the_per_source_counts)
 	close(b);
 	close(c);
 	h_stop(&d);
+}
+
+/*
+ * A banner that is a FIFO blocked the start (and a reload: the whole
+ * daemon) in open(2) for ever, deaf even to SIGTERM: it is refused.
+ */
+Test(access, a_banner_must_not_be_a_fifo)
+{
+	struct h_daemon d = {0};
+	char cmd[PATH_MAX * 2], bad[PATH_MAX + 128], fifo[PATH_MAX];
+	char want[PATH_MAX + 64];
+	int status;
+
+	h_mkdir(&d);
+	snprintf(fifo, sizeof(fifo), "%s/banner.fifo", d.dir);
+	cr_assert_eq(mkfifo(fifo, 0644), 0);
+	snprintf(bad, sizeof(bad),
+	         "service x {\n port = 7999\n server = \"/bin/cat\"\n"
+	         " banner = \"%s\"\n}\n",
+	         fifo);
+	const char *file = h_write_file(&d, "bad.conf", bad, 0644);
+	snprintf(cmd, sizeof(cmd), "timeout 10 %s/src/portierd -C -f %s 2>&1",
+	         TOP_BUILDDIR, file);
+	char *out = h_run(cmd, &status);
+	snprintf(want, sizeof(want), "banner %s: a FIFO, not a file", fifo);
+	cr_assert_eq(status, 1, "exit %d: %s", status, out);
+	cr_assert(strstr(out, want), "%s", out);
+	free(out);
+	h_remove_dir(&d);
 }

@@ -222,3 +222,51 @@ Test(hostile, ten_thousand_header_fields_and_a_huge_post)
 	wait_no_children(d.pid, 10000);
 	h_stop(&d);
 }
+
+/*
+ * An internal service refuses a connection whose descriptor select()
+ * cannot watch (1024 and up).  Any local user who holds the descriptors
+ * below it can then connect and close at will: one warning per
+ * connection wrote thousands of lines a second into root's log.  The
+ * refusals are said once, then counted, never line by line.
+ */
+Test(hostile, refusals_past_fd_setsize_do_not_flood_the_log)
+{
+	struct h_daemon d = {.inherit_fds = 1012};
+	uint16_t port = h_free_port();
+	int held[40], n_held = 0;
+
+	snprintf(conf, sizeof(conf),
+	         H_DEFAULTS "service echo {\n type = internal\n port = %u\n"
+	                    " bind = \"127.0.0.1\"\n}\n",
+	         port);
+	h_start(&d, conf);
+	/* Fill the daemon's descriptors up to FD_SETSIZE and past it. */
+	while (n_held < 40 && !h_log_contains(&d, "service echo: connection")) {
+		held[n_held] = h_connect("127.0.0.1", port);
+		cr_assert_neq(held[n_held], -1);
+		n_held++;
+		/* The next accept shows in the log or echoes: either way
+		 * the daemon has seen this one. */
+		char c;
+		h_write_all(held[n_held - 1], "x", 1);
+		(void)h_read_all(held[n_held - 1], &c, 1, 2000);
+	}
+	cr_assert(h_log_contains(&d, "service echo: connection"),
+	          "no refusal after %d connections", n_held);
+	long until = h_now_ms() + 10000;
+	for (int i = 0; i < 500 && h_now_ms() < until; i++) {
+		int fd = h_connect("127.0.0.1", port);
+		char c;
+		cr_assert_neq(fd, -1);
+		/* Refused: the daemon closes it without an echo. */
+		h_write_all(fd, "x", 1);
+		(void)h_read_all(fd, &c, 1, 2000);
+		close(fd);
+	}
+	int lines = h_log_count(&d, "service echo: connection");
+	cr_assert_leq(lines, 5, "%d refusal lines for 500 connections", lines);
+	for (int i = 0; i < n_held; i++)
+		close(held[i]);
+	h_stop(&d);
+}

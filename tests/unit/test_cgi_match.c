@@ -71,3 +71,24 @@ Test(cgimatch, a_pattern_naming_a_directory)
 	};
 	check(c, sizeof(c) / sizeof(*c));
 }
+
+/* A script's backup copy is its source: refused, never sent. */
+Test(cgimatch, a_copy_of_a_script_is_never_sent)
+{
+	static const struct place_case c[] = {
+	    {"*.cgi", "/a/b.cgi~", CGI_INSIDE},
+	    {"*.cgi", "/b.cgi.bak", CGI_INSIDE},
+	    {"*.cgi", "/a/b.cgi.orig", CGI_INSIDE},
+	    {"*.cgi", "/a/b.cgi.old", CGI_INSIDE},
+	    {"*.cgi", "/a/b.cgi.save", CGI_INSIDE},
+	    {"*.cgi", "/a/#b.cgi#", CGI_INSIDE},
+	    {"/cgi-bin/*.cgi", "/cgi-bin/a.cgi~", CGI_INSIDE},
+	    {"/*.cgi", "/a.cgi.swp", CGI_INSIDE},
+	    /* Files that only look alike stay ordinary. */
+	    {"*.cgi", "/a/b.txt~", CGI_OUTSIDE},
+	    {"*.cgi", "/a/b.cgi.txt", CGI_OUTSIDE},
+	    {"*.cgi", "/a/~", CGI_OUTSIDE},
+	    {"*.pl", "/a/data.plist", CGI_OUTSIDE},
+	};
+	check(c, sizeof(c) / sizeof(*c));
+}

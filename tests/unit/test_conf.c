@@ -614,3 +614,40 @@ Test(conf, names_the_first_clash_in_file_order)
 	           "service e { port = 1000 server = \"/bin/cat\" }\n",
 	           4, want);
 }
+
+/*
+ * A FIFO or a device given as the configuration would hang the load for
+ * ever (and a reload stops the whole daemon): only a regular file.
+ */
+Test(conf, refuses_a_fifo_or_device_as_the_file, .timeout = 20)
+{
+	char path[PATH_MAX + 32], want[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/fifo.conf", fx_dir);
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	cr_assert_null(conf_load(path, fx_err, sizeof(fx_err)));
+	snprintf(want, sizeof(want), "%s:0: not a regular file", path);
+	cr_assert_str_eq(fx_err, want);
+	cr_assert_null(conf_load("/dev/zero", fx_err, sizeof(fx_err)));
+	cr_assert_str_eq(fx_err, "/dev/zero:0: not a regular file");
+}
+
+/*
+ * select() serves ~1000 listeners, but 60,000 services took over a
+ * minute to load: past CONF_MAX_SERVICES the load stops at that line.
+ */
+Test(conf, refuses_too_many_services, .timeout = 20)
+{
+	size_t size = 64 * (CONF_MAX_SERVICES + 100), used = 0;
+	char *text = malloc(size), want[64];
+
+	cr_assert_not_null(text);
+	for (int i = 0; i <= CONF_MAX_SERVICES + 50; i++)
+		used += (size_t)snprintf(text + used, size - used,
+		                         "service s%d { port = %d }\n", i,
+		                         1024 + i);
+	snprintf(want, sizeof(want), "more than %d services",
+	         CONF_MAX_SERVICES);
+	fx_refused(text, CONF_MAX_SERVICES + 1, want);
+	free(text);
+}
