@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -24,6 +25,8 @@
 #define BACKOFF_WINDOW_MS 10000
 #define BACKOFF_FIRST_MS 1000
 #define BACKOFF_MAX_MS 64000
+/* A wait = yes handler that exits sooner than this may have failed. */
+#define BACKOFF_QUICK_EXIT_MS 1000
 
 /* The input a wait = yes handler was started for, to see if it took it. */
 struct backoff_input {
@@ -284,4 +287,48 @@ backoff_forget_input(struct service *svc)
 
 	if (st != NULL)
 		st->input.fd = -1;
+}
+
+/* wait = no: a handler that failed before exec counts toward a back-off
+ * (wait = yes is judged when it exits, backoff_judge_exit). */
+void
+backoff_judge_spawn(struct service *svc, bool failed_before_exec)
+{
+	if (failed_before_exec)
+		(void)backoff_failed(svc, "exec failed");
+	else
+		backoff_succeeded(svc);
+}
+
+/*
+ * How a wait = yes handler that exited with STATUS soon after it
+ * started failed, or NULL: it did its work.  Its input still waiting
+ * means the next handler would be started at once for the same input.
+ */
+static const char *
+backoff_wait_failure(struct service *svc, int status, uint64_t start_ms)
+{
+	if (loop_now_ms() - start_ms >= BACKOFF_QUICK_EXIT_MS)
+		return NULL;
+	if (WIFSIGNALED(status))
+		return "killed by a signal";
+	if (WIFEXITED(status) &&
+	    (WEXITSTATUS(status) == 100 || WEXITSTATUS(status) == 111))
+		return WEXITSTATUS(status) == 100 ? "exit 100" : "exit 111";
+	if (backoff_input_left(svc))
+		return "input left unread";
+	return NULL;
+}
+
+void
+backoff_judge_exit(struct service *svc, int status, uint64_t start_ms)
+{
+	const char *why;
+
+	if (!svc->is_wait || svc->is_retired)
+		return;
+	if ((why = backoff_wait_failure(svc, status, start_ms)) != NULL)
+		(void)backoff_failed(svc, why);
+	else
+		backoff_succeeded(svc);
 }

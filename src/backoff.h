@@ -4,6 +4,7 @@
 #define PORTIER_BACKOFF_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "service.h"
 
@@ -31,5 +32,13 @@ bool backoff_is_paused(const struct service *);
 void backoff_mark_input(struct service *, int fd);
 bool backoff_input_left(struct service *);
 void backoff_forget_input(struct service *);
+
+/* wait = no: the handler just started failed before exec, or did not. */
+void backoff_judge_spawn(struct service *svc, bool failed_before_exec);
+/*
+ * A wait = yes handler exited with STATUS (started at START_MS): quick
+ * failures count toward a back-off, work done forgets them.
+ */
+void backoff_judge_exit(struct service *svc, int status, uint64_t start_ms);
 
 #endif

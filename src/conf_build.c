@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conf_addr.h"
 #include "conf_build.h"
 #include "conf_check.h"
 #include "conf_error.h"
@@ -505,86 +506,6 @@ conf_build_service(cfg_t *sec, cfg_t *defs)
 	return svc;
 }
 
-static bool
-conf_same_address(const struct service *a, const struct service *b)
-{
-	if (a->protocol != b->protocol)
-		return false;
-	if (a->protocol == PROTO_UNIX)
-		return strcmp(a->socket_path, b->socket_path) == 0;
-	if (a->port_number != b->port_number)
-		return false;
-	/* An unset bind takes every address, so it meets any other. */
-	return a->bind == NULL || b->bind == NULL ||
-	       strcmp(a->bind, b->bind) == 0;
-}
-
-/* A service and its place in the file, for the address check. */
-struct conf_addr_ref {
-	struct service *svc;
-	unsigned idx;
-};
-
-/* Same protocol and port (or path) side by side, in file order. */
-static int
-conf_cmp_addr(const void *a, const void *b)
-{
-	const struct conf_addr_ref *x = a, *y = b;
-	const struct service *p = x->svc, *q = y->svc;
-	int c = 0;
-
-	if (p->protocol != q->protocol)
-		c = p->protocol < q->protocol ? -1 : 1;
-	else if (p->protocol == PROTO_UNIX)
-		c = strcmp(p->socket_path, q->socket_path);
-	else if (p->port_number != q->port_number)
-		c = p->port_number < q->port_number ? -1 : 1;
-	return c != 0 ? c : (x->idx > y->idx) - (x->idx < y->idx);
-}
-
-/*
- * The first service (in file order) that takes the address of an earlier
- * one.  Sorted by port first, so only services sharing a port are
- * compared: pairwise, 1,000 services were half a million comparisons.
- */
-static int
-conf_check_addresses(struct config *config, cfg_t *cfg)
-{
-	struct conf_addr_ref *v, *a = NULL, *b = NULL;
-	struct service *svc;
-	unsigned n = 0, i = 0;
-
-	if ((v = calloc(cfg_size(cfg, "service") + 1, sizeof(*v))) == NULL)
-		return -1;
-	TAILQ_FOREACH(svc, &config->services, entry)
-	{
-		if (!svc->is_disabled)
-			v[n++] = (struct conf_addr_ref){svc, i};
-		i++;
-	}
-	qsort(v, n, sizeof(*v), conf_cmp_addr);
-	for (unsigned k = 1, start = 0; k < n; k++) {
-		if (conf_cmp_addr(&(struct conf_addr_ref){v[k].svc, 0},
-		                  &(struct conf_addr_ref){v[start].svc, 0}))
-			start = k; /* a new port: nothing earlier shares it */
-		for (unsigned j = start; j < k && (!a || v[k].idx < a->idx);
-		     j++)
-			if (conf_same_address(v[k].svc, v[j].svc)) {
-				a = &v[k];
-				b = &v[j];
-				break;
-			}
-	}
-	if (a != NULL)
-		conf_check_error(cfg_getnsec(cfg, "service", a->idx),
-		                 a->svc->name, "port",
-		                 "same address, port and protocol as service "
-		                 "%s (%s:%d)",
-		                 b->svc->name, b->svc->file, b->svc->line);
-	free(v);
-	return a != NULL ? -1 : 0;
-}
-
 struct config *
 conf_build(cfg_t *cfg, const char *file)
 {
@@ -615,7 +536,7 @@ conf_build(cfg_t *cfg, const char *file)
 		/* Messages about a service point at its first line. */
 		TAILQ_INSERT_TAIL(&config->services, svc, entry);
 	}
-	if (conf_check_addresses(config, cfg) == -1) {
+	if (conf_addr_check(config, cfg) == -1) {
 		config_free(config);
 		return NULL;
 	}

@@ -24,27 +24,14 @@
 #include "loop.h"
 #include "metrics.h"
 #include "spawn.h"
-#include "trim.h"
+#include "starve.h"
+#include "tally.h"
 
 /* Accepts per wakeup: enough to drain a burst, bounded to stay fair. */
 #define GATE_ACCEPT_BURST 32
-/* A wait = yes handler that exits sooner than this may have failed. */
-#define GATE_QUICK_EXIT_MS 1000
-/* Out of descriptors: the first pause, doubled in a row up to 16 times. */
-#define GATE_STARVED_FIRST_MS 100
-#define GATE_STARVED_MAX_SHIFT 4
 
 static int max_children; /* 0: no global cap */
 static bool is_held;     /* an upgrade is about to re-execute */
-/* Counts of a service that has none (never opened): thrown away. */
-static struct metrics gate_no_metrics;
-
-static struct metrics *
-gate_metrics(struct service *svc)
-{
-	return svc->metrics != NULL ? svc->metrics : &gate_no_metrics;
-}
-
 static uint64_t
 gate_now_us(void)
 {
@@ -67,21 +54,6 @@ gate_is_full(void)
 }
 
 /*
- * Out of descriptors (EMFILE, ENFILE) or another error that a readable
- * listener would repeat at once: every service that needs a descriptor
- * to admit a client waits a moment, and what is open is served on.
- */
-static bool gate_is_starved;
-static int gate_starved_rounds; /* pauses with no accept between */
-static struct loop_timer gate_starved_timer;
-
-static bool
-gate_needs_descriptor(const struct service *svc)
-{
-	return !(svc->is_internal && svc->socket_type == SOCK_DGRAM);
-}
-
-/*
  * Every reason a service's listeners go unwatched, in one place: new
  * clients then wait in the kernel's backlog (a pause, never a refusal).
  * NULL: watch them.
@@ -93,7 +65,7 @@ gate_pause_reason(const struct service *svc)
 		return "retired";
 	if (is_held)
 		return "upgrade";
-	if (gate_is_starved && gate_needs_descriptor(svc))
+	if (starve_blocks(svc))
 		return "descriptors";
 	if (backoff_is_paused(svc))
 		return "backoff";
@@ -175,30 +147,10 @@ gate_update(struct service *svc)
 	gate_resume(svc);
 }
 
+/* Something every service depends on changed: judge them all again. */
 static void
-gate_starved_over(void *arg)
+gate_update_all(void)
 {
-	(void)arg;
-	gate_is_starved = false;
-	svc_foreach(gate_update);
-}
-
-/* ERR (an errno) stopped SVC's WHAT: pause admitting; one line a pause. */
-static void
-gate_starve(const struct service *svc, const char *what, int err)
-{
-	int shift = gate_starved_rounds < GATE_STARVED_MAX_SHIFT
-	                ? gate_starved_rounds
-	                : GATE_STARVED_MAX_SHIFT;
-	uint64_t ms = (uint64_t)GATE_STARVED_FIRST_MS << shift;
-
-	if (gate_is_starved)
-		return;
-	log_warnx("service %s: %s: %s: admitting no client for %.1f s",
-	          svc->name, what, strerror(err), (double)ms / 1000.0);
-	gate_starved_rounds++;
-	gate_is_starved = true;
-	loop_timer_set(&gate_starved_timer, ms, gate_starved_over, NULL);
 	svc_foreach(gate_update);
 }
 
@@ -231,35 +183,9 @@ gate_refuse(struct service *svc, int conn, const struct sockaddr *peer,
 		connlog_fail_datagram(svc, peer, peerlen, reason);
 	else
 		connlog_fail(svc, peer, peerlen, reason);
-	metrics_refused(gate_metrics(svc), reason);
+	metrics_refused(tally_metrics(svc), reason);
 	if (!svc->is_paused)
 		gate_update(svc); /* cps may have just tripped */
-}
-
-/* A connection began or ended: per-source counts and the log. */
-static void
-gate_conn_started(struct service *svc, const struct connlog_conn *c)
-{
-	access_enter(svc, c->peer);
-	connlog_start(svc, c);
-	gate_metrics(svc)->accepted++;
-	gate_metrics(svc)->running++;
-}
-
-static void
-gate_conn_ended(struct service *svc, const struct connlog_conn *c)
-{
-	struct metrics *m = gate_metrics(svc);
-
-	access_leave(svc, c->peer);
-	connlog_exit(svc, c);
-	m->running--;
-	if (c->pid == 0 && c->has_traffic) {
-		m->bytes_in += c->bytes_in;
-		m->bytes_out += c->bytes_out;
-	}
-	metrics_observe_duration(m, (loop_now_ms() - c->start_ms) * 1000);
-	trim_soon();
 }
 
 /* spawn_exec failed with ERR: out of descriptors, or a back-off count.
@@ -268,22 +194,9 @@ static void
 gate_spawn_failed(struct service *svc, int err)
 {
 	if (err == EMFILE || err == ENFILE)
-		gate_starve(svc, "spawn", err);
+		starve_begin(svc, "spawn", err);
 	else
 		(void)backoff_failed(svc, "fork failed");
-}
-
-/* wait = no: a handler that failed before exec counts toward a back-off
- * (wait = yes is judged when it exits, gate_on_child_exit). */
-static void
-gate_judge_spawn(struct service *svc)
-{
-	if (svc->is_wait)
-		return;
-	if (spawn_failed_before_exec())
-		(void)backoff_failed(svc, "exec failed");
-	else
-		backoff_succeeded(svc);
 }
 
 /* Start SVC's handler on CONN; the gate keeps no copy of CONN. */
@@ -297,19 +210,20 @@ gate_exec(struct service *svc, struct listener *l, int conn,
 
 	if (c == NULL) {
 		log_warn("service %s: spawn", svc->name);
-		gate_metrics(svc)->failed++;
+		tally_metrics(svc)->failed++;
 		return;
 	}
 	if ((pid = spawn_exec(svc, l, conn, ends)) == -1) {
 		int err = errno;
 		children_discard(c);
-		gate_metrics(svc)->failed++;
+		tally_metrics(svc)->failed++;
 		gate_spawn_failed(svc, err);
 		return;
 	}
-	metrics_observe_spawn(gate_metrics(svc), gate_now_us() - began);
+	metrics_observe_spawn(tally_metrics(svc), gate_now_us() - began);
 	children_insert(c, pid, svc, ends->peer, ends->peerlen);
-	gate_judge_spawn(svc);
+	if (!svc->is_wait)
+		backoff_judge_spawn(svc, spawn_failed_before_exec());
 	log_debug("gate: service %s: spawn %s as PID %ld", svc->name,
 	          svc->server, (long)pid);
 	struct connlog_conn facts = {.pid = (long)pid,
@@ -317,14 +231,14 @@ gate_exec(struct service *svc, struct listener *l, int conn,
 	                             .peerlen = ends->peerlen,
 	                             .start_ms = loop_now_ms(),
 	                             .status = -1};
-	gate_conn_started(svc, &facts);
+	tally_started(svc, &facts);
 }
 
 void
 gate_hold(bool on)
 {
 	is_held = on;
-	svc_foreach(gate_update);
+	gate_update_all();
 }
 
 bool
@@ -352,7 +266,7 @@ gate_adopt_handler(struct service *svc, pid_t pid, const struct sockaddr *peer,
 	children_insert(c, pid, svc, peer, peerlen);
 	children_started_at(c, start_ms);
 	access_enter(svc, peer);
-	gate_metrics(svc)->running++;
+	tally_metrics(svc)->running++;
 }
 
 /* The client is known (a PROXY header may have named it): admit it. */
@@ -380,7 +294,7 @@ gate_admit(struct service *svc, struct listener *l, int conn,
 	gate_exec(svc, l, conn, ends);
 	close(conn);
 	if (!was_full && gate_is_full())
-		svc_foreach(gate_update); /* max_children: everyone waits */
+		gate_update_all(); /* max_children: everyone waits */
 	else
 		gate_update(svc);
 }
@@ -403,7 +317,7 @@ gate_proxy_failed(struct service *svc, const struct sockaddr *balancer,
 {
 	log_info("%s: PROXY header: %s", svc->name, why);
 	connlog_fail(svc, balancer, balancerlen, reason);
-	metrics_refused(gate_metrics(svc), reason);
+	metrics_refused(tally_metrics(svc), reason);
 }
 
 static void
@@ -441,10 +355,10 @@ gate_on_accept(int fd, void *arg)
 		if (conn == -1) {
 			if (errno != EAGAIN && errno != EINTR &&
 			    errno != ECONNABORTED)
-				gate_starve(svc, "accept", errno);
+				starve_begin(svc, "accept", errno);
 			return;
 		}
-		gate_starved_rounds = 0;
+		starve_accepted();
 		gate_connection(svc, l, conn, (struct sockaddr *)&peer, len);
 	}
 }
@@ -481,7 +395,7 @@ gate_ready_refused(struct service *svc, struct listener *l)
 		if (conn == -1) {
 			if (errno != EAGAIN && errno != EINTR &&
 			    errno != ECONNABORTED)
-				gate_starve(svc, "accept", errno);
+				starve_begin(svc, "accept", errno);
 			return true;
 		}
 	}
@@ -512,56 +426,20 @@ gate_on_ready(int fd, void *arg)
 	gate_update(svc);
 }
 
-/*
- * How a wait = yes handler that exited with STATUS soon after it
- * started failed, or NULL: it did its work.  Its input still waiting
- * means the next handler would be started at once for the same input.
- */
-static const char *
-gate_wait_failure(struct service *svc, const struct connlog_conn *facts)
-{
-	int status = facts->status;
-
-	if (loop_now_ms() - facts->start_ms >= GATE_QUICK_EXIT_MS)
-		return NULL;
-	if (WIFSIGNALED(status))
-		return "killed by a signal";
-	if (WIFEXITED(status) &&
-	    (WEXITSTATUS(status) == 100 || WEXITSTATUS(status) == 111))
-		return WEXITSTATUS(status) == 100 ? "exit 100" : "exit 111";
-	if (backoff_input_left(svc))
-		return "input left unread";
-	return NULL;
-}
-
-/* A wait = yes handler's exit: a failure counts toward a back-off. */
-static void
-gate_judge_exit(struct service *svc, const struct connlog_conn *facts)
-{
-	const char *why;
-
-	if (!svc->is_wait || svc->is_retired)
-		return;
-	if ((why = gate_wait_failure(svc, facts)) != NULL)
-		(void)backoff_failed(svc, why);
-	else
-		backoff_succeeded(svc);
-}
-
 /* A handler exited: the log, per_source, and room for the next one. */
 static void
 gate_on_child_exit(struct service *svc, const struct connlog_conn *facts)
 {
 	connlog_handler_status(svc, facts->pid, facts->status);
-	gate_judge_exit(svc, facts);
-	metrics_exited(gate_metrics(svc), facts->status);
+	backoff_judge_exit(svc, facts->status, facts->start_ms);
+	metrics_exited(tally_metrics(svc), facts->status);
 	log_debug("gate: service %s: reap PID %ld, %s %d, %d running",
 	          svc->name, facts->pid,
 	          WIFSIGNALED(facts->status) ? "signal" : "exit",
 	          WIFSIGNALED(facts->status) ? WTERMSIG(facts->status)
 	                                     : WEXITSTATUS(facts->status),
 	          svc->running);
-	gate_conn_ended(svc, facts);
+	tally_ended(svc, facts);
 	if (!svc->is_retired)
 		gate_update(svc);
 	else if (svc->running == 0)
@@ -576,7 +454,7 @@ gate_reap(void)
 
 	children_reap();
 	if (was_full && !gate_is_full())
-		svc_foreach(gate_update);
+		gate_update_all();
 }
 
 /* An internal service's datagram: admitted, or refused and logged. */
@@ -587,7 +465,7 @@ gate_admit_datagram(struct service *svc, const struct sockaddr *peer,
 	const char *reason;
 
 	if (access_check(svc, peer, &reason) == 0) {
-		gate_metrics(svc)->accepted++;
+		tally_metrics(svc)->accepted++;
 		return true;
 	}
 	gate_refuse(svc, -1, peer, peerlen, reason);
@@ -605,8 +483,8 @@ gate_slot_freed(struct service *svc)
 
 static const struct internal_hooks gate_internal_hooks = {
     .admit = gate_admit_datagram,
-    .started = gate_conn_started,
-    .ended = gate_conn_ended,
+    .started = tally_started,
+    .ended = tally_ended,
     .freed = gate_slot_freed,
 };
 
@@ -621,6 +499,7 @@ gate_init(void)
 {
 	access_init(gate_update);
 	backoff_init(gate_update);
+	starve_init(gate_update_all);
 	internal_init(&gate_internal_hooks);
 	balancer_init(&gate_balancer_hooks);
 	return children_init(gate_on_child_exit);

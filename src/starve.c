@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: ISC */
+/* starve.c -- out of descriptors: every service that needs one pauses */
+#include <config.h>
+
+#include <sys/socket.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "log.h"
+#include "loop.h"
+#include "starve.h"
+
+/*
+ * Out of descriptors (EMFILE, ENFILE) or another error that a readable
+ * listener would repeat at once: every service that needs a descriptor
+ * to admit a client waits a moment, and what is open is served on.
+ * The first pause, doubled in a row up to STARVE_MAX_SHIFT times.
+ */
+#define STARVE_FIRST_MS 100
+#define STARVE_MAX_SHIFT 4
+
+static bool starve_is_on;
+static int starve_rounds; /* pauses with no accept between */
+static struct loop_timer starve_timer;
+static starve_changed_fn *starve_on_change;
+
+void
+starve_init(starve_changed_fn *on_change)
+{
+	starve_on_change = on_change;
+}
+
+static void
+starve_over(void *arg)
+{
+	(void)arg;
+	starve_is_on = false;
+	starve_on_change();
+}
+
+void
+starve_begin(const struct service *svc, const char *what, int err)
+{
+	int shift =
+	    starve_rounds < STARVE_MAX_SHIFT ? starve_rounds : STARVE_MAX_SHIFT;
+	uint64_t ms = (uint64_t)STARVE_FIRST_MS << shift;
+
+	if (starve_is_on)
+		return;
+	log_warnx("service %s: %s: %s: admitting no client for %.1f s",
+	          svc->name, what, strerror(err), (double)ms / 1000.0);
+	starve_rounds++;
+	starve_is_on = true;
+	loop_timer_set(&starve_timer, ms, starve_over, NULL);
+	starve_on_change();
+}
+
+void
+starve_accepted(void)
+{
+	starve_rounds = 0;
+}
+
+/* An internal datagram service answers from the socket it has. */
+bool
+starve_blocks(const struct service *svc)
+{
+	return starve_is_on &&
+	       !(svc->is_internal && svc->socket_type == SOCK_DGRAM);
+}

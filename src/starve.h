@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: ISC */
+/* starve.h -- out of descriptors: every service that needs one pauses */
+#ifndef PORTIER_STARVE_H
+#define PORTIER_STARVE_H
+
+#include <stdbool.h>
+
+#include "service.h"
+
+/* A pause began or ended: the caller re-judges every service. */
+typedef void starve_changed_fn(void);
+void starve_init(starve_changed_fn *on_change);
+
+/* ERR (an errno) stopped SVC's WHAT: pause admitting; one line a pause. */
+void starve_begin(const struct service *svc, const char *what, int err);
+/* A client was accepted: the next pause starts short again. */
+void starve_accepted(void);
+/* True while SVC must wait: it needs a descriptor to admit a client. */
+bool starve_blocks(const struct service *svc);
+
+#endif
