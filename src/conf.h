@@ -12,13 +12,6 @@
  * "FILE:LINE: message".  Nothing is bound or opened; a failed load leaves
  * no trace, so a reload can keep the old configuration.
  */
-/*
- * select() serves at most FD_SETSIZE (1024) descriptors, so more services
- * than this cannot run; refusing them early keeps a load from taking
- * minutes (libConfuse's own passes) over a runaway generated file.
- */
-#define CONF_MAX_SERVICES 2048
-
 struct config *conf_load(const char *file, char *err, size_t errlen);
 
 #endif

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf.h"
 #include "conf_error.h"
 
 /* Where a `service NAME` section starts, found by a pre-scan of the file. */

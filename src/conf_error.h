@@ -9,6 +9,13 @@
 
 #include <confuse.h>
 
+/*
+ * select() serves at most FD_SETSIZE (1024) descriptors, so more services
+ * than this cannot run; refusing them early keeps a load from taking
+ * minutes (libConfuse's own passes) over a runaway generated file.
+ */
+#define CONF_MAX_SERVICES 2048
+
 /* One load at a time: errors go to ERR (ERRLEN bytes) until the end. */
 void conf_error_begin(char *err, size_t errlen);
 void conf_error_end(void);
