@@ -13,6 +13,7 @@
 
 #include <criterion/criterion.h>
 
+#include "conf_error.h"
 #include "conf_fixture.h"
 #include "gate.h"
 
