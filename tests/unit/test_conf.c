@@ -262,6 +262,34 @@ Test(conf, refuses_duplicate_service_names)
 	           5, want);
 }
 
+/*
+ * The scan that finds where each service starts must neither cut long
+ * names (two that differ past the cut are not one) nor count the pieces
+ * of a long line as lines.
+ */
+Test(conf, long_names_and_lines_do_not_fool_the_duplicate_check)
+{
+	char text[4096], name[301], filler[1301], want[PATH_MAX + 128];
+
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	snprintf(text, sizeof(text),
+	         "service %sX {\n port = 1000\n server = \"/bin/cat\"\n}\n"
+	         "service %sY {\n port = 1001\n server = \"/bin/cat\"\n}\n",
+	         name, name);
+	cr_assert_not_null(fx_load(text), "%s", fx_err);
+	memset(filler, 'f', sizeof(filler) - 1);
+	filler[sizeof(filler) - 1] = '\0';
+	snprintf(want, sizeof(want),
+	         "service a is already defined at %s/portier.conf:2", fx_dir);
+	snprintf(text, sizeof(text),
+	         "# %s\n"
+	         "service a {\n port = 1000\n server = \"/bin/cat\"\n}\n"
+	         "service a {\n port = 1001\n server = \"/bin/cat\"\n}\n",
+	         filler);
+	fx_refused(text, 6, want);
+}
+
 Test(conf, refuses_two_services_on_one_address)
 {
 	char want[PATH_MAX + 256];
