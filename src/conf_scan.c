@@ -26,6 +26,7 @@ struct conf_scan {
 	char section[300]; /* the section we are in, at depth >= 1 */
 	int section_line;  /* where that section's '{' is */
 	bool at_statement; /* nothing but blanks since the last separator */
+	int quote_line;    /* where a quote still open began, else 0 */
 };
 
 static bool
@@ -41,14 +42,18 @@ conf_scan_quoted(struct conf_scan *s)
 {
 	char quote = s->text[s->i++];
 
+	s->quote_line = s->line;
+
 	for (; s->text[s->i] != '\0' && s->text[s->i] != quote; s->i++) {
 		if (s->text[s->i] == '\\' && s->text[s->i + 1] != '\0')
 			s->i++;
 		if (s->text[s->i] == '\n')
 			s->line++;
 	}
-	if (s->text[s->i] != '\0')
+	if (s->text[s->i] != '\0') {
 		s->i++;
+		s->quote_line = 0;
+	}
 }
 
 /* One word at s->i, appended to the header when at depth 0. */
@@ -120,13 +125,15 @@ conf_scan_begin(struct conf_scan *s, const char *text)
 }
 
 int
-conf_scan_unclosed(const char *text, char *section, size_t len)
+conf_scan_unclosed(const char *text, char *section, size_t len, int *quote_line)
 {
 	struct conf_scan s;
 
 	conf_scan_begin(&s, text);
 	while (s.text[s.i] != '\0')
 		conf_scan_step(&s);
+	/* A quote never closed swallowed the rest, braces and all. */
+	*quote_line = s.quote_line;
 	if (s.depth == 0)
 		return 0;
 	strlcpy(section, s.section, len);

@@ -290,6 +290,15 @@ Test(conf, long_names_and_lines_do_not_fool_the_duplicate_check)
 	fx_refused(text, 6, want);
 }
 
+/* A quote never closed swallows the '}' after it: the message must
+ * point at the quote, not at the section's first line. */
+Test(conf, names_the_line_of_a_quote_never_closed)
+{
+	fx_refused("service a {\n port = 1000\n server = \"/bin/cat\"\n"
+	           " server_args = \"abc\n}\n",
+	           4, "a quote opened here is never closed");
+}
+
 Test(conf, refuses_two_services_on_one_address)
 {
 	char want[PATH_MAX + 256];
