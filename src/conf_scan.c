@@ -27,6 +27,8 @@ struct conf_scan {
 	int section_line;  /* where that section's '{' is */
 	bool at_statement; /* nothing but blanks since the last separator */
 	int quote_line;    /* where a quote still open began, else 0 */
+	bool header_cut;   /* header[] could not hold the whole title */
+	bool section_cut;  /* so section[] names no section at all */
 };
 
 static bool
@@ -66,8 +68,10 @@ conf_scan_word(struct conf_scan *s)
 		s->i++;
 	if (s->depth == 0) {
 		size_t used = strlen(s->header);
-		snprintf(s->header + used, sizeof(s->header) - used, "%s%.*s",
-		         used ? " " : "", (int)(s->i - start), s->text + start);
+		int n = snprintf(s->header + used, sizeof(s->header) - used,
+		                 "%s%.*s", used ? " " : "", (int)(s->i - start),
+		                 s->text + start);
+		s->header_cut |= n < 0 || (size_t)n >= sizeof(s->header) - used;
 	}
 	return s->i - start;
 }
@@ -104,14 +108,17 @@ conf_scan_step(struct conf_scan *s)
 		s->line++;
 	if (c == '{' && s->depth++ == 0) {
 		strlcpy(s->section, s->header, sizeof(s->section));
+		s->section_cut = s->header_cut;
 		s->section_line = s->line;
 	}
 	if (c == '}' && s->depth > 0)
 		s->depth--;
 	if (c == '{' || c == '}' || c == '\n' || c == ';' || c == ',')
 		s->at_statement = true;
-	if ((c == '{' || c == '}' || c == '\n' || c == ';') && s->depth == 0)
+	if ((c == '{' || c == '}' || c == '\n' || c == ';') && s->depth == 0) {
 		s->header[0] = '\0';
+		s->header_cut = false;
+	}
 	return 0;
 }
 
@@ -153,9 +160,9 @@ conf_scan_option_line(const char *text, const char *section, const char *option)
 		size_t len = conf_scan_step(&s);
 		if (len != want || strncmp(text + start, option, len) != 0)
 			continue;
-		if (section == NULL
-		        ? s.depth == 0
-		        : s.depth == 1 && strcmp(s.section, section) == 0)
+		if (section == NULL ? s.depth == 0
+		                    : s.depth == 1 && !s.section_cut &&
+		                          strcmp(s.section, section) == 0)
 			return line;
 	}
 	return 0;
@@ -268,9 +275,10 @@ conf_scan_index(const char *text)
 		size_t start = s.i;
 		int line = s.line;
 		size_t len = conf_scan_step(&s);
+		/* A cut title would pass for any other it starts like. */
 		if (len == 0 ||
 		    len >= sizeof(conf_scan_cache.entries->option) ||
-		    s.depth > 1)
+		    s.depth > 1 || (s.depth == 1 && s.section_cut))
 			continue;
 		if (conf_scan_cache.n == cap) {
 			size_t want = cap ? cap * 2 : 64;

@@ -299,6 +299,24 @@ Test(conf, names_the_line_of_a_quote_never_closed)
 	           4, "a quote opened here is never closed");
 }
 
+/* Titles too long for the line index: no line beats another's line. */
+Test(conf, long_title_never_borrows_another_services_line)
+{
+	char text[4096], name[401];
+
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	snprintf(text, sizeof(text),
+	         "service %sX {\n port = 1000\n server = \"/bin/cat\"\n}\n"
+	         "service %sY {\n port = 1001\n"
+	         " server = \"/nonexistent/x\"\n}\n",
+	         name, name);
+	cr_assert_null(fx_load(text));
+	cr_assert_not_null(strstr(fx_err, "server '/nonexistent/x'"), "%s",
+	                   fx_err);
+	cr_assert_null(strstr(fx_err, "portier.conf:3:"), "%s", fx_err);
+}
+
 Test(conf, refuses_two_services_on_one_address)
 {
 	char want[PATH_MAX + 256];
