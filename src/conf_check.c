@@ -24,9 +24,10 @@ conf_check_line(cfg_t *sec, const char *name, const char *option)
 	char title[300];
 	const char *file = sec->filename;
 
-	if (file == NULL)
+	/* A cut title could name another service that starts alike. */
+	if (file == NULL || (size_t)snprintf(title, sizeof(title), "service %s",
+	                                     name) >= sizeof(title))
 		return 0;
-	snprintf(title, sizeof(title), "service %s", name);
 	int line = conf_scan_file_line(file, title, option);
 	return line ? line : conf_scan_file_line(file, "defaults", option);
 }

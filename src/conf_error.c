@@ -89,35 +89,56 @@ conf_errorf(const char *file, int line, const char *fmt, ...)
  * whole service should point where it starts, so find `service NAME`
  * lines with a light scan of the file.
  */
+/* The NAME of a line " service NAME ...", malloc'd; NULL if not one. */
+static char *
+conf_section_name(const char *line)
+{
+	line += strspn(line, " \t");
+	if (strncmp(line, "service", 7) != 0 ||
+	    strspn(line + 7, " \t\r\n\v\f") == 0)
+		return NULL;
+	line += 7 + strspn(line + 7, " \t\r\n\v\f");
+	size_t n =
+	    strspn(line, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	                 "0123456789_.:-");
+	return n > 0 ? strndup(line, n) : NULL;
+}
+
+/* Whole lines, however long: a cut name or a line counted twice would
+ * make two services one, or point at the wrong line. */
 static void
 conf_scan_sections(struct conf_error_state *ld, const char *file)
 {
 	FILE *fp = fopen(file, "re");
-	char line[1024];
+	char *line = NULL, *name;
+	size_t cap = 0;
 	int lineno = 0;
 
 	if (fp == NULL)
 		return;
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		char name[256];
+	while (getline(&line, &cap, fp) != -1) {
 		lineno++;
-		if (sscanf(line, " service %255[A-Za-z0-9_.:-]", name) != 1)
+		if ((name = conf_section_name(line)) == NULL)
 			continue;
 		if (ld->n_sections == CONF_MAX_SERVICES) {
 			conf_errorf(file, lineno, "more than %d services",
 			            CONF_MAX_SERVICES);
+			free(name);
 			break;
 		}
 		struct conf_section_line *p =
 		    reallocarray(ld->sections, ld->n_sections + 1, sizeof(*p));
-		if (p == NULL)
+		if (p == NULL) {
+			free(name);
 			break;
+		}
 		ld->sections = p;
-		p[ld->n_sections].name = strdup(name);
+		p[ld->n_sections].name = name;
 		p[ld->n_sections].file = strdup(file);
 		p[ld->n_sections].line = lineno;
 		ld->n_sections++;
 	}
+	free(line);
 	fclose(fp);
 }
 

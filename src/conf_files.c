@@ -85,7 +85,7 @@ conf_files_text(const char *file, size_t *len)
 {
 	char section[300];
 	char *text = conf_text_read(file, len), *ops;
-	int line;
+	int line, quote;
 
 	if (text == NULL) {
 		conf_errorf(file, 0, "cannot read: %s", strerror(errno));
@@ -100,7 +100,13 @@ conf_files_text(const char *file, size_t *len)
 		free(text);
 		return NULL;
 	}
-	if ((line = conf_scan_unclosed(text, section, sizeof(section))) > 0) {
+	line = conf_scan_unclosed(text, section, sizeof(section), &quote);
+	if (quote > 0) {
+		conf_errorf(file, quote, "a quote opened here is never closed");
+		free(text);
+		return NULL;
+	}
+	if (line > 0) {
 		conf_errorf(file, line,
 		            "%s { is never closed: a '}' is missing before the "
 		            "end of the file",

@@ -26,6 +26,9 @@ struct conf_scan {
 	char section[300]; /* the section we are in, at depth >= 1 */
 	int section_line;  /* where that section's '{' is */
 	bool at_statement; /* nothing but blanks since the last separator */
+	int quote_line;    /* where a quote still open began, else 0 */
+	bool header_cut;   /* header[] could not hold the whole title */
+	bool section_cut;  /* so section[] names no section at all */
 };
 
 static bool
@@ -41,14 +44,18 @@ conf_scan_quoted(struct conf_scan *s)
 {
 	char quote = s->text[s->i++];
 
+	s->quote_line = s->line;
+
 	for (; s->text[s->i] != '\0' && s->text[s->i] != quote; s->i++) {
 		if (s->text[s->i] == '\\' && s->text[s->i + 1] != '\0')
 			s->i++;
 		if (s->text[s->i] == '\n')
 			s->line++;
 	}
-	if (s->text[s->i] != '\0')
+	if (s->text[s->i] != '\0') {
 		s->i++;
+		s->quote_line = 0;
+	}
 }
 
 /* One word at s->i, appended to the header when at depth 0. */
@@ -61,8 +68,10 @@ conf_scan_word(struct conf_scan *s)
 		s->i++;
 	if (s->depth == 0) {
 		size_t used = strlen(s->header);
-		snprintf(s->header + used, sizeof(s->header) - used, "%s%.*s",
-		         used ? " " : "", (int)(s->i - start), s->text + start);
+		int n = snprintf(s->header + used, sizeof(s->header) - used,
+		                 "%s%.*s", used ? " " : "", (int)(s->i - start),
+		                 s->text + start);
+		s->header_cut |= n < 0 || (size_t)n >= sizeof(s->header) - used;
 	}
 	return s->i - start;
 }
@@ -99,14 +108,17 @@ conf_scan_step(struct conf_scan *s)
 		s->line++;
 	if (c == '{' && s->depth++ == 0) {
 		strlcpy(s->section, s->header, sizeof(s->section));
+		s->section_cut = s->header_cut;
 		s->section_line = s->line;
 	}
 	if (c == '}' && s->depth > 0)
 		s->depth--;
 	if (c == '{' || c == '}' || c == '\n' || c == ';' || c == ',')
 		s->at_statement = true;
-	if ((c == '{' || c == '}' || c == '\n' || c == ';') && s->depth == 0)
+	if ((c == '{' || c == '}' || c == '\n' || c == ';') && s->depth == 0) {
 		s->header[0] = '\0';
+		s->header_cut = false;
+	}
 	return 0;
 }
 
@@ -120,13 +132,15 @@ conf_scan_begin(struct conf_scan *s, const char *text)
 }
 
 int
-conf_scan_unclosed(const char *text, char *section, size_t len)
+conf_scan_unclosed(const char *text, char *section, size_t len, int *quote_line)
 {
 	struct conf_scan s;
 
 	conf_scan_begin(&s, text);
 	while (s.text[s.i] != '\0')
 		conf_scan_step(&s);
+	/* A quote never closed swallowed the rest, braces and all. */
+	*quote_line = s.quote_line;
 	if (s.depth == 0)
 		return 0;
 	strlcpy(section, s.section, len);
@@ -146,9 +160,9 @@ conf_scan_option_line(const char *text, const char *section, const char *option)
 		size_t len = conf_scan_step(&s);
 		if (len != want || strncmp(text + start, option, len) != 0)
 			continue;
-		if (section == NULL
-		        ? s.depth == 0
-		        : s.depth == 1 && strcmp(s.section, section) == 0)
+		if (section == NULL ? s.depth == 0
+		                    : s.depth == 1 && !s.section_cut &&
+		                          strcmp(s.section, section) == 0)
 			return line;
 	}
 	return 0;
@@ -261,9 +275,10 @@ conf_scan_index(const char *text)
 		size_t start = s.i;
 		int line = s.line;
 		size_t len = conf_scan_step(&s);
+		/* A cut title would pass for any other it starts like. */
 		if (len == 0 ||
 		    len >= sizeof(conf_scan_cache.entries->option) ||
-		    s.depth > 1)
+		    s.depth > 1 || (s.depth == 1 && s.section_cut))
 			continue;
 		if (conf_scan_cache.n == cap) {
 			size_t want = cap ? cap * 2 : 64;

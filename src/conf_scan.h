@@ -15,9 +15,11 @@
  * All of these take text whose comments are blanked (conf_text.c).
  *
  * The line of a '{' that is never closed, with its section's header
- * ("service echo") in SECTION; 0 when every brace is closed.
+ * ("service echo") in SECTION; 0 when every brace is closed.  The line
+ * of a quote never closed in *QUOTE_LINE, else 0.
  */
-int conf_scan_unclosed(const char *text, char *section, size_t len);
+int conf_scan_unclosed(const char *text, char *section, size_t len,
+                       int *quote_line);
 /* The line where OPTION is set inside SECTION ("service echo",
  * "defaults"; NULL: outside any section), or 0. */
 int conf_scan_option_line(const char *text, const char *section,

@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <err.h>
 #include <errno.h>
@@ -34,10 +35,14 @@ ctl_usage(void)
 	exit(CTL_EXIT_USAGE);
 }
 
+/* A daemon that stopped accepting leaves its backlog full, and a blocking
+ * connect then waits for ever: SO_SNDTIMEO bounds that wait (and the
+ * request's write) by -t as well. */
 static int
-ctl_connect(const char *path)
+ctl_connect(const char *path, long timeout_s)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct timeval tv = {.tv_sec = timeout_s};
 
 	if (strlen(path) >= sizeof(sun.sun_path))
 		errx(CTL_EXIT_USAGE, "%s: socket path too long", path);
@@ -45,6 +50,7 @@ ctl_connect(const char *path)
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		err(CTL_EXIT_TEMP, "socket");
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
 		err(CTL_EXIT_TEMP, "%s", path);
 	return fd;
@@ -164,7 +170,7 @@ main(int argc, char **argv)
 		ctl_usage();
 	size_t len =
 	    ctl_request_line(argv[optind], is_json, line, sizeof(line));
-	int fd = ctl_connect(path);
+	int fd = ctl_connect(path, timeout_s);
 	if (io_write_all(fd, line, len) == -1)
 		err(CTL_EXIT_TEMP, "%s: write", path);
 	struct textbuf answer;

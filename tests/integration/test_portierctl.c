@@ -163,3 +163,42 @@ Test(portierctl, usage_errors_never_connect)
 	cr_assert_eq(rc, 111); /* no daemon there */
 	h_remove_dir(&f.d);
 }
+
+/*
+ * A wedged daemon that no longer accepts: once its backlog is full a
+ * blocking connect waits for ever, so -t must bound the connect too.
+ */
+Test(portierctl, full_backlog_of_a_wedged_daemon_times_out)
+{
+	struct fake f = {0};
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	int lfd, held[64], n = 0, rc;
+	char cmd[512];
+
+	h_mkdir(&f.d);
+	snprintf(f.path, sizeof(f.path), "%s/ctl.sock", f.d.dir);
+	strcpy(sun.sun_path, f.path);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_eq(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	cr_assert_eq(listen(lfd, 0), 0);
+	for (; n < 64; n++) {
+		held[n] = socket(AF_UNIX,
+		                 SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (connect(held[n], (struct sockaddr *)&sun, sizeof(sun)) ==
+		    -1)
+			break;
+	}
+	cr_assert_lt(n, 64, "the backlog never filled");
+	/* timeout(1) only keeps a failure from hanging the suite. */
+	snprintf(cmd, sizeof(cmd),
+	         "timeout 20 %s/src/portierctl -s %s -t 1 status 2>/dev/null",
+	         TOP_BUILDDIR, f.path);
+	long t0 = h_now_ms();
+	free(h_run(cmd, &rc));
+	cr_assert_eq(rc, 111, "exit %d", rc);
+	cr_assert_lt(h_now_ms() - t0, 5000);
+	for (int i = 0; i <= n; i++)
+		close(held[i]);
+	close(lfd);
+	h_remove_dir(&f.d);
+}

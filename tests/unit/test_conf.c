@@ -262,6 +262,61 @@ Test(conf, refuses_duplicate_service_names)
 	           5, want);
 }
 
+/*
+ * The scan that finds where each service starts must neither cut long
+ * names (two that differ past the cut are not one) nor count the pieces
+ * of a long line as lines.
+ */
+Test(conf, long_names_and_lines_do_not_fool_the_duplicate_check)
+{
+	char text[4096], name[301], filler[1301], want[PATH_MAX + 128];
+
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	snprintf(text, sizeof(text),
+	         "service %sX {\n port = 1000\n server = \"/bin/cat\"\n}\n"
+	         "service %sY {\n port = 1001\n server = \"/bin/cat\"\n}\n",
+	         name, name);
+	cr_assert_not_null(fx_load(text), "%s", fx_err);
+	memset(filler, 'f', sizeof(filler) - 1);
+	filler[sizeof(filler) - 1] = '\0';
+	snprintf(want, sizeof(want),
+	         "service a is already defined at %s/portier.conf:2", fx_dir);
+	snprintf(text, sizeof(text),
+	         "# %s\n"
+	         "service a {\n port = 1000\n server = \"/bin/cat\"\n}\n"
+	         "service a {\n port = 1001\n server = \"/bin/cat\"\n}\n",
+	         filler);
+	fx_refused(text, 6, want);
+}
+
+/* A quote never closed swallows the '}' after it: the message must
+ * point at the quote, not at the section's first line. */
+Test(conf, names_the_line_of_a_quote_never_closed)
+{
+	fx_refused("service a {\n port = 1000\n server = \"/bin/cat\"\n"
+	           " server_args = \"abc\n}\n",
+	           4, "a quote opened here is never closed");
+}
+
+/* Titles too long for the line index: no line beats another's line. */
+Test(conf, long_title_never_borrows_another_services_line)
+{
+	char text[4096], name[401];
+
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	snprintf(text, sizeof(text),
+	         "service %sX {\n port = 1000\n server = \"/bin/cat\"\n}\n"
+	         "service %sY {\n port = 1001\n"
+	         " server = \"/nonexistent/x\"\n}\n",
+	         name, name);
+	cr_assert_null(fx_load(text));
+	cr_assert_not_null(strstr(fx_err, "server '/nonexistent/x'"), "%s",
+	                   fx_err);
+	cr_assert_null(strstr(fx_err, "portier.conf:3:"), "%s", fx_err);
+}
+
 Test(conf, refuses_two_services_on_one_address)
 {
 	char want[PATH_MAX + 256];

@@ -103,13 +103,20 @@ Test(conf_scan, finds_option_lines_per_section)
 Test(conf_scan, finds_the_unclosed_section)
 {
 	char section[64];
+	int quote;
 
 	cr_assert_eq(conf_scan_unclosed("service a {\n}\nservice b {\n port "
 	                                "= \"}\"\n",
-	                                section, sizeof(section)),
+	                                section, sizeof(section), &quote),
 	             3);
 	cr_assert_str_eq(section, "service b");
+	cr_assert_eq(quote, 0);
 	cr_assert_eq(conf_scan_unclosed("service a { port = 1 }\n", section,
-	                                sizeof(section)),
+	                                sizeof(section), &quote),
 	             0);
+	/* The quote ate the '}': name the quote, not the brace. */
+	cr_assert_eq(conf_scan_unclosed("service a {\n x = \"1\"\n y = 'a\n}\n",
+	                                section, sizeof(section), &quote),
+	             1);
+	cr_assert_eq(quote, 3);
 }
