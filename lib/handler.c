@@ -17,25 +17,43 @@
 
 /* UDP ports never answered: -u, PORTIER_UDP_PORTS and our own port. */
 static struct udpguard_ports handler_udp_ports;
+/* The reply budget: the service's reply_rate, as the master passed it. */
+static unsigned handler_reply_rate = UDPGUARD_RATE;
+static unsigned handler_reply_burst = UDPGUARD_BURST;
+
+/* The value of environment entry E if it is NAME=value, else NULL. */
+static const char *
+handler_env_value(const char *e, const char *name)
+{
+	size_t len = strlen(name);
+
+	return strncmp(e, name, len) == 0 && e[len] == '=' ? e + len + 1 : NULL;
+}
 
 /*
  * Every PORTIER_UDP_PORTS in the environment (the master's and one an
- * admin set with env =).  A list that does not parse is a configuration
- * error: exit 100 rather than run unguarded, and before anything is read.
+ * admin set with env =), and the last PORTIER_UDP_RATE.  A value that does
+ * not parse is a configuration error: exit 100 rather than run with a
+ * guard nobody asked for, and before anything is read.
  */
 static void
-handler_env_udp_ports(void)
+handler_env_guard(void)
 {
 	extern char **environ;
-	const size_t namelen = strlen(UDPGUARD_ENV);
+	const char *v;
 
 	for (char **e = environ; e != NULL && *e != NULL; e++) {
-		if (strncmp(*e, UDPGUARD_ENV "=", namelen + 1) != 0)
-			continue;
-		if (udpguard_ports_parse(&handler_udp_ports,
-		                         *e + namelen + 1) == -1) {
+		if ((v = handler_env_value(*e, UDPGUARD_ENV)) != NULL &&
+		    udpguard_ports_parse(&handler_udp_ports, v) == -1) {
 			fprintf(stderr, "%s: not a port list: %s\n",
-			        UDPGUARD_ENV, *e + namelen + 1);
+			        UDPGUARD_ENV, v);
+			exit(HANDLER_EXIT_PERMANENT);
+		}
+		if ((v = handler_env_value(*e, UDPGUARD_RATE_ENV)) != NULL &&
+		    udpguard_rate_parse(v, &handler_reply_rate,
+		                        &handler_reply_burst) == -1) {
+			fprintf(stderr, "%s: not RATE or RATE,BURST: %s\n",
+			        UDPGUARD_RATE_ENV, v);
 			exit(HANDLER_EXIT_PERMANENT);
 		}
 	}
@@ -63,7 +81,7 @@ handler_options(int argc, char **argv, const char *usage)
 			goto bad;
 	}
 	if (optind == argc) {
-		handler_env_udp_ports();
+		handler_env_guard();
 		return idle;
 	}
 bad:
@@ -138,7 +156,8 @@ handler_dgram_loop(int idle_seconds, handler_reply_fn *reply)
 	struct udpguard guard;
 
 	handler_own_udp_port();
-	udpguard_init(&guard, UDPGUARD_RATE, UDPGUARD_BURST, handler_now_ms());
+	udpguard_init(&guard, handler_reply_rate, handler_reply_burst,
+	              handler_now_ms());
 	for (;;) {
 		int n = poll(&pfd, 1, idle_seconds * 1000);
 		if (n == 0)

@@ -114,6 +114,36 @@ udpguard_init(struct udpguard *g, unsigned rate, unsigned burst,
 	g->last_ms = now_ms;
 }
 
+void
+udpguard_set_rate(struct udpguard *g, unsigned rate, unsigned burst)
+{
+	g->rate = rate;
+	g->capacity_milli = (uint64_t)burst * 1000;
+	if (g->tokens_milli > g->capacity_milli)
+		g->tokens_milli = g->capacity_milli;
+}
+
+int
+udpguard_rate_parse(const char *text, unsigned *rate, unsigned *burst)
+{
+	char *end;
+	unsigned long r, b = UDPGUARD_BURST;
+
+	errno = 0;
+	r = strtoul(text, &end, 10);
+	if (end != text && *end == ',' && end[1] >= '0' && end[1] <= '9')
+		b = strtoul(end + 1, &end, 10);
+	if (errno != 0 || end == text || *end != '\0' || text[0] < '0' ||
+	    text[0] > '9' || r > UDPGUARD_RATE_MAX || b < 1 ||
+	    b > UDPGUARD_RATE_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	*rate = (unsigned)r;
+	*burst = (unsigned)b;
+	return 0;
+}
+
 int
 udpguard_peer_port(const struct sockaddr *peer, socklen_t len)
 {
@@ -154,6 +184,8 @@ udpguard_check(struct udpguard *g, const struct udpguard_ports *ports,
 		g->dropped_port++;
 		return UDPGUARD_LOOP_PORT;
 	}
+	if (g->rate == 0)
+		return UDPGUARD_ANSWER; /* reply_rate = {0}: no cap */
 	udpguard_refill(g, now_ms);
 	if (g->tokens_milli < 1000) {
 		g->dropped_rate++;

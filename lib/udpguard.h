@@ -17,12 +17,21 @@
 #define UDPGUARD_ENV "PORTIER_UDP_PORTS"
 
 /*
+ * The environment variable that gives a handler its service's reply
+ * budget when the config sets reply_rate: "RATE" or "RATE,BURST", RATE 0
+ * for no cap.  Without it a handler keeps UDPGUARD_RATE and _BURST.
+ */
+#define UDPGUARD_RATE_ENV "PORTIER_UDP_RATE"
+
+/*
  * Replies per second and the burst allowed above that, per guard.  A
  * spoofer chooses source addresses freely, so a per-source budget would
  * bound nothing: one budget for the whole guard is what caps the output.
  */
 #define UDPGUARD_RATE 100
 #define UDPGUARD_BURST 32
+/* The most reply_rate may say for either number. */
+#define UDPGUARD_RATE_MAX 1000000
 /* At most one summary line this often, in milliseconds. */
 #define UDPGUARD_REPORT_MS 10000
 
@@ -59,16 +68,23 @@ int udpguard_ports_parse(struct udpguard_ports *, const char *text);
 size_t udpguard_ports_format(const struct udpguard_ports *, char *buf,
                              size_t size);
 
-/* A full bucket of BURST tokens refilled at RATE a second. */
+/* A full bucket of BURST tokens refilled at RATE a second; RATE 0: no cap. */
 void udpguard_init(struct udpguard *, unsigned rate, unsigned burst,
                    uint64_t now_ms);
+/* A new budget for a guard in use (a reload); its counts are kept. */
+void udpguard_set_rate(struct udpguard *, unsigned rate, unsigned burst);
+/*
+ * "RATE" or "RATE,BURST" (each at most UDPGUARD_RATE_MAX, BURST at least
+ * 1; BURST defaults to UDPGUARD_BURST); -1 (errno EINVAL) on anything else.
+ */
+int udpguard_rate_parse(const char *text, unsigned *rate, unsigned *burst);
 /* The source port of PEER, or -1 for a family without ports. */
 int udpguard_peer_port(const struct sockaddr *peer, socklen_t len);
 /*
  * May a reply go to PEER?  Never to a port below 1024 (the classic
  * services and every other privileged one) nor to one in PORTS (two of
  * ours would answer each other forever); the rest while the bucket has
- * a token.  Counts what it refuses.
+ * a token, or always when the rate is 0.  Counts what it refuses.
  */
 enum udpguard_verdict udpguard_check(struct udpguard *,
                                      const struct udpguard_ports *,

@@ -140,6 +140,7 @@ conf_confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
 	    CFG_INT_LIST("cps", NULL, CFGF_NODEFAULT),                         \
 	    CFG_FLOAT("max_load", 0, CFGF_NODEFAULT),                          \
 	    CFG_INT("internal_max", 0, CFGF_NODEFAULT),                        \
+	    CFG_INT_LIST("reply_rate", NULL, CFGF_NODEFAULT),                  \
 	    CFG_STR("banner", NULL, CFGF_NODEFAULT),                           \
 	    CFG_STR("banner_success", NULL, CFGF_NODEFAULT),                   \
 	    CFG_STR("banner_fail", NULL, CFGF_NODEFAULT),                      \

@@ -18,6 +18,7 @@
 #include "conf_error.h"
 #include "conf_list.h"
 #include "conf_value.h"
+#include "udpguard.h"
 
 #ifndef LIBEXECDIR
 #define LIBEXECDIR "/usr/local/libexec/portier"
@@ -472,6 +473,36 @@ conf_build_access(struct service *svc, cfg_t *sec, cfg_t *defs)
 	return 0;
 }
 
+/*
+ * reply_rate: the UDP reply budget (lib/udpguard.c), kept for internal
+ * services and passed to handlers as PORTIER_UDP_RATE when it is set.
+ */
+static int
+conf_build_replies(struct service *svc, cfg_t *sec, cfg_t *defs)
+{
+	cfg_t *from = conf_pick(sec, defs, "reply_rate");
+	char env[64];
+
+	svc->reply_rate = UDPGUARD_RATE;
+	svc->reply_burst = UDPGUARD_BURST;
+	/* defaults{} may set it for every UDP service; a service says it
+	 * alone. */
+	if (conf_is_set(sec, "reply_rate") && svc->protocol != PROTO_UDP) {
+		conf_check_error(sec, svc->name, "reply_rate",
+		                 "reply_rate is for protocol = udp only");
+		return -1;
+	}
+	if (from == NULL || svc->protocol != PROTO_UDP)
+		return 0;
+	svc->reply_rate = (unsigned)cfg_getnint(from, "reply_rate", 0);
+	if (cfg_size(from, "reply_rate") == 2)
+		svc->reply_burst = (unsigned)cfg_getnint(from, "reply_rate", 1);
+	snprintf(env, sizeof(env), "%s=%u,%u", UDPGUARD_RATE_ENV,
+	         svc->reply_rate, svc->reply_burst);
+	svc->reply_env = strdup(env);
+	return svc->reply_env == NULL ? -1 : 0;
+}
+
 static struct service *
 conf_build_service(cfg_t *sec, cfg_t *defs)
 {
@@ -491,7 +522,8 @@ conf_build_service(cfg_t *sec, cfg_t *defs)
 	    conf_build_metrics(svc, sec) == -1 ||
 	    conf_build_server(svc, sec, defs) == -1 ||
 	    conf_build_credentials(svc, sec, defs) == -1 ||
-	    conf_build_access(svc, sec, defs) == -1) {
+	    conf_build_access(svc, sec, defs) == -1 ||
+	    conf_build_replies(svc, sec, defs) == -1) {
 		svc_free(svc);
 		return NULL;
 	}

@@ -196,6 +196,20 @@ conf_valid_cps(cfg_t *cfg, cfg_opt_t *opt)
 }
 
 static int
+conf_valid_reply_rate(cfg_t *cfg, cfg_opt_t *opt)
+{
+	/* Called as each value arrives: RATE (0 = no cap), then BURST. */
+	unsigned n = cfg_opt_size(opt);
+	long v = cfg_opt_getnint(opt, n - 1);
+	long min = n == 1 ? 0 : 1;
+	CONF_CHECK(cfg, n <= 2 && v >= min && v <= UDPGUARD_RATE_MAX,
+	           "reply_rate must be {RATE} or {RATE, BURST}: RATE 0 (no "
+	           "cap) to %d, BURST 1 to %d",
+	           UDPGUARD_RATE_MAX, UDPGUARD_RATE_MAX);
+	return 0;
+}
+
+static int
 conf_valid_times(cfg_t *cfg, cfg_opt_t *opt)
 {
 	struct svc_time_window w;
@@ -312,6 +326,7 @@ static const struct {
     {"idle_timeout", conf_valid_range},
     {"max_load", conf_valid_load},
     {"cps", conf_valid_cps},
+    {"reply_rate", conf_valid_reply_rate},
     {"access_times", conf_valid_times},
     {"log_on_success", conf_valid_log_flags},
     {"log_on_failure", conf_valid_log_flags},

@@ -108,7 +108,8 @@ internal_state(struct service *svc)
 	st->is_metrics =
 	    svc->is_internal && strcmp(svc->internal_name, "metrics") == 0;
 	LIST_INIT(&st->conns);
-	udpguard_init(&st->guard, UDPGUARD_RATE, UDPGUARD_BURST, loop_now_ms());
+	udpguard_init(&st->guard, svc->reply_rate, svc->reply_burst,
+	              loop_now_ms());
 	svc->internal = st;
 	if (svc->protocol == PROTO_UDP) {
 		LIST_INSERT_HEAD(&udp_states, st, udp_entry);
@@ -389,7 +390,7 @@ internal_accept(struct service *svc, int conn, const struct sockaddr *peer,
 
 /*
  * Never answer a datagram from a privileged port or from the port of a
- * UDP service of ours, and at most UDPGUARD_RATE a second: two inetds
+ * UDP service of ours, and at most reply_rate a second: two inetds
  * (or one, spoofed) would otherwise bounce echo or chargen between
  * themselves forever.
  */
@@ -512,4 +513,5 @@ internal_adopt(struct service *old, struct service *new)
 	st->svc = new;
 	new->internal = st;
 	old->internal = NULL;
+	udpguard_set_rate(&st->guard, new->reply_rate, new->reply_burst);
 }

@@ -303,6 +303,7 @@ svc_free(struct service *svc)
 	free(svc->banner_fail);
 	free(svc->redirect_host);
 	free(svc->redirect_port);
+	free(svc->reply_env);
 	svc_free_list(svc->proxy_from);
 	free(svc->metrics);
 	free(svc);

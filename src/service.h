@@ -126,6 +126,10 @@ struct service {
 	int cps_pause;
 	double max_load;
 	int internal_max; /* open in-loop internal connections */
+	/* UDP replies a second and the burst above it (rate 0: no cap) */
+	unsigned reply_rate;
+	unsigned reply_burst;
+	char *reply_env; /* PORTIER_UDP_RATE=... for handlers; NULL: default */
 	char *banner;
 	char *banner_success;
 	char *banner_fail;

@@ -189,6 +189,8 @@ spawn_build_env(struct service *svc, struct listener *l, int conn,
 	}
 	if (svc->protocol == PROTO_UDP && udpports_env_entry() != NULL)
 		spawn_env_add(&e, udpports_env_entry()); /* every UDP port */
+	if (svc->reply_env != NULL)
+		spawn_env_add(&e, svc->reply_env); /* its reply_rate */
 	if (svc->is_wait) {
 		spawn_env_put(&e, "LISTEN_FDS", "1");
 		spawn_env_add(&e, env_listen_pid); /* filled in by the child */

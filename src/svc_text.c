@@ -176,6 +176,9 @@ svc_text_access(FILE *fp, const struct service *svc)
 		        svc->cps_pause);
 	fprintf(fp, "\tmax_load = %g\n\tinternal_max = %d\n", svc->max_load,
 	        svc->internal_max);
+	if (svc->reply_env != NULL)
+		fprintf(fp, "\treply_rate = {%u, %u}\n", svc->reply_rate,
+		        svc->reply_burst);
 	svc_text_str(fp, "banner", svc->banner);
 	svc_text_str(fp, "banner_success", svc->banner_success);
 	svc_text_str(fp, "banner_fail", svc->banner_fail);

@@ -137,7 +137,7 @@ Test(admin, print_round_trips)
 	        " rlimit_files = unlimited\n umask = 027\n nice = 5\n"
 	        " banner = \"/etc/hostname\"\n}\n"
 	        "service echo {\n type = internal\n port = %u\n"
-	        " socket_type = dgram\n}\n"
+	        " socket_type = dgram\n reply_rate = {500}\n}\n"
 	        "service u {\n socket = \"/tmp/x.sock\"\n"
 	        " server = \"/bin/cat\"\n socket_mode = 0600\n}\n"
 	        "service r {\n port = %u\n redirect = \"127.0.0.1 80\"\n"
@@ -150,6 +150,7 @@ Test(admin, print_round_trips)
 	          "%s", first);
 	cr_assert(strstr(first, "\tserver_args = {\"-c\", \"say \\\"hi\\\"\"}"),
 	          "%s", first);
+	cr_assert(strstr(first, "\treply_rate = {500, 32}\n"), "%s", first);
 	/* The printed text, loaded again, prints the same. */
 	h_write_file(&d, "portier.conf", strchr(first, '\n') + 1, 0644);
 	char *second = run_portierd(&d, "-P", &status);

@@ -336,6 +336,109 @@ Test(udploop, flood_from_many_ports_gets_at_most_the_rate)
 }
 
 /*
+ * Lockstep rounds on 20 sockets: one datagram each, then every reply
+ * that comes within 300 ms, 25 rounds.  Lockstep keeps the service's
+ * receive buffer from overflowing, so every datagram reaches the guard.
+ * Returns the replies; *ELAPSED is the time the rounds took.
+ */
+static int
+lockstep_replies(uint16_t port, long *elapsed)
+{
+	struct sockaddr_in dst = {.sin_family = AF_INET};
+	int fds[20], replies = 0;
+	char buf[64];
+
+	dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	dst.sin_port = htons(port);
+	for (int i = 0; i < 20; i++) {
+		fds[i] = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		cr_assert_neq(fds[i], -1);
+		cr_assert_eq(
+		    connect(fds[i], (struct sockaddr *)&dst, sizeof(dst)), 0);
+	}
+	long start = h_now_ms();
+	for (int round = 0; round < 25; round++) {
+		int got = 0;
+		for (int i = 0; i < 20; i++)
+			send(fds[i], "x", 1, 0);
+		long end = h_now_ms() + 300;
+		for (long left; got < 20 && (left = end - h_now_ms()) > 0;) {
+			struct pollfd pfd[20];
+			for (int i = 0; i < 20; i++)
+				pfd[i] = (struct pollfd){.fd = fds[i],
+				                         .events = POLLIN};
+			if (poll(pfd, 20, (int)left) <= 0)
+				continue;
+			for (int i = 0; i < 20; i++)
+				if (pfd[i].revents & POLLIN)
+					got += recv(fds[i], buf, sizeof(buf),
+					            0) == 1;
+		}
+		replies += got;
+	}
+	*elapsed = h_now_ms() - start;
+	for (int i = 0; i < 20; i++)
+		close(fds[i]);
+	return replies;
+}
+
+/* An internal echo and an echo handler, both with reply_rate = RATE. */
+static const char *
+conf_reply_rate(const char *rate)
+{
+	static char buf[2048];
+
+	snprintf(buf, sizeof(buf),
+	         H_DEFAULTS
+	         "service int-echo { type = internal  internal = echo\n"
+	         "  protocol = udp  bind = \"127.0.0.1\"  port = %u\n"
+	         "  reply_rate = %s }\n"
+	         "service run-echo { server = \"%s/services/echo\"\n"
+	         "  server_args = {\"-t\", \"5\"}  reply_rate = %s\n"
+	         "  protocol = udp  wait = yes  bind = \"127.0.0.1\"\n"
+	         "  port = %u }\n",
+	         int_echo, rate, TOP_BUILDDIR, rate, run_echo);
+	return buf;
+}
+
+/* reply_rate = {0} lifts the cap, in the master and in a handler. */
+Test(udploop, reply_rate_zero_answers_every_datagram)
+{
+	struct h_daemon d = {0};
+	long elapsed;
+
+	pick_ports();
+	h_start(&d, conf_reply_rate("{0}"));
+	cr_assert_eq(lockstep_replies(int_echo, &elapsed), 500);
+	cr_assert_eq(lockstep_replies(run_echo, &elapsed), 500);
+	/* The privileged and served ports stay refused. */
+	assert_no_loop(run_echo, int_echo, 1);
+	h_stop(&d);
+}
+
+/* A small reply_rate caps both, burst first, then the rate. */
+Test(udploop, reply_rate_sets_the_budget)
+{
+	struct h_daemon d = {0};
+	uint16_t ports[2];
+	long elapsed;
+
+	pick_ports();
+	ports[0] = int_echo;
+	ports[1] = run_echo;
+	h_start(&d, conf_reply_rate("{20, 5}"));
+	for (int i = 0; i < 2; i++) {
+		int n = lockstep_replies(ports[i], &elapsed);
+		cr_assert_geq(n, 5, "port %u: %d replies", ports[i], n);
+		cr_assert_leq(n, 5 + 20 * elapsed / 1000 + 1,
+		              "port %u: %d replies in %ld ms", ports[i], n,
+		              elapsed);
+	}
+	cr_assert(h_log_wait(&d, "over 20 replies/s", 15000));
+	h_stop(&d);
+}
+
+/*
  * A list a handler cannot read is a configuration error: exit 100 at
  * once, in any mode, rather than run without the guard.
  */

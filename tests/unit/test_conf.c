@@ -640,6 +640,45 @@ Test(conf, idle_timeout_is_the_relays_and_only_the_relays)
 	                   "%s", fx_err);
 }
 
+/* reply_rate: the UDP reply budget, for internal services and handlers. */
+Test(conf, reply_rate_is_for_udp_and_reaches_handlers)
+{
+	struct service *a = first(
+	    fx_load("service a {\n port = 1\n protocol = udp  wait = yes\n"
+	            " server = \"/bin/cat\"\n reply_rate = {500, 64}\n}\n"));
+	cr_assert_not_null(a, "%s", fx_err);
+	cr_assert_eq(a->reply_rate, 500);
+	cr_assert_eq(a->reply_burst, 64);
+	cr_assert_str_eq(a->reply_env, "PORTIER_UDP_RATE=500,64");
+	a = first(
+	    fx_load("service a {\n type = internal  internal = echo\n"
+	            " port = 1\n protocol = udp\n reply_rate = {0}\n}\n"));
+	cr_assert_not_null(a, "%s", fx_err);
+	cr_assert_eq(a->reply_rate, 0);
+	cr_assert_str_eq(a->reply_env, "PORTIER_UDP_RATE=0,32");
+	/* Unset: the guard's own budget, and nothing in the environment. */
+	a = first(fx_load("service a {\n type = internal  internal = echo\n"
+	                  " port = 1\n protocol = udp\n}\n"));
+	cr_assert_not_null(a, "%s", fx_err);
+	cr_assert_eq(a->reply_rate, 100);
+	cr_assert_eq(a->reply_burst, 32);
+	cr_assert_null(a->reply_env);
+	fx_refused("service a {\n port = 1\n server = \"/bin/cat\"\n"
+	           " reply_rate = {10}\n}\n",
+	           4, "service a: reply_rate is for protocol = udp only");
+	/* From defaults{}: for the UDP services among them. */
+	cr_assert_not_null(fx_load("defaults {\n reply_rate = {0}\n}\n"
+	                           "service a {\n port = 1\n"
+	                           " server = \"/bin/cat\"\n}\n"),
+	                   "%s", fx_err);
+	const char *msg = "reply_rate must be {RATE} or {RATE, BURST}: RATE 0 "
+	                  "(no cap) to 1000000, BURST 1 to 1000000";
+	fx_refused("service a {\n reply_rate = {10, 0}\n}\n", 2, msg);
+	fx_refused("service a {\n reply_rate = {-1}\n}\n", 2, msg);
+	fx_refused("service a {\n reply_rate = {1000001}\n}\n", 2, msg);
+	fx_refused("service a {\n reply_rate = {1, 2, 3}\n}\n", 2, msg);
+}
+
 /*
  * Of several clashes the first service in the file is named, with the
  * first earlier one it meets (the checks sort by name and by port; the

@@ -6,6 +6,7 @@
 #include <sys/un.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <errno.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -211,4 +212,58 @@ Test(udpguard, report_first_at_once_then_once_a_period)
 	check4(&g, 7, 11001);
 	cr_assert(udpguard_report(&g, 11001, true, line, sizeof(line)));
 	cr_assert(!udpguard_report(&g, 11002, true, line, sizeof(line)));
+}
+
+Test(udpguard, rate_zero_answers_all_but_loop_prone_ports)
+{
+	struct udpguard g;
+	int answered = 0;
+
+	udpguard_ports_clear(&ports);
+	udpguard_ports_add(&ports, 40001);
+	udpguard_init(&g, 0, 1, 0);
+	for (int i = 0; i < 100000; i++)
+		answered += check4(&g, 40000, 0) == UDPGUARD_ANSWER;
+	cr_assert_eq(answered, 100000);
+	cr_assert_eq(check4(&g, 40001, 0), UDPGUARD_LOOP_PORT);
+	cr_assert_eq(check4(&g, 19, 0), UDPGUARD_LOOP_PORT);
+}
+
+Test(udpguard, set_rate_keeps_counts_and_never_grows_the_bucket)
+{
+	struct udpguard g;
+
+	udpguard_ports_clear(&ports);
+	udpguard_init(&g, 100, 32, 0);
+	check4(&g, 7, 0);
+	udpguard_set_rate(&g, 10, 2);
+	cr_assert_eq(g.dropped_port, 1);
+	cr_assert_eq(check4(&g, 40000, 0), UDPGUARD_ANSWER);
+	cr_assert_eq(check4(&g, 40000, 0), UDPGUARD_ANSWER);
+	cr_assert_eq(check4(&g, 40000, 0), UDPGUARD_OVER_RATE);
+	cr_assert_eq(check4(&g, 40000, 100), UDPGUARD_ANSWER, "10/s: 100 ms");
+}
+
+Test(udpguard, rate_parse_takes_rate_and_optional_burst)
+{
+	unsigned rate = 7, burst = 7;
+
+	cr_assert_eq(udpguard_rate_parse("0", &rate, &burst), 0);
+	cr_assert_eq(rate, 0);
+	cr_assert_eq(burst, UDPGUARD_BURST);
+	cr_assert_eq(udpguard_rate_parse("500,64", &rate, &burst), 0);
+	cr_assert_eq(rate, 500);
+	cr_assert_eq(burst, 64);
+	cr_assert_eq(udpguard_rate_parse("1000000,1", &rate, &burst), 0);
+	const char *bad[] = {
+	    "",          "-1",    " 5",   "5,", "5,0",  "1000001",
+	    "5,1000001", "5,6,7", "5 ,6", "x",  "5,-1", "99999999999999999999"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		rate = burst = 7;
+		errno = 0;
+		cr_assert_eq(udpguard_rate_parse(bad[i], &rate, &burst), -1,
+		             "'%s'", bad[i]);
+		cr_assert_eq(errno, EINVAL);
+		cr_assert_eq(rate, 7, "'%s' changed nothing", bad[i]);
+	}
 }
