@@ -42,6 +42,7 @@ struct exchange {
 	bool is_head;
 	bool body_unread; /* a request body is still (partly) in the socket */
 	int redirects;    /* CGI local redirects followed so far */
+	/* The buffers last: serve() zeroes only what comes before them. */
 	char query_buf[HTTP_MAX_REQUEST_LINE + 1];
 	char redirect[HTTP_MAX_REQUEST_LINE]; /* a local redirect's target */
 };
