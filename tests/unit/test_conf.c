@@ -680,6 +680,25 @@ Test(conf, reply_rate_is_for_udp_and_reaches_handlers)
 }
 
 /*
+ * An empty reply_rate names no budget: it must not read as RATE 0, which
+ * lifts the cap.  libConfuse calls no validator for {}, so the build
+ * refuses it, in a service or in defaults{} (named where written).
+ */
+Test(conf, reply_rate_empty_is_refused_not_uncapped)
+{
+	const char *msg = "service a: reply_rate = {} names no rate: write "
+	                  "{RATE} or {RATE, BURST}";
+
+	fx_refused("service a {\n type = internal  internal = echo\n"
+	           " port = 1\n protocol = udp\n reply_rate = {}\n}\n",
+	           5, msg);
+	fx_refused("defaults {\n reply_rate = {}\n}\n"
+	           "service a {\n type = internal  internal = echo\n"
+	           " port = 1\n protocol = udp\n}\n",
+	           2, msg);
+}
+
+/*
  * Of several clashes the first service in the file is named, with the
  * first earlier one it meets (the checks sort by name and by port; the
  * words must stay those of the pairwise check).
