@@ -236,6 +236,27 @@ Test(conf, refuses_bad_values)
 	    "7,13,19-21");
 }
 
+/*
+ * The reply budget has one source, reply_rate: an env = or passenv entry
+ * came after the master's and won in the handler, unchecked at load (a
+ * handler exited 100 on every datagram) and unseen by -P.
+ */
+Test(conf, reply_rate_is_not_set_through_env)
+{
+	const char *msg = "PORTIER_UDP_RATE is set from reply_rate: write "
+	                  "reply_rate = {RATE, BURST}";
+	char want[256];
+
+	snprintf(want, sizeof(want), "env: %s", msg);
+	fx_refused("service a {\n env = {\"A=1\", \"PORTIER_UDP_RATE=0\"}\n}\n",
+	           2, want);
+	fx_refused("defaults {\n env = {\"PORTIER_UDP_RATE=nope\"}\n}\n", 2,
+	           want);
+	snprintf(want, sizeof(want), "passenv: %s", msg);
+	fx_refused("service a {\n passenv = {\"PORTIER_UDP_RATE\"}\n}\n", 2,
+	           want);
+}
+
 Test(conf, refuses_bad_or_unknown_port)
 {
 	fx_refused("service a {\n port = 0\n}\n", 2,
