@@ -439,6 +439,34 @@ Test(udploop, reply_rate_sets_the_budget)
 }
 
 /*
+ * A reload that puts the cap back (here {0} -> {20, 5}) must reach the
+ * handler that is running: under a flood it never idles out, and kept
+ * the environment it was started with, answering every datagram.
+ */
+Test(udploop, reload_caps_the_running_handler)
+{
+	struct h_daemon d = {0};
+	long elapsed;
+
+	pick_ports();
+	h_start(&d, conf_reply_rate("{0}"));
+	cr_assert_eq(lockstep_replies(run_echo, &elapsed), 500);
+	h_reload(&d, conf_reply_rate("{20, 5}"), "reloaded");
+	cr_assert(h_log_wait(&d,
+	                     "service run-echo: reply_rate changed, "
+	                     "ending handler ",
+	                     5000));
+	for (int i = 0; i < 2; i++) {
+		uint16_t port = i == 0 ? run_echo : int_echo;
+		int n = lockstep_replies(port, &elapsed);
+		cr_assert_leq(n, 5 + 20 * elapsed / 1000 + 1,
+		              "port %u: %d replies in %ld ms", port, n,
+		              elapsed);
+	}
+	h_stop(&d);
+}
+
+/*
  * A list a handler cannot read is a configuration error: exit 100 at
  * once, in any mode, rather than run without the guard.
  */
