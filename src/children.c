@@ -225,15 +225,39 @@ children_reap(void)
 	}
 }
 
+/*
+ * Whether a handler started for OLD answers as NEW says: its reply budget
+ * (PORTIER_UDP_RATE) was fixed at exec, and a UDP handler kept busy by a
+ * flood never idles out to pick up a new one.
+ */
+static bool
+children_budget_holds(const struct service *old, const struct service *new)
+{
+	if (old->reply_env == NULL || new->reply_env == NULL)
+		return old->reply_env == new->reply_env;
+	return strcmp(old->reply_env, new->reply_env) == 0;
+}
+
 void
 children_adopt(struct service *old, struct service *new)
 {
 	struct child *c;
+	bool ends = !children_budget_holds(old, new);
 
 	RB_FOREACH(c, child_tree, &children)
 	{
-		if (c->svc == old)
-			c->svc = new;
+		if (c->svc != old)
+			continue;
+		c->svc = new;
+		/* Its group, as children_signal_all: the next datagram
+		 * starts a handler with the new budget. */
+		if (!ends)
+			continue;
+		log_notice("service %s: reply_rate changed, ending handler "
+		           "%ld",
+		           new->name, (long)c->pid);
+		if (kill(-c->pid, SIGTERM) == -1)
+			kill(c->pid, SIGTERM);
 	}
 	new->running = old->running;
 	old->running = 0;

@@ -44,7 +44,10 @@ void children_insert(struct child *, pid_t pid, struct service *svc,
 /* SIGCHLD: reap every exited handler, calling ON_EXIT for each. */
 void children_reap(void);
 
-/* Move running handlers from OLD to NEW after a reload merge. */
+/*
+ * Move running handlers from OLD to NEW after a reload merge; those whose
+ * reply_rate changed get SIGTERM, to be started anew with NEW's.
+ */
 void children_adopt(struct service *old, struct service *new);
 
 /* Send SIG to every handler; return how many there are. */

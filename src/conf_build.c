@@ -485,6 +485,14 @@ conf_build_replies(struct service *svc, cfg_t *sec, cfg_t *defs)
 
 	svc->reply_rate = UDPGUARD_RATE;
 	svc->reply_burst = UDPGUARD_BURST;
+	/* libConfuse validates no value of {}: it would read as RATE 0,
+	 * which lifts the cap nobody asked to lift. */
+	if (from != NULL && cfg_size(from, "reply_rate") == 0) {
+		conf_check_error(sec, svc->name, "reply_rate",
+		                 "reply_rate = {} names no rate: write {RATE} "
+		                 "or {RATE, BURST}");
+		return -1;
+	}
 	/* defaults{} may set it for every UDP service; a service says it
 	 * alone. */
 	if (conf_is_set(sec, "reply_rate") && svc->protocol != PROTO_UDP) {

@@ -4,6 +4,7 @@
 
 #include <grp.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -242,6 +243,22 @@ conf_valid_log_flags(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+/*
+ * A handler's reply budget comes from reply_rate alone: an entry of env or
+ * passenv would come after the master's and win, unchecked and unseen by
+ * -P.  NAME is LEN bytes (what precedes '=' in an env entry).
+ */
+#define CONF_VALID_RATE_ENV_WHY                                                \
+	UDPGUARD_RATE_ENV " is set from reply_rate: write reply_rate = "       \
+	                  "{RATE, BURST}"
+
+static bool
+conf_valid_is_rate_env(const char *name, size_t len)
+{
+	return len == strlen(UDPGUARD_RATE_ENV) &&
+	       strncmp(name, UDPGUARD_RATE_ENV, len) == 0;
+}
+
 /* Reserved for the PROXY protocol, which is not implemented yet. */
 static int
 conf_valid_env(cfg_t *cfg, cfg_opt_t *opt)
@@ -258,6 +275,19 @@ conf_valid_env(cfg_t *cfg, cfg_opt_t *opt)
 		                   0 ||
 		               udpguard_ports_parse(&ports, eq + 1) == 0,
 		           "env: '%s' is not a port list like 7,13,19-21", v);
+		CONF_CHECK(cfg, !conf_valid_is_rate_env(v, eq - v),
+		           "env: " CONF_VALID_RATE_ENV_WHY);
+	}
+	return 0;
+}
+
+static int
+conf_valid_passenv(cfg_t *cfg, cfg_opt_t *opt)
+{
+	for (unsigned i = 0; i < cfg_opt_size(opt); i++) {
+		const char *v = cfg_opt_getnstr(opt, i);
+		CONF_CHECK(cfg, !conf_valid_is_rate_env(v, strlen(v)),
+		           "passenv: " CONF_VALID_RATE_ENV_WHY);
 	}
 	return 0;
 }
@@ -331,6 +361,7 @@ static const struct {
     {"log_on_success", conf_valid_log_flags},
     {"log_on_failure", conf_valid_log_flags},
     {"env", conf_valid_env},
+    {"passenv", conf_valid_passenv},
     {"server", conf_valid_server},
 };
 

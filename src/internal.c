@@ -92,6 +92,18 @@ internal_init(const struct internal_hooks *h)
 	hooks = h;
 }
 
+/* What ST answers: SVC's internal = (nothing for a handler's UDP). */
+static void
+internal_state_kind(struct internal_state *st, const struct service *svc)
+{
+	st->kind = svc->is_internal
+	               ? (enum classic_service)classic_service_by_name(
+	                     svc->internal_name)
+	               : (enum classic_service)0;
+	st->is_metrics =
+	    svc->is_internal && strcmp(svc->internal_name, "metrics") == 0;
+}
+
 static struct internal_state *
 internal_state(struct service *svc)
 {
@@ -102,11 +114,7 @@ internal_state(struct service *svc)
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return NULL;
 	st->svc = svc;
-	if (svc->is_internal)
-		st->kind = (enum classic_service)classic_service_by_name(
-		    svc->internal_name);
-	st->is_metrics =
-	    svc->is_internal && strcmp(svc->internal_name, "metrics") == 0;
+	internal_state_kind(st, svc);
 	LIST_INIT(&st->conns);
 	udpguard_init(&st->guard, svc->reply_rate, svc->reply_burst,
 	              loop_now_ms());
@@ -510,6 +518,14 @@ internal_adopt(struct service *old, struct service *new)
 
 	if (st == NULL)
 		return;
+	/* internal = changed (echo to time, say): what was open speaks the
+	 * old protocol, and ends as OLD's; new clients get NEW's. */
+	if (strcmp(old->internal_name ? old->internal_name : "",
+	           new->internal_name ? new->internal_name : "") != 0) {
+		while (!LIST_EMPTY(&st->conns))
+			internal_close(LIST_FIRST(&st->conns));
+		internal_state_kind(st, new);
+	}
 	st->svc = new;
 	new->internal = st;
 	old->internal = NULL;

@@ -426,3 +426,44 @@ Test(classic, more_clients_than_internal_max_all_served_in_turn)
 	}
 	h_stop(&d);
 }
+
+/* Service "x" on PORT over PROTO: internal = KIND (echo, time, ...). */
+static const char *
+conf_one_internal(const char *proto, int kind, uint16_t port)
+{
+	snprintf(conf, sizeof(conf),
+	         H_DEFAULTS
+	         "service x { type = internal  internal = %s\n"
+	         "  protocol = %s  bind = \"127.0.0.1\"  port = %u }\n",
+	         kinds[kind], proto, port);
+	return conf;
+}
+
+/*
+ * A reload that changes internal = keeps the socket (the name, protocol
+ * and port are the same) but must change what it answers: the kind was
+ * kept from the first load, and echo went on echoing.  A connection open
+ * across it speaks the old protocol, so it is closed.
+ */
+Test(classic, reload_changes_the_internal_service)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port();
+	char buf[16];
+
+	h_start(&d, conf_one_internal("udp", ECHO, port));
+	check_udp("127.0.0.1", ECHO, port);
+	h_reload(&d, conf_one_internal("udp", TIME, port), "reloaded");
+	check_udp("127.0.0.1", TIME, port);
+	h_stop(&d);
+
+	h_start(&d, conf_one_internal("tcp", ECHO, port));
+	int open = h_connect("127.0.0.1", port);
+	cr_assert_neq(open, -1);
+	check_tcp("127.0.0.1", ECHO, port);
+	h_reload(&d, conf_one_internal("tcp", TIME, port), "reloaded");
+	check_tcp("127.0.0.1", TIME, port);
+	cr_assert_eq(h_read_all(open, buf, sizeof(buf), 5000), 0, "not closed");
+	close(open);
+	h_stop(&d);
+}

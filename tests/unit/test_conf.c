@@ -236,6 +236,27 @@ Test(conf, refuses_bad_values)
 	    "7,13,19-21");
 }
 
+/*
+ * The reply budget has one source, reply_rate: an env = or passenv entry
+ * came after the master's and won in the handler, unchecked at load (a
+ * handler exited 100 on every datagram) and unseen by -P.
+ */
+Test(conf, reply_rate_is_not_set_through_env)
+{
+	const char *msg = "PORTIER_UDP_RATE is set from reply_rate: write "
+	                  "reply_rate = {RATE, BURST}";
+	char want[256];
+
+	snprintf(want, sizeof(want), "env: %s", msg);
+	fx_refused("service a {\n env = {\"A=1\", \"PORTIER_UDP_RATE=0\"}\n}\n",
+	           2, want);
+	fx_refused("defaults {\n env = {\"PORTIER_UDP_RATE=nope\"}\n}\n", 2,
+	           want);
+	snprintf(want, sizeof(want), "passenv: %s", msg);
+	fx_refused("service a {\n passenv = {\"PORTIER_UDP_RATE\"}\n}\n", 2,
+	           want);
+}
+
 Test(conf, refuses_bad_or_unknown_port)
 {
 	fx_refused("service a {\n port = 0\n}\n", 2,
@@ -677,6 +698,25 @@ Test(conf, reply_rate_is_for_udp_and_reaches_handlers)
 	fx_refused("service a {\n reply_rate = {-1}\n}\n", 2, msg);
 	fx_refused("service a {\n reply_rate = {1000001}\n}\n", 2, msg);
 	fx_refused("service a {\n reply_rate = {1, 2, 3}\n}\n", 2, msg);
+}
+
+/*
+ * An empty reply_rate names no budget: it must not read as RATE 0, which
+ * lifts the cap.  libConfuse calls no validator for {}, so the build
+ * refuses it, in a service or in defaults{} (named where written).
+ */
+Test(conf, reply_rate_empty_is_refused_not_uncapped)
+{
+	const char *msg = "service a: reply_rate = {} names no rate: write "
+	                  "{RATE} or {RATE, BURST}";
+
+	fx_refused("service a {\n type = internal  internal = echo\n"
+	           " port = 1\n protocol = udp\n reply_rate = {}\n}\n",
+	           5, msg);
+	fx_refused("defaults {\n reply_rate = {}\n}\n"
+	           "service a {\n type = internal  internal = echo\n"
+	           " port = 1\n protocol = udp\n}\n",
+	           2, msg);
 }
 
 /*
