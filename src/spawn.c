@@ -394,6 +394,18 @@ spawn_child_main(void *arg)
 #define SPAWN_CHILD_STACK (64 * 1024)
 
 /*
+ * Under AddressSanitizer the child's frames stay marked in the shadow
+ * memory it shares with us when it execs without returning: unmark its
+ * stack before our own frames reuse that memory.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define SPAWN_STACK_RESET(p, n) __asan_unpoison_memory_region((p), (n))
+#else
+#define SPAWN_STACK_RESET(p, n) ((void)(p), (void)(n))
+#endif
+
+/*
  * vfork's sharing (CLONE_VM | CLONE_VFORK): the child borrows the
  * master's memory until it execs, so the master's size does not matter
  * (fork copies page tables: slower as the master grows), and the master
@@ -419,6 +431,7 @@ spawn_vfork(struct service *svc, int conn, int logfd, char **envp)
 	pid = clone(spawn_child_main, stack + sizeof(stack),
 	            CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &args);
 	saved = errno;
+	SPAWN_STACK_RESET(stack, sizeof(stack));
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	errno = saved;
 	return pid;
