@@ -398,7 +398,12 @@ spawn_child_main(void *arg)
  * memory it shares with us when it execs without returning: unmark its
  * stack before our own frames reuse that memory.
  */
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) /* clang's spelling */
+#define SPAWN_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(SPAWN_ASAN)
 #include <sanitizer/asan_interface.h>
 #define SPAWN_STACK_RESET(p, n) __asan_unpoison_memory_region((p), (n))
 #else
