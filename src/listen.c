@@ -161,6 +161,31 @@ listen_protocol(const struct service *svc)
 	return svc->protocol == PROTO_UDP ? IPPROTO_UDP : 0;
 }
 
+/*
+ * Listeners live at LISTEN_FD_FLOOR and up, so the descriptors made per
+ * connection (the connection, the handler's stderr socket) take the low
+ * numbers: a handler's child then copies only those few into its own
+ * table (spawn.c), however many services there are.  A listener that
+ * finds no room up there below FD_SETSIZE stays where it was made.
+ */
+#define LISTEN_FD_FLOOR 16
+
+static int
+listen_raise(int fd)
+{
+	if (fd >= LISTEN_FD_FLOOR)
+		return fd;
+	int high = fcntl(fd, F_DUPFD_CLOEXEC, LISTEN_FD_FLOOR);
+	if (high == -1)
+		return fd;
+	if (high >= FD_SETSIZE) {
+		close(high);
+		return fd;
+	}
+	close(fd);
+	return high;
+}
+
 static int
 listen_bind_one(struct listener *l, const char **why)
 {
@@ -181,6 +206,7 @@ listen_bind_one(struct listener *l, const char **why)
 	    socket(family, svc->socket_type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (l->fd == -1)
 		return (*why = strerror(errno), -1);
+	l->fd = listen_raise(l->fd);
 	/* select(2) cannot hold it: refuse now, never FD_SET past the end. */
 	if (l->fd >= FD_SETSIZE)
 		return (*why = "descriptor past select()'s FD_SETSIZE (1024): "

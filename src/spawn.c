@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: ISC */
-/* spawn.c -- start a handler: its environment, then vfork and exec */
+/* spawn.c -- start a handler: its environment, a vfork-style clone, exec */
 #include <config.h>
 
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <linux/close_range.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -325,7 +327,27 @@ spawn_signals_read(void)
 }
 
 /*
- * The child side, run between vfork and exec: only system calls, no
+ * The child starts on the master's own descriptor table (CLONE_FILES):
+ * copying it at fork, then closing every listener in the copy, is what
+ * made a handler's start grow with the number of services.  First of
+ * all, before anything in it changes, take a private table holding only
+ * the descriptors below the highest one the handler needs; listen.c
+ * keeps listeners above those.
+ */
+static void
+spawn_child_own_table(const struct service *svc, int conn, int logfd)
+{
+	unsigned int keep = (unsigned int)(conn > logfd ? conn : logfd) + 1;
+
+	if (syscall(SYS_close_range, keep, ~0U, CLOSE_RANGE_UNSHARE) == 0)
+		return;
+	/* Before Linux 5.9: a whole private copy, closed further down. */
+	if (unshare(CLONE_FILES) == -1)
+		spawn_child_fail("descriptors", svc->name, errno);
+}
+
+/*
+ * The child side, run between clone and exec: only system calls, no
  * allocation, no stdio, since it shares the master's memory.
  */
 static void
@@ -333,6 +355,7 @@ spawn_child_run(struct service *svc, int conn, int logfd, char **envp)
 {
 	struct sigaction sa;
 
+	spawn_child_own_table(svc, conn, logfd);
 	/* Before the mask opens: no master handler may run here. */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
@@ -352,14 +375,56 @@ spawn_child_run(struct service *svc, int conn, int logfd, char **envp)
 	spawn_child_fail("exec", svc->server, errno);
 }
 
+/* What the child needs, handed through clone(2). */
+struct spawn_child_args {
+	struct service *svc;
+	int conn;
+	int logfd;
+	char **envp;
+};
+
+static int
+spawn_child_main(void *arg)
+{
+	struct spawn_child_args *a = arg;
+
+	spawn_child_run(a->svc, a->conn, a->logfd, a->envp);
+	return 111; /* not reached: it execs or exits */
+}
+
+/* The child's stack: a few frames of system calls (ASan's are larger). */
+#define SPAWN_CHILD_STACK (64 * 1024)
+
 /*
- * vfork: the child borrows the master's memory until it execs, so the
- * master's size does not matter (fork copies page tables: slower as the
- * master grows).  Kept apart so no caller's locals live across vfork.
+ * Under AddressSanitizer the child's frames stay marked in the shadow
+ * memory it shares with us when it execs without returning: unmark its
+ * stack before our own frames reuse that memory.
+ */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) /* clang's spelling */
+#define SPAWN_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(SPAWN_ASAN)
+#include <sanitizer/asan_interface.h>
+#define SPAWN_STACK_RESET(p, n) __asan_unpoison_memory_region((p), (n))
+#else
+#define SPAWN_STACK_RESET(p, n) ((void)(p), (void)(n))
+#endif
+
+/*
+ * vfork's sharing (CLONE_VM | CLONE_VFORK): the child borrows the
+ * master's memory until it execs, so the master's size does not matter
+ * (fork copies page tables: slower as the master grows), and the master
+ * waits meanwhile.  Unlike vfork it also starts on the master's
+ * descriptor table (see spawn_child_own_table), and runs on a stack of
+ * its own, here in this frame, which lives until the child has execed.
  */
 static pid_t __attribute__((noinline))
 spawn_vfork(struct service *svc, int conn, int logfd, char **envp)
 {
+	_Alignas(16) char stack[SPAWN_CHILD_STACK];
+	struct spawn_child_args args = {svc, conn, logfd, envp};
 	sigset_t all, old;
 	pid_t pid;
 	int saved;
@@ -370,10 +435,10 @@ spawn_vfork(struct service *svc, int conn, int logfd, char **envp)
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
 	spawn_child_failed = false;
-	pid = vfork();
-	if (pid == 0)
-		spawn_child_run(svc, conn, logfd, envp);
+	pid = clone(spawn_child_main, stack + sizeof(stack),
+	            CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &args);
 	saved = errno;
+	SPAWN_STACK_RESET(stack, sizeof(stack));
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	errno = saved;
 	return pid;

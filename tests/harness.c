@@ -291,6 +291,29 @@ h_alive(pid_t pid)
 	return h_proc_stat(name, &state) != -1 && state != 'Z' && state != 'X';
 }
 
+long
+h_cpu_ticks(pid_t pid)
+{
+	char path[64], buf[1024];
+	long utime = 0, stime = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	FILE *fp = fopen(path, "r");
+	if (fp == NULL)
+		return -1;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	/* Fields 14 and 15, counted after the ")" that ends the name. */
+	char *p = strrchr(buf, ')');
+	if (p == NULL || sscanf(p + 2,
+	                        "%*c %*d %*d %*d %*d %*d %*u %*u %*u "
+	                        "%*u %*u %ld %ld",
+	                        &utime, &stime) != 2)
+		return -1;
+	return utime + stime;
+}
+
 int
 h_count_fds(pid_t pid)
 {

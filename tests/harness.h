@@ -53,6 +53,8 @@ int h_children(pid_t, pid_t *pids, int max);
 /* True while PID exists and is not a zombie. */
 bool h_alive(pid_t);
 int h_count_fds(pid_t);
+/* Ticks of user + system CPU PID has used; -1 if it cannot be read. */
+long h_cpu_ticks(pid_t);
 /* Can we bind ::1 here?  IPv6 tests skip when not. */
 bool h_have_ipv6(void);
 

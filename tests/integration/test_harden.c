@@ -249,30 +249,6 @@ Test(harden, wait_no_exec_failure_backs_off_and_resumes)
 	h_stop(&d);
 }
 
-/* utime + stime of PID, in clock ticks. */
-static long
-cpu_ticks(pid_t pid)
-{
-	char path[64], buf[1024];
-	unsigned long ut = 0, st = 0;
-
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	FILE *fp = fopen(path, "r");
-	cr_assert_not_null(fp);
-	size_t n = fread(buf, 1, sizeof(buf) - 1, fp);
-	fclose(fp);
-	buf[n] = '\0';
-	/* After "(comm)": state is field 3, utime and stime 14 and 15. */
-	char *p = strrchr(buf, ')');
-	cr_assert_not_null(p);
-	cr_assert_eq(sscanf(p + 2,
-	                    "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
-	                    "%*u %lu %lu",
-	                    &ut, &st),
-	             2);
-	return (long)(ut + st);
-}
-
 static int
 count_lines(struct h_daemon *d)
 {
@@ -306,10 +282,10 @@ Test(harden, descriptor_exhaustion_pauses_then_recovers)
 	/* An open connection is still served. */
 	cr_assert_eq(h_write_all(fds[0], "a\n", 2), 0);
 	cr_assert_eq(h_read_all(fds[0], buf, 2, 5000), 2);
-	long ticks = cpu_ticks(d.pid);
+	long ticks = h_cpu_ticks(d.pid);
 	int lines = count_lines(&d);
 	watch_for(2000);
-	ticks = cpu_ticks(d.pid) - ticks;
+	ticks = h_cpu_ticks(d.pid) - ticks;
 	lines = count_lines(&d) - lines;
 	cr_assert_leq(ticks, 40, "%ld ticks of CPU in 2 s", ticks);
 	cr_assert_leq(lines, 12, "%d log lines in 2 s", lines);

@@ -143,30 +143,6 @@ Test(relay, traffic_either_way_keeps_the_relay_open)
 	relay_end(&r);
 }
 
-/* Ticks of user + system CPU PID has used. */
-static long
-cpu_ticks(pid_t pid)
-{
-	char path[64], buf[1024];
-	long utime = 0, stime = 0;
-
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	FILE *fp = fopen(path, "r");
-	if (fp == NULL)
-		return -1;
-	size_t n = fread(buf, 1, sizeof(buf) - 1, fp);
-	fclose(fp);
-	buf[n] = '\0';
-	/* Fields 14 and 15, counted after the ")" that ends the name. */
-	char *p = strrchr(buf, ')');
-	if (p == NULL || sscanf(p + 2,
-	                        "%*c %*d %*d %*d %*d %*d %*u %*u %*u "
-	                        "%*u %*u %ld %ld",
-	                        &utime, &stime) != 2)
-		return -1;
-	return utime + stime;
-}
-
 /*
  * A client that closes while the server is quiet: the relay used to
  * wake on its POLLHUP at once, for ever, at full CPU.
@@ -183,11 +159,11 @@ Test(relay, closed_client_and_quiet_server_cost_no_cpu)
 	setsockopt(r.client, SOL_SOCKET, SO_LINGER, &abort, sizeof(abort));
 	close(r.client);
 	r.client = -1;
-	long before = cpu_ticks(relay);
+	long before = h_cpu_ticks(relay);
 	/* The upstream sees the half-close passed along: no sleep needed. */
 	cr_assert_neq(ms_until_eof(r.upstream, 5000), -1);
 	poll(NULL, 0, 1000); /* a measuring window, not a synchronisation */
-	long used = cpu_ticks(relay) - before;
+	long used = h_cpu_ticks(relay) - before;
 	cr_assert_leq(used, 10, "%ld ticks of CPU in 1 s while idle", used);
 	cr_assert(h_wait_gone(relay, 10000), "the idle timeout did not fire");
 	relay_end(&r);

@@ -3,6 +3,7 @@
  */
 #include <config.h>
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,10 +40,13 @@ scale_pick_ports(void)
 }
 
 /*
- * Internal echo services s0 .. s998, then /bin/cat as the last one, so
- * both an in-loop and an exec'd connection are tried; SKIP leaves one
- * out (-1: none) and TAG changes one value, for the reload.
+ * Internal echo services s0 .. s998, then LAST_SERVER (/bin/cat by
+ * default) as the last one, so both an in-loop and an exec'd connection
+ * are tried; SKIP leaves one out (-1: none) and TAG changes one value,
+ * for the reload.
  */
+static const char *scale_last_server = "/bin/cat";
+
 static char *
 scale_conf(int skip, const char *tag)
 {
@@ -61,9 +65,9 @@ scale_conf(int skip, const char *tag)
 		                         i, scale_ports[i]);
 	}
 	snprintf(text + used, size - used,
-	         "service last { port = %u server = \"/bin/cat\" "
+	         "service last { port = %u server = \"%s\" "
 	         "env = {\"TAG=%s\"} }\n",
-	         scale_ports[SCALE_SERVICES - 1], tag);
+	         scale_ports[SCALE_SERVICES - 1], scale_last_server, tag);
 	return text;
 }
 
@@ -78,23 +82,31 @@ scale_echo(uint16_t port, const char *msg)
 	free(out);
 }
 
+/* Another program may take one of 1,000 ports before the daemon binds
+ * them all: pick again once. */
+static void
+scale_start(struct h_daemon *d)
+{
+	char *conf;
+
+	scale_pick_ports();
+	conf = scale_conf(-1, "one");
+	if (!h_try_start(d, conf)) {
+		free(conf);
+		scale_pick_ports();
+		conf = scale_conf(-1, "one");
+		h_start(d, conf);
+	}
+	free(conf);
+}
+
 Test(scale, thousand_services_load_serve_and_reload)
 {
 	struct h_daemon d = {0};
 	uint16_t first, last;
 	char *conf;
 
-	/* Another program may take one of 1,000 ports before the daemon
-	 * binds them all: pick again once. */
-	scale_pick_ports();
-	conf = scale_conf(-1, "one");
-	if (!h_try_start(&d, conf)) {
-		free(conf);
-		scale_pick_ports();
-		conf = scale_conf(-1, "one");
-		h_start(&d, conf);
-	}
-	free(conf);
+	scale_start(&d);
 	first = scale_ports[0];
 	last = scale_ports[SCALE_SERVICES - 1];
 	scale_echo(first, "first\n");
@@ -110,5 +122,38 @@ Test(scale, thousand_services_load_serve_and_reload)
 	cr_assert_eq(h_listen_inode(scale_ports[500]), 0, "s500 still listens");
 	scale_echo(first, "first again\n");
 	scale_echo(last, "last again\n");
+	h_stop(&d);
+}
+
+/*
+ * A handler starts on the master's descriptor table and takes a private
+ * one holding only what it needs (spawn.c): it must see exactly fds 0,
+ * 1 and 2 among 1,000 listeners, and the master must lose none of its
+ * own, however many handlers came and went.
+ */
+Test(scale, handler_among_thousand_listeners_holds_only_its_own)
+{
+	struct h_daemon d = {0};
+	uint16_t last;
+
+	scale_last_server = H_HELPER("envdump");
+	scale_start(&d);
+	last = scale_ports[SCALE_SERVICES - 1];
+	int fds = h_count_fds(d.pid);
+	cr_assert_gt(fds, SCALE_SERVICES);
+	for (int i = 0; i < 20; i++) {
+		size_t n;
+		char *out = h_roundtrip("127.0.0.1", last, "", 0, &n);
+		cr_assert_not_null(strstr(out, "\nfd 0\nfd 1\nfd 2\nuid "),
+		                   "handler %d: %.*s", i, (int)n, out);
+		free(out);
+	}
+	/* Its handlers reaped, the master holds what it held before. */
+	for (int i = 0; i < 500 && h_count_children(d.pid) > 0; i++)
+		poll(NULL, 0, 10);
+	cr_assert_eq(h_count_children(d.pid), 0, "handlers not reaped");
+	cr_assert_eq(h_count_fds(d.pid), fds, "master's descriptors changed");
+	scale_echo(scale_ports[0], "first\n");
+	scale_echo(scale_ports[SCALE_SERVICES / 2], "middle\n");
 	h_stop(&d);
 }

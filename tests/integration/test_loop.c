@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: ISC */
+/* test_loop.c -- the loop under load: queues drained, limits kept, no spin */
+#include <config.h>
+
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "classic.h"
+#include "harness.h"
+
+TestSuite(loop, .fini = h_cleanup, .timeout = 60);
+
+/* More than the gate accepts in one wakeup (GATE_ACCEPT_BURST, 32). */
+#define LOOP_QUEUED 40
+
+/* One daytime answer on FD: exactly the line for a second in [from, to]. */
+static void
+loop_assert_daytime(int fd, time_t from, int i)
+{
+	char got[64], want[64];
+	ssize_t n = h_read_all(fd, got, sizeof(got), 5000);
+	time_t to = time(NULL);
+
+	cr_assert_gt(n, 0, "client %d: no answer", i);
+	for (time_t t = from; t <= to; t++) {
+		size_t len = classic_daytime(want, sizeof(want), t);
+		if ((size_t)n == len && memcmp(got, want, len) == 0)
+			return;
+	}
+	cr_assert_fail("client %d: %.*s", i, (int)n, got);
+}
+
+static const char *
+loop_conf_daytime(uint16_t port)
+{
+	return h_conf(H_DEFAULTS "service daytime {\n port = %u\n"
+	                         " bind = \"127.0.0.1\"\n type = internal\n}\n",
+	              port);
+}
+
+/*
+ * Clients that queued while the master could not run (stopped here) are
+ * all answered once it runs again, more of them than one wakeup takes.
+ */
+Test(loop, queued_clients_are_all_answered)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port();
+	int fds[LOOP_QUEUED];
+
+	h_start(&d, loop_conf_daytime(port));
+	time_t from = time(NULL);
+	cr_assert_eq(kill(d.pid, SIGSTOP), 0);
+	for (int i = 0; i < LOOP_QUEUED; i++)
+		cr_assert_neq(fds[i] = h_connect("127.0.0.1", port), -1);
+	cr_assert_eq(kill(d.pid, SIGCONT), 0);
+	for (int i = 0; i < LOOP_QUEUED; i++) {
+		loop_assert_daytime(fds[i], from, i);
+		close(fds[i]);
+	}
+	h_stop(&d);
+}
+
+static bool
+loop_gets_nothing_for_a_moment(int fd)
+{
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+
+	return poll(&pfd, 1, 300) == 0;
+}
+
+/* Client I of a queue sends its number and expects it echoed. */
+static void
+loop_assert_echoed(int fd, int i)
+{
+	char want[8], got[8];
+	int len = snprintf(want, sizeof(want), "%d\n", i);
+
+	cr_assert_eq(h_read_all(fd, got, (size_t)len, 5000), len,
+	             "client %d never served", i);
+	cr_assert_arr_eq(got, want, (size_t)len);
+}
+
+/*
+ * A queue drained in one wakeup still honours instances: two handlers,
+ * the other clients wait in the backlog (not refused) and are served as
+ * handlers leave.
+ */
+Test(loop, draining_a_queue_keeps_instances)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port();
+	int fds[6];
+
+	h_start(&d, h_conf(H_DEFAULTS "service cat {\n port = %u\n"
+	                              " bind = \"127.0.0.1\"\n instances = 2\n"
+	                              " server = \"/bin/cat\"\n}\n",
+	                   port));
+	cr_assert_eq(kill(d.pid, SIGSTOP), 0);
+	for (int i = 0; i < 6; i++) {
+		char line[8];
+		int len = snprintf(line, sizeof(line), "%d\n", i);
+		cr_assert_neq(fds[i] = h_connect("127.0.0.1", port), -1);
+		cr_assert_eq(h_write_all(fds[i], line, (size_t)len), 0);
+	}
+	cr_assert_eq(kill(d.pid, SIGCONT), 0);
+	/* The backlog is first in, first out: 0 and 1 get the handlers. */
+	loop_assert_echoed(fds[0], 0);
+	loop_assert_echoed(fds[1], 1);
+	for (int i = 2; i < 6; i++)
+		cr_assert(loop_gets_nothing_for_a_moment(fds[i]),
+		          "client %d served past instances", i);
+	cr_assert_leq(h_count_children(d.pid), 2);
+	for (int i = 2; i < 6; i++) {
+		close(fds[i - 2]);
+		loop_assert_echoed(fds[i], i);
+		cr_assert_leq(h_count_children(d.pid), 2);
+	}
+	close(fds[4]);
+	close(fds[5]);
+	cr_assert_not(h_log_contains(&d, "FAIL"), "instances refused someone");
+	h_stop(&d);
+}
+
+/*
+ * Under load the loop looks for work a moment before it sleeps; once the
+ * load is gone it must sleep again, not go on looking.
+ */
+Test(loop, idle_after_load_takes_no_cpu)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port();
+
+	h_start(&d, loop_conf_daytime(port));
+	time_t from = time(NULL);
+	for (int i = 0; i < 300; i++) {
+		int fd = h_connect("127.0.0.1", port);
+		cr_assert_neq(fd, -1);
+		loop_assert_daytime(fd, from, i);
+		close(fd);
+	}
+	long ticks = h_cpu_ticks(d.pid);
+	long sysconf_hz = sysconf(_SC_CLK_TCK);
+	/* A measuring window, not a wait for anything. */
+	poll(NULL, 0, 1000);
+	ticks = h_cpu_ticks(d.pid) - ticks;
+	cr_assert_leq(ticks, sysconf_hz / 20, "%ld ticks of CPU in 1 s idle",
+	              ticks);
+	h_stop(&d);
+}
