@@ -11,7 +11,7 @@
 
 struct httpd {
 	/* options */
-	char root[4096];    /* realpath of -r */
+	char *root;         /* realpath of -r, "" for "/" (http_root_open) */
 	char **index_names; /* into index_buf */
 	char *index_buf;
 	const char *cgi_pattern;
@@ -42,9 +42,10 @@ struct exchange {
 	bool is_head;
 	bool body_unread; /* a request body is still (partly) in the socket */
 	int redirects;    /* CGI local redirects followed so far */
-	/* The buffers last: serve() zeroes only what comes before them. */
-	char query_buf[HTTP_MAX_REQUEST_LINE + 1];
-	char redirect[HTTP_MAX_REQUEST_LINE]; /* a local redirect's target */
+	/* Allocated when there is one (freed with the exchange): a one-shot
+	 * handler pays a page fault for each page of stack it touches. */
+	char *query;    /* the target's query, kept past the request */
+	char *redirect; /* a local redirect's target */
 };
 
 /* io: bounded reads and writes on the connection (fd 0 / fd 1). */
@@ -82,6 +83,9 @@ int httpd_send_error(struct httpd *, struct exchange *, int status,
 int httpd_send_head_and_body(struct httpd *, struct exchange *,
                              struct response *head, const char *body,
                              size_t len);
+/* The log keeps this much of a request line (escaped, so LINE's first
+ * HTTPD_LOG_LINE bytes are all it can show). */
+#define HTTPD_LOG_LINE 600
 void httpd_log(struct httpd *, struct exchange *, const char *line);
 
 /* file.c: a regular file, with conditionals and one range. */

@@ -5,6 +5,7 @@
 
 #include <sys/stat.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "httpd.h"
@@ -116,8 +117,11 @@ serve_target(struct httpd *h, struct exchange *ex, const char *method,
 		return httpd_send_error(h, ex, rc, NULL);
 	if (query != NULL) {
 		/* Keep the query past the request's lifetime. */
-		strlcpy(ex->query_buf, query, sizeof(ex->query_buf));
-		query = ex->query_buf;
+		char *copy = strndup(query, HTTP_MAX_REQUEST_LINE);
+		if (copy == NULL)
+			return httpd_send_error(h, ex, 500, NULL);
+		free(ex->query);
+		query = ex->query = copy;
 	}
 	rc = http_resolve(h->root, path, httpd_is_cgi, h, &r);
 	if (rc != 0)
