@@ -55,8 +55,8 @@ bool http_wants_keep_alive(const struct http_request *);
  * and control bytes, remove dot segments and empty segments.  Writes the
  * normalised path (always starting with '/') to OUT and points *QUERY at
  * the raw query in TARGET (or NULL).  Returns 0 or an HTTP status: 400
- * for a bad request, 404 for a hidden (dot) segment, 414 if too long.
- * *TRAILING_SLASH says whether the request ended in '/'.
+ * for a bad request, 404 for a hidden (dot) segment, 414 if too long,
+ * 500 out of memory.  *TRAILING_SLASH says whether the request ended in '/'.
  */
 int http_path_normalize(const char *target, char *out, size_t outsize,
                         const char **query, bool *trailing_slash);

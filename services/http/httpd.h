@@ -68,8 +68,13 @@ void resp_init(struct response *);
 void resp_add(struct response *, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void resp_add_bytes(struct response *, const void *data, size_t len);
+/* LEN bytes of room at the end, to be filled in place, or NULL (the
+ * response failed); resp_took then counts what was put there. */
+char *resp_room(struct response *, size_t len);
+void resp_took(struct response *, size_t len);
 void resp_add_html(struct response *, const char *text);
 void resp_add_url(struct response *, const char *text);
+void resp_add_url_path(struct response *, const char *path);
 void resp_free(struct response *);
 const char *http_reason(int status);
 /* Status line, Date, Server, Connection; the caller adds the rest.  A

@@ -114,7 +114,6 @@ int
 http_path_normalize(const char *target, char *out, size_t outsize,
                     const char **query, bool *trailing_slash)
 {
-	char decoded[HTTP_MAX_REQUEST_LINE + 1];
 	const char *path = path_skip_authority(target);
 
 	*query = NULL;
@@ -127,11 +126,23 @@ http_path_normalize(const char *target, char *out, size_t outsize,
 	const char *hash = memchr(path, '#', (size_t)(end - path));
 	if (hash != NULL)
 		end = hash;
-	long n = path_decode(path, end, decoded, sizeof(decoded));
-	if (n < 0)
-		return (int)-n;
-	*trailing_slash = n > 0 && decoded[n - 1] == '/';
-	return path_remove_dots(decoded, out, outsize);
+	/* Decoding never lengthens: sized by need, where a request line's
+	 * worth on the stack cost a page fault in a one-shot handler.  Past
+	 * a request line it is refused (414) as before. */
+	size_t size = (size_t)(end - path);
+	if (size > HTTP_MAX_REQUEST_LINE)
+		size = HTTP_MAX_REQUEST_LINE;
+	char *decoded = malloc(size + 1);
+	if (decoded == NULL)
+		return 500;
+	long n = path_decode(path, end, decoded, size + 1);
+	int rc = n < 0 ? (int)-n : 0;
+	if (rc == 0) {
+		*trailing_slash = n > 0 && decoded[n - 1] == '/';
+		rc = path_remove_dots(decoded, out, outsize);
+	}
+	free(decoded);
+	return rc;
 }
 
 static bool
