@@ -7,7 +7,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <limits.h>
 #include <signal.h>
@@ -253,14 +252,14 @@ must_linger(const struct httpd *h, bool clean)
 	       queued > 0;
 }
 
-/* Under inetd fd 0 and 1 share one open socket: set the flag once. */
+/* FIONBIO sets O_NONBLOCK and leaves the other flags as they are: one
+ * system call where F_GETFL and F_SETFL take two. */
 static void
 set_nonblock(int fd)
 {
-	int flags = fcntl(fd, F_GETFL);
+	int on = 1;
 
-	if (flags != -1 && !(flags & O_NONBLOCK))
-		fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+	(void)ioctl(fd, FIONBIO, &on);
 }
 
 int
