@@ -331,7 +331,10 @@ cgi_answer(struct httpd *h, struct exchange *ex, struct cgi_run *c, bool is_nph)
 		rc = httpd_send_error(h, ex, 502, NULL);
 		break;
 	case CGI_LOCAL_REDIRECT:
-		strlcpy(ex->redirect, r.location, sizeof(ex->redirect));
+		free(ex->redirect);
+		ex->redirect = strndup(r.location, HTTP_MAX_REQUEST_LINE - 1);
+		if (ex->redirect == NULL)
+			rc = httpd_send_error(h, ex, 500, NULL);
 		break;
 	case CGI_RESPOND:
 		cgi_pump(c, cgi_buffer_full);

@@ -121,21 +121,23 @@ file_head(struct response *head, struct httpd *h, struct exchange *ex,
 #define FILE_INLINE_MAX 16384
 
 /*
- * A small file: read it behind the head and send both in one write, two
- * system calls fewer than cork, write, sendfile, uncork.  False (nothing
- * sent) when the file is larger or no longer as large as it was.
+ * A small file: read it behind the head, straight into the response, and
+ * send both in one write, two system calls fewer than cork, write,
+ * sendfile, uncork.  False (nothing sent) when the file is larger or no
+ * longer as large as it was.
  */
 static bool
 file_send_inline(struct httpd *h, struct exchange *ex, struct response *head,
                  int fd, const struct file_answer *a, int *rc)
 {
-	char buf[FILE_INLINE_MAX];
 	off_t count = a->last - a->first + 1;
+	char *room;
 
 	if (ex->is_head || a->status == 304 || count > FILE_INLINE_MAX ||
-	    pread(fd, buf, (size_t)count, a->first) != (ssize_t)count)
+	    (room = resp_room(head, (size_t)count)) == NULL ||
+	    pread(fd, room, (size_t)count, a->first) != (ssize_t)count)
 		return false;
-	resp_add_bytes(head, buf, (size_t)count);
+	resp_took(head, (size_t)count);
 	*rc = httpd_send_head_and_body(h, ex, head, NULL, 0);
 	if (*rc == 0)
 		ex->bytes += count;

@@ -55,19 +55,34 @@ bool http_wants_keep_alive(const struct http_request *);
  * and control bytes, remove dot segments and empty segments.  Writes the
  * normalised path (always starting with '/') to OUT and points *QUERY at
  * the raw query in TARGET (or NULL).  Returns 0 or an HTTP status: 400
- * for a bad request, 404 for a hidden (dot) segment, 414 if too long.
- * *TRAILING_SLASH says whether the request ended in '/'.
+ * for a bad request, 404 for a hidden (dot) segment, 414 if too long,
+ * 500 out of memory.  *TRAILING_SLASH says whether the request ended in '/'.
  */
 int http_path_normalize(const char *target, char *out, size_t outsize,
                         const char **query, bool *trailing_slash);
 
+/* Each path of a struct http_resolved holds less than this. */
+#define HTTP_RESOLVED_PART 4096
+
 /* A resolved request path inside the document root. */
 struct http_resolved {
-	char file[4096];        /* real path on disk */
-	char script_name[4096]; /* the URL part naming the file */
-	char path_info[4096];   /* what follows a CGI script, or "" */
 	struct stat st;
+	const char *file;        /* real path on disk */
+	const char *script_name; /* the URL part naming the file */
+	const char *path_info;   /* what follows a CGI script, or "" */
+	/* The three, one after the other: a one-shot handler pays a page
+	 * fault for each page of stack it touches, and three 4 KiB arrays
+	 * cost three pages where a short path needs a few bytes of one.
+	 * The pointers are into the struct itself: never copy it. */
+	char buf[3 * HTTP_RESOLVED_PART];
 };
+
+/*
+ * The real path of the document root DIR as http_resolve takes it ("" for
+ * "/"), malloc'd, with the descriptor every lookup starts from opened.
+ * NULL / errno.
+ */
+char *http_root_open(const char *dir);
 
 /*
  * Map the normalised PATH to a file under ROOT (a realpath).  Refuses

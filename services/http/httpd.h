@@ -11,7 +11,7 @@
 
 struct httpd {
 	/* options */
-	char root[4096];    /* realpath of -r */
+	char *root;         /* realpath of -r, "" for "/" (http_root_open) */
 	char **index_names; /* into index_buf */
 	char *index_buf;
 	const char *cgi_pattern;
@@ -42,9 +42,10 @@ struct exchange {
 	bool is_head;
 	bool body_unread; /* a request body is still (partly) in the socket */
 	int redirects;    /* CGI local redirects followed so far */
-	/* The buffers last: serve() zeroes only what comes before them. */
-	char query_buf[HTTP_MAX_REQUEST_LINE + 1];
-	char redirect[HTTP_MAX_REQUEST_LINE]; /* a local redirect's target */
+	/* Allocated when there is one (freed with the exchange): a one-shot
+	 * handler pays a page fault for each page of stack it touches. */
+	char *query;    /* the target's query, kept past the request */
+	char *redirect; /* a local redirect's target */
 };
 
 /* io: bounded reads and writes on the connection (fd 0 / fd 1). */
@@ -67,8 +68,13 @@ void resp_init(struct response *);
 void resp_add(struct response *, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void resp_add_bytes(struct response *, const void *data, size_t len);
+/* LEN bytes of room at the end, to be filled in place, or NULL (the
+ * response failed); resp_took then counts what was put there. */
+char *resp_room(struct response *, size_t len);
+void resp_took(struct response *, size_t len);
 void resp_add_html(struct response *, const char *text);
 void resp_add_url(struct response *, const char *text);
+void resp_add_url_path(struct response *, const char *path);
 void resp_free(struct response *);
 const char *http_reason(int status);
 /* Status line, Date, Server, Connection; the caller adds the rest.  A
@@ -82,6 +88,9 @@ int httpd_send_error(struct httpd *, struct exchange *, int status,
 int httpd_send_head_and_body(struct httpd *, struct exchange *,
                              struct response *head, const char *body,
                              size_t len);
+/* The log keeps this much of a request line (escaped, so LINE's first
+ * HTTPD_LOG_LINE bytes are all it can show). */
+#define HTTPD_LOG_LINE 600
 void httpd_log(struct httpd *, struct exchange *, const char *line);
 
 /* file.c: a regular file, with conditionals and one range. */

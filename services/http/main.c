@@ -7,7 +7,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <limits.h>
 #include <signal.h>
@@ -112,12 +111,10 @@ options(struct httpd *h, int argc, char **argv)
 	}
 	if (root == NULL || optind != argc)
 		usage();
-	if (realpath(root, h->root) == NULL) {
+	if ((h->root = http_root_open(root)) == NULL) {
 		fprintf(stderr, "httpd: %s: %s\n", root, strerror(errno));
 		exit(EXIT_USAGE);
 	}
-	if (strcmp(h->root, "/") == 0)
-		h->root[0] = '\0'; /* so root + "/path" stays one slash */
 	h->remote_ip = getenv("TCPREMOTEIP");
 	h->remote_port = getenv("TCPREMOTEPORT");
 	h->local_ip = getenv("TCPLOCALIP");
@@ -218,11 +215,8 @@ serve(struct httpd *h)
 {
 	for (;;) {
 		struct exchange ex;
-		char line[HTTP_MAX_REQUEST_LINE + 1];
-		/* The two 8 KiB buffers at its end are not zeroed: each
-		 * page of stack touched is a page fault in a one-shot. */
-		memset(&ex, 0, offsetof(struct exchange, query_buf));
-		ex.query_buf[0] = ex.redirect[0] = '\0';
+		char line[HTTPD_LOG_LINE]; /* all the log can show */
+		memset(&ex, 0, sizeof(ex));
 		errno = 0;
 		int rc = read_request(h, &ex);
 		if (rc == 1)
@@ -237,6 +231,8 @@ serve(struct httpd *h)
 		rc = handle(h, &ex);
 		httpd_log(h, &ex, line);
 		http_request_free(&ex.req);
+		free(ex.query);
+		free(ex.redirect);
 		if (rc == -1 || !ex.keep_alive || ex.body_unread)
 			return !ex.body_unread;
 	}
@@ -256,14 +252,14 @@ must_linger(const struct httpd *h, bool clean)
 	       queued > 0;
 }
 
-/* Under inetd fd 0 and 1 share one open socket: set the flag once. */
+/* FIONBIO sets O_NONBLOCK and leaves the other flags as they are: one
+ * system call where F_GETFL and F_SETFL take two. */
 static void
 set_nonblock(int fd)
 {
-	int flags = fcntl(fd, F_GETFL);
+	int on = 1;
 
-	if (flags != -1 && !(flags & O_NONBLOCK))
-		fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+	(void)ioctl(fd, FIONBIO, &on);
 }
 
 int
@@ -284,6 +280,7 @@ main(int argc, char **argv)
 	if (must_linger(&h, serve(&h)))
 		linger(&h);
 	free(h.in);
+	free(h.root);
 	free(h.index_names);
 	free(h.index_buf);
 	return 0;

@@ -114,7 +114,6 @@ int
 http_path_normalize(const char *target, char *out, size_t outsize,
                     const char **query, bool *trailing_slash)
 {
-	char decoded[HTTP_MAX_REQUEST_LINE + 1];
 	const char *path = path_skip_authority(target);
 
 	*query = NULL;
@@ -127,11 +126,23 @@ http_path_normalize(const char *target, char *out, size_t outsize,
 	const char *hash = memchr(path, '#', (size_t)(end - path));
 	if (hash != NULL)
 		end = hash;
-	long n = path_decode(path, end, decoded, sizeof(decoded));
-	if (n < 0)
-		return (int)-n;
-	*trailing_slash = n > 0 && decoded[n - 1] == '/';
-	return path_remove_dots(decoded, out, outsize);
+	/* Decoding never lengthens: sized by need, where a request line's
+	 * worth on the stack cost a page fault in a one-shot handler.  Past
+	 * a request line it is refused (414) as before. */
+	size_t size = (size_t)(end - path);
+	if (size > HTTP_MAX_REQUEST_LINE)
+		size = HTTP_MAX_REQUEST_LINE;
+	char *decoded = malloc(size + 1);
+	if (decoded == NULL)
+		return 500;
+	long n = path_decode(path, end, decoded, size + 1);
+	int rc = n < 0 ? (int)-n : 0;
+	if (rc == 0) {
+		*trailing_slash = n > 0 && decoded[n - 1] == '/';
+		rc = path_remove_dots(decoded, out, outsize);
+	}
+	free(decoded);
+	return rc;
 }
 
 static bool
@@ -145,44 +156,102 @@ path_is_inside(const char *root, const char *real)
 	       (real[n] == '\0' || real[n] == '/');
 }
 
-/* Check PREFIX (ROOT + first segments of PATH); 1 = keep walking. */
+/*
+ * Check the candidate in R->buf (ROOT + first segments of the path) by
+ * realpath; 1 = keep walking.  R->buf becomes the real path.
+ */
 static int
-path_check_prefix(const char *root, const char *candidate,
-                  struct http_resolved *r)
+path_check_prefix(const char *root, struct http_resolved *r)
 {
 	char real[PATH_MAX];
 
-	if (realpath(candidate, real) == NULL)
+	if (realpath(r->buf, real) == NULL)
 		return errno == EACCES ? 403 : 404;
 	if (!path_is_inside(root, real))
 		return 403;
 	if (stat(real, &r->st) == -1)
 		return 404;
-	strlcpy(r->file, real, sizeof(r->file));
+	strlcpy(r->buf, real, HTTP_RESOLVED_PART);
 	return S_ISDIR(r->st.st_mode) ? 1 : 0;
 }
 
+/* The root's descriptor, opened once per process, and its name. */
+static int path_root = -1;
+static char *path_root_name;
+
+/* Make FD, opened on ROOT, the root every lookup starts from. */
+static int
+path_root_keep(const char *root, int fd)
+{
+	char *name = strdup(root);
+
+	if (name == NULL) {
+		close(fd);
+		return -1;
+	}
+	if (path_root != -1)
+		close(path_root);
+	free(path_root_name);
+	path_root = fd;
+	path_root_name = name;
+	return fd;
+}
+
 /*
- * The root is opened once per process and every lookup starts from that
- * descriptor: its own components are never walked again.  Keyed by the
- * name, so a caller with another root (the unit tests) gets its own.
+ * Every lookup starts from the root's descriptor: its own components are
+ * never walked again.  Keyed by the name, so a caller with another root
+ * (the unit tests) gets its own.
  */
 static int
 path_root_fd(const char *root)
 {
-	static int fd = -1;
-	static char name[PATH_MAX];
+	if (path_root != -1 && strcmp(path_root_name, root) == 0)
+		return path_root;
+	int fd = open(*root ? root : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return fd == -1 ? -1 : path_root_keep(root, fd);
+}
 
-	if (fd != -1 && strcmp(name, root) == 0)
-		return fd;
-	if (fd != -1)
-		close(fd);
-	fd = open(*root ? root : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd != -1 && strlcpy(name, root, sizeof(name)) >= sizeof(name)) {
-		close(fd);
+/*
+ * The kernel's name for the directory open on FD into REAL (PATH_MAX
+ * bytes): one readlink where realpath(3) reads a link per component.
+ * False when /proc is not there (a chroot) or the name is not a path.
+ */
+static bool
+path_fd_name(int fd, char *real)
+{
+	static const char deleted[] = " (deleted)";
+	char link[64];
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(link, real, PATH_MAX - 1);
+	if (n <= 0 || real[0] != '/')
+		return false;
+	real[n] = '\0';
+	size_t d = sizeof(deleted) - 1;
+	return !((size_t)n >= d && strcmp(real + n - d, deleted) == 0);
+}
+
+char *
+http_root_open(const char *dir)
+{
+	char real[PATH_MAX];
+	int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd == -1 || !path_fd_name(fd, real)) {
+		if (fd != -1)
+			close(fd);
 		fd = -1;
+		if (realpath(dir, real) == NULL)
+			return NULL;
 	}
-	return fd;
+	if (strcmp(real, "/") == 0)
+		real[0] = '\0'; /* so root + "/path" stays one slash */
+	char *root = strdup(real);
+	if (root == NULL || (fd != -1 && path_root_keep(root, fd) == -1)) {
+		free(root);
+		return NULL;
+	}
+	return root;
 }
 
 /* Whether REL is plain names only: no ".", "..", or empty segment. */
@@ -201,10 +270,11 @@ path_is_plain(const char *rel)
 }
 
 /*
- * path_check_prefix without realpath: lstat the prefix REL (no leading
- * '/') from the root's descriptor.  The prefixes before it were checked
- * the same way, so when this one is no symlink either, ROOT/REL is its
- * real path.  -1: a symlink (or an odd name) -- take the realpath way.
+ * path_check_prefix without realpath: lstat the prefix REL (R->buf past
+ * ROOT and its '/') from the root's descriptor.  The prefixes before it
+ * were checked the same way, so when this one is no symlink either,
+ * R->buf is its real path.  -1: a symlink (or an odd name) -- take the
+ * realpath way.
  */
 static int
 path_check_fast(int dir, const char *root, const char *rel,
@@ -216,10 +286,8 @@ path_check_fast(int dir, const char *root, const char *rel,
 		return errno == EACCES ? 403 : 404;
 	if (S_ISLNK(r->st.st_mode))
 		return -1;
-	if (*rel)
-		snprintf(r->file, sizeof(r->file), "%s/%s", root, rel);
-	else
-		strlcpy(r->file, *root ? root : "/", sizeof(r->file));
+	if (*rel == '\0')
+		strlcpy(r->buf, *root ? root : "/", HTTP_RESOLVED_PART);
 	return S_ISDIR(r->st.st_mode) ? 1 : 0;
 }
 
@@ -228,20 +296,41 @@ static int
 path_check(const char *root, const char *path, size_t next, int *dir,
            struct http_resolved *r)
 {
-	char candidate[PATH_MAX];
-	int len = snprintf(candidate, sizeof(candidate), "%s%.*s", root,
-	                   (int)next, path);
+	size_t n = strlen(root);
 
-	if (len < 0 || (size_t)len >= sizeof(candidate))
+	if (n + next >= PATH_MAX)
 		return 414; /* never look up a truncated path */
+	/* The candidate goes where the real path is kept: on the fast way
+	 * it is the real path. */
+	memcpy(r->buf, root, n);
+	memcpy(r->buf + n, path, next);
+	r->buf[n + next] = '\0';
 	if (*dir != -1) {
-		int rc = path_check_fast(*dir, root,
-		                         candidate + strlen(root) + 1, r);
+		int rc = path_check_fast(*dir, root, r->buf + n + 1, r);
 		if (rc != -1)
 			return rc;
 		*dir = -1; /* past a symlink: realpath from here on */
 	}
-	return path_check_prefix(root, candidate, r);
+	return path_check_prefix(root, r);
+}
+
+/*
+ * Pack the URL parts behind the real path in R->buf: SCRIPT_NAME is PATH's
+ * first NEXT bytes, PATH_INFO the rest.  Each is cut at
+ * HTTP_RESOLVED_PART - 1 bytes, as the arrays they replace were.
+ */
+static void
+path_pack(struct http_resolved *r, const char *path, size_t next)
+{
+	char *p = r->buf + strlen(r->buf) + 1;
+	size_t n = next < HTTP_RESOLVED_PART ? next : HTTP_RESOLVED_PART - 1;
+
+	r->file = r->buf;
+	r->script_name = p;
+	memcpy(p, path, n);
+	p[n] = '\0';
+	r->path_info = p += n + 1;
+	strlcpy(p, path + next, HTTP_RESOLVED_PART);
 }
 
 int
@@ -252,11 +341,9 @@ http_resolve(const char *root, const char *path,
 	size_t at = 0;
 	int dir = path_root_fd(root);
 
-	/* Not memset: the three paths are 12 KiB, and a one-shot handler
-	 * pays a page fault for each page of stack it touches. */
+	/* Not the buffer: the paths are packed in its first bytes. */
 	memset(&r->st, 0, sizeof(r->st));
-	r->file[0] = r->path_info[0] = '\0';
-	strlcpy(r->script_name, path, sizeof(r->script_name));
+	r->file = r->script_name = r->path_info = "";
 	/* Walk segment by segment: a CGI script may be followed by
 	 * PATH_INFO, and every step is confined to ROOT. */
 	for (;;) {
@@ -266,17 +353,16 @@ http_resolve(const char *root, const char *path,
 		int rc = path_check(root, path, next, &dir, r);
 		if (rc > 1)
 			return rc;
-		if (path[next] == '\0')
+		if (path[next] == '\0') {
+			path_pack(r, path, next);
 			return 0;
+		}
 		if (rc == 0) {
 			/* A file with more path after it: only a script. */
 			if (!S_ISREG(r->st.st_mode) || is_script == NULL ||
-			    !is_script(r->file, arg))
+			    !is_script(r->buf, arg))
 				return 404;
-			snprintf(r->script_name, sizeof(r->script_name), "%.*s",
-			         (int)next, path);
-			strlcpy(r->path_info, path + next,
-			        sizeof(r->path_info));
+			path_pack(r, path, next);
 			return 0;
 		}
 		at = next;

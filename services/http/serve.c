@@ -5,6 +5,7 @@
 
 #include <sys/stat.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "httpd.h"
@@ -30,17 +31,7 @@ serve_redirect_slash(struct httpd *h, struct exchange *ex, const char *path,
 
 	resp_init(&loc);
 	/* Re-encode: the Location must be a valid URL (RFC 3986). */
-	for (const char *p = path; *p;) {
-		size_t n = strcspn(p, "/");
-		char seg[4096];
-		snprintf(seg, sizeof(seg), "%.*s", (int)n, p);
-		resp_add_url(&loc, seg);
-		p += n;
-		if (*p == '/') {
-			resp_add(&loc, "/");
-			p++;
-		}
-	}
+	resp_add_url_path(&loc, path);
 	resp_init(&head);
 	resp_start(&head, ex, 301);
 	resp_add(&head, "Location: %s/%s%s\r\nContent-Length: 0\r\n\r\n",
@@ -49,27 +40,49 @@ serve_redirect_slash(struct httpd *h, struct exchange *ex, const char *path,
 	return httpd_send_head_and_body(h, ex, &head, NULL, 0);
 }
 
-/* index.html (or the -i names) inside DIR, confined like any path. */
-static bool
+/*
+ * index.html (or the -i names) inside DIR, confined like any path, into
+ * R: 1 found, 0 none, -1 out of memory (never a listing instead).
+ */
+static int
 serve_find_index(struct httpd *h, const char *path, struct http_resolved *r)
 {
-	char candidate[HTTP_MAX_REQUEST_LINE + 300];
+	const char *dir = strcmp(path, "/") == 0 ? "" : path;
 
 	for (char **name = h->index_names; name && *name; name++) {
-		snprintf(candidate, sizeof(candidate), "%s/%s",
-		         strcmp(path, "/") == 0 ? "" : path, *name);
-		if (http_resolve(h->root, candidate, NULL, NULL, r) == 0 &&
-		    S_ISREG(r->st.st_mode))
-			return true;
+		char *candidate = NULL;
+		if (asprintf(&candidate, "%s/%s", dir, *name) == -1)
+			return -1;
+		bool found =
+		    http_resolve(h->root, candidate, NULL, NULL, r) == 0 &&
+		    S_ISREG(r->st.st_mode);
+		free(candidate);
+		if (found)
+			return 1;
 	}
-	return false;
+	return 0;
+}
+
+/* A directory's listing; the title names the URL as requested, with its
+ * slash. */
+static int
+serve_listing(struct httpd *h, struct exchange *ex, const char *path,
+              const struct http_resolved *r)
+{
+	char *url = NULL;
+
+	if (asprintf(&url, "%s/", strcmp(path, "/") == 0 ? "" : path) == -1)
+		return httpd_send_error(h, ex, 500, NULL);
+	int rc = httpd_send_listing(h, ex, r->file, url);
+	free(url);
+	return rc;
 }
 
 /* INDEX: the directory's index file, or NULL. */
 static int
 serve_static(struct httpd *h, struct exchange *ex, const char *method,
              const char *path, const char *query, bool trailing_slash,
-             struct http_resolved *r, struct http_resolved *index)
+             const struct http_resolved *r, const struct http_resolved *index)
 {
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return httpd_send_error(
@@ -83,10 +96,7 @@ serve_static(struct httpd *h, struct exchange *ex, const char *method,
 		return serve_redirect_slash(h, ex, path, query);
 	if (index != NULL)
 		return httpd_send_file(h, ex, index->file);
-	/* The title names the URL as requested: with its slash. */
-	char url[HTTP_MAX_REQUEST_LINE + 2];
-	snprintf(url, sizeof(url), "%s/", strcmp(path, "/") == 0 ? "" : path);
-	return httpd_send_listing(h, ex, r->file, url);
+	return serve_listing(h, ex, path, r);
 }
 
 /* Under a CGI location a file runs or is refused, never sent as it is:
@@ -100,41 +110,73 @@ serve_script(struct httpd *h, struct exchange *ex, const char *method,
 	return httpd_run_cgi(h, ex, method, r, query);
 }
 
-/* One target: a file, a directory, a script (which may redirect). */
+/* The normalised PATH: a file, a directory, a script. */
 static int
-serve_target(struct httpd *h, struct exchange *ex, const char *method,
-             const char *target)
+serve_path(struct httpd *h, struct exchange *ex, const char *method,
+           const char *path, const char *query, bool trailing_slash)
 {
-	char path[HTTP_MAX_REQUEST_LINE + 1];
-	const char *query;
-	bool trailing_slash = false;
 	struct http_resolved r;
+	int rc = http_resolve(h->root, path, httpd_is_cgi, h, &r);
 
-	int rc = http_path_normalize(target, path, sizeof(path), &query,
-	                             &trailing_slash);
-	if (rc != 0)
-		return httpd_send_error(h, ex, rc, NULL);
-	if (query != NULL) {
-		/* Keep the query past the request's lifetime. */
-		strlcpy(ex->query_buf, query, sizeof(ex->query_buf));
-		query = ex->query_buf;
-	}
-	rc = http_resolve(h->root, path, httpd_is_cgi, h, &r);
 	if (rc != 0)
 		return httpd_send_error(h, ex, rc, NULL);
 	if (httpd_cgi_place(h, r.file) != CGI_OUTSIDE)
 		return serve_script(h, ex, method, &r, query);
 	if (r.path_info[0] != '\0')
 		return httpd_send_error(h, ex, 404, NULL);
-	/* "dir/" may name an index file, and -i may list a script. */
-	struct http_resolved index;
-	bool has_index = S_ISDIR(r.st.st_mode) &&
-	                 (trailing_slash || strcmp(path, "/") == 0) &&
-	                 serve_find_index(h, path, &index);
-	if (has_index && httpd_cgi_place(h, index.file) != CGI_OUTSIDE)
-		return serve_script(h, ex, method, &index, query);
-	return serve_static(h, ex, method, path, query, trailing_slash, &r,
-	                    has_index ? &index : NULL);
+	if (!S_ISDIR(r.st.st_mode) ||
+	    (!trailing_slash && strcmp(path, "/") != 0))
+		return serve_static(h, ex, method, path, query, trailing_slash,
+		                    &r, NULL);
+	/* "dir/" may name an index file, and -i may list a script.  Its
+	 * 12 KiB are allocated: on the stack they would sit in every
+	 * request's frame, a page fault each in a one-shot handler. */
+	struct http_resolved *index = malloc(sizeof(*index));
+	int found = index ? serve_find_index(h, path, index) : -1;
+	if (found == -1)
+		rc = httpd_send_error(h, ex, 500, NULL);
+	else if (found && httpd_cgi_place(h, index->file) != CGI_OUTSIDE)
+		rc = serve_script(h, ex, method, index, query);
+	else
+		rc = serve_static(h, ex, method, path, query, trailing_slash,
+		                  &r, found ? index : NULL);
+	free(index);
+	return rc;
+}
+
+/* One target: a file, a directory, a script (which may redirect). */
+static int
+serve_target(struct httpd *h, struct exchange *ex, const char *method,
+             const char *target)
+{
+	/* Sized by need, where a request line's worth sat on the stack: a
+	 * normal form is never longer than the target, and past a request
+	 * line it is refused (414) as before. */
+	size_t size = strlen(target) + 2;
+	if (size > HTTP_MAX_REQUEST_LINE + 1)
+		size = HTTP_MAX_REQUEST_LINE + 1;
+	char *path = malloc(size);
+	const char *query;
+	bool trailing_slash = false;
+
+	if (path == NULL)
+		return httpd_send_error(h, ex, 500, NULL);
+	int rc =
+	    http_path_normalize(target, path, size, &query, &trailing_slash);
+	if (rc == 0 && query != NULL) {
+		/* Keep the query past the request's lifetime. */
+		char *copy = strndup(query, HTTP_MAX_REQUEST_LINE);
+		free(ex->query);
+		query = ex->query = copy;
+		if (copy == NULL)
+			rc = 500;
+	}
+	if (rc == 0)
+		rc = serve_path(h, ex, method, path, query, trailing_slash);
+	else
+		rc = httpd_send_error(h, ex, rc, NULL);
+	free(path);
+	return rc;
 }
 
 int

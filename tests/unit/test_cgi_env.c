@@ -20,7 +20,7 @@ static void
 build(const char *request, const char *path_info, const char *query)
 {
 	memset(&h, 0, sizeof(h));
-	strlcpy(h.root, "/srv/www", sizeof(h.root));
+	h.root = (char *)"/srv/www";
 	h.local_ip = "127.0.0.1";
 	h.local_port = "8080";
 	h.remote_ip = "127.0.0.2";
@@ -28,9 +28,9 @@ build(const char *request, const char *path_info, const char *query)
 	memset(&ex, 0, sizeof(ex));
 	cr_assert_eq(http_parse_request(request, strlen(request), &ex.req), 0);
 	memset(&r, 0, sizeof(r));
-	strlcpy(r.file, "/srv/www/cgi/s.cgi", sizeof(r.file));
-	strlcpy(r.script_name, "/cgi/s.cgi", sizeof(r.script_name));
-	strlcpy(r.path_info, path_info, sizeof(r.path_info));
+	r.file = "/srv/www/cgi/s.cgi";
+	r.script_name = "/cgi/s.cgi";
+	r.path_info = path_info;
 	struct cgi_call call = {
 	    .method = ex.req.method,
 	    .query = query,

@@ -2,6 +2,8 @@
 /* test_cgi_match.c -- where the -c pattern puts a path (CGI or not) */
 #include <config.h>
 
+#include <string.h>
+
 #include <criterion/criterion.h>
 
 #include "http.h"
@@ -91,4 +93,21 @@ Test(cgimatch, a_copy_of_a_script_is_never_sent)
 	    {"*.pl", "/a/data.plist", CGI_OUTSIDE},
 	};
 	check(c, sizeof(c) / sizeof(*c));
+}
+
+/* The path is matched whole, however long: no copy of it is cut short
+ * (past 4 KiB one once matched nothing; httpd's real paths are shorter). */
+Test(cgimatch, a_long_path_is_matched_whole)
+{
+	static char rel[6000];
+
+	memset(rel, 'a', 5000);
+	rel[0] = '/';
+	strcpy(rel + 5000, ".cgi");
+	cr_assert_eq(cgi_match("*.cgi", rel), CGI_SCRIPT);
+	strcpy(rel + 5000, ".cgi~");
+	cr_assert_eq(cgi_match("*.cgi", rel), CGI_INSIDE);
+	strcpy(rel + 5000, "/x.txt");
+	memcpy(rel, "/cgi-bin/", 9);
+	cr_assert_eq(cgi_match("/cgi-bin/*.cgi", rel), CGI_INSIDE);
 }

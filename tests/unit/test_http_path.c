@@ -275,3 +275,146 @@ Test(path, open_beneath_refuses_links_on_the_way)
 	cr_assert_eq(http_open_beneath(tree, p, O_RDONLY), -1);
 	tree_remove();
 }
+
+/*
+ * Under the tree, directories of 200-byte names and then a file ending in
+ * SUFFIX, so that the tree's name and REL (from the root, with its '/')
+ * are TOTAL bytes together.
+ */
+static void
+make_deep(char *rel, size_t total, const char *suffix)
+{
+	char p[PATH_MAX + 16];
+	size_t t = strlen(tree), n = 0;
+
+	/* Stop while the rest still makes a name of at most 255 bytes. */
+	while (total - t - n > 250) {
+		rel[n++] = '/';
+		memset(rel + n, 'd', 200);
+		n += 200;
+		rel[n] = '\0';
+		snprintf(p, sizeof(p), "%s%s", tree, rel);
+		cr_assert_eq(mkdir(p, 0755), 0, "%s", strerror(errno));
+	}
+	rel[n++] = '/';
+	size_t s = strlen(suffix), name = total - t - n;
+	memset(rel + n, 'f', name - s);
+	memcpy(rel + n + name - s, suffix, s + 1);
+	snprintf(p, sizeof(p), "%s%s", tree, rel);
+	cr_assert_eq(strlen(p), total);
+	fclose(fopen(p, "w"));
+}
+
+/* The packed paths at their longest: a path whose real name takes all of
+ * PATH_MAX but its NUL resolves; one byte more is 414, never cut. */
+Test(path, resolve_the_longest_path_and_414_past_it)
+{
+	static char rel[PATH_MAX + 8], file[PATH_MAX + 8];
+	struct http_resolved r;
+
+	tree_create();
+	make_deep(rel, PATH_MAX - 1, "");
+	cr_assert_eq(http_resolve(tree, rel, NULL, NULL, &r), 0);
+	snprintf(file, sizeof(file), "%s%s", tree, rel);
+	cr_assert_str_eq(r.file, file);
+	cr_assert_str_eq(r.script_name, rel);
+	cr_assert_str_eq(r.path_info, "");
+	cr_assert(S_ISREG(r.st.st_mode));
+	strcat(rel, "x");
+	cr_assert_eq(http_resolve(tree, rel, NULL, NULL, &r), 414);
+	tree_remove();
+}
+
+/* A script at the longest path with PATH_INFO past a request's worth:
+ * all three parts at their longest in the one buffer, PATH_INFO cut at
+ * HTTP_RESOLVED_PART - 1 bytes as it always was. */
+Test(path, resolve_packs_the_longest_script_and_path_info)
+{
+	static char rel[PATH_MAX + 8], path[PATH_MAX + 6000],
+	    file[PATH_MAX + 8];
+	struct http_resolved r;
+
+	tree_create();
+	make_deep(rel, PATH_MAX - 1, ".cgi");
+	size_t n = strlen(rel);
+	memcpy(path, rel, n);
+	path[n] = '/';
+	memset(path + n + 1, 'p', 5000);
+	path[n + 5001] = '\0';
+	cr_assert_eq(http_resolve(tree, path, is_script, NULL, &r), 0);
+	snprintf(file, sizeof(file), "%s%s", tree, rel);
+	cr_assert_str_eq(r.file, file);
+	cr_assert_str_eq(r.script_name, rel);
+	cr_assert_eq(strlen(r.path_info), HTTP_RESOLVED_PART - 1);
+	cr_assert_eq(strncmp(r.path_info, path + n, HTTP_RESOLVED_PART - 1), 0);
+	tree_remove();
+}
+
+/* The decoded path is sized by the target: the normal form's limit is
+ * where it was, and an encoded target longer than a request line that
+ * decodes short enough is still fine. */
+Test(path, normal_form_limits_with_buffers_by_need)
+{
+	static char target[3 * HTTP_MAX_REQUEST_LINE + 8];
+	static char out[HTTP_MAX_REQUEST_LINE + 1];
+	const char *q;
+	bool slash;
+
+	for (size_t len = HTTP_MAX_REQUEST_LINE - 2;
+	     len <= HTTP_MAX_REQUEST_LINE; len++) {
+		memset(target, 'a', len);
+		target[0] = '/';
+		target[len] = '\0';
+		int want = len < HTTP_MAX_REQUEST_LINE ? 0 : 414;
+		cr_assert_eq(
+		    http_path_normalize(target, out, sizeof(out), &q, &slash),
+		    want, "%zu bytes", len);
+	}
+	target[0] = '/';
+	for (size_t i = 0; i < 8000; i++)
+		memcpy(target + 1 + 3 * i, "%61", 4);
+	cr_assert_eq(http_path_normalize(target, out, sizeof(out), &q, &slash),
+	             0);
+	cr_assert_eq(strlen(out), 8001);
+	/* httpd gives the normal form the target's length and 2: enough
+	 * for every target that normalises at all. */
+	for (size_t i = 0; i < sizeof(path_cases) / sizeof(*path_cases); i++) {
+		const struct path_case *c = &path_cases[i];
+		cr_assert_eq(http_path_normalize(c->target, out,
+		                                 strlen(c->target) + 2, &q,
+		                                 &slash),
+		             c->want, "%s", c->target);
+	}
+}
+
+/* -r's real path, as realpath(3) gives it, and "" for "/". */
+Test(path, root_open_names_the_real_root)
+{
+	char p[PATH_MAX * 2];
+	struct http_resolved r;
+
+	tree_create();
+	make("d", "/");
+	make("d/f.txt", NULL);
+	make("link", "d");
+	snprintf(p, sizeof(p), "%s/link", tree);
+	char *root = http_root_open(p);
+	cr_assert_not_null(root);
+	snprintf(p, sizeof(p), "%s/d", tree);
+	cr_assert_str_eq(root, p);
+	cr_assert_eq(http_resolve(root, "/f.txt", NULL, NULL, &r), 0);
+	free(root);
+	root = http_root_open("/");
+	cr_assert_str_eq(root, "");
+	free(root);
+	snprintf(p, sizeof(p), "%s/missing", tree);
+	cr_assert_null(http_root_open(p));
+	cr_assert_eq(errno, ENOENT);
+	/* A file, as before: taken, and nothing is found below it. */
+	snprintf(p, sizeof(p), "%s/d/f.txt", tree);
+	root = http_root_open(p);
+	cr_assert_str_eq(root, p);
+	cr_assert_eq(http_resolve(root, "/x", NULL, NULL, &r), 404);
+	free(root);
+	tree_remove();
+}
