@@ -285,11 +285,15 @@ spawn_child_close_rest(int first)
 		close(fd);
 }
 
-/* FD moved to 3 or above (where 0, 1 and 2 cannot overwrite it). */
+/*
+ * FD moved above 3, where the dup2 onto 0 to 3 cannot overwrite it, and
+ * where dup2(fd, 3) is never a no-op: that would leave a socket systemd
+ * passed on fd 3 close-on-exec (activate.c), lost to a wait = yes handler.
+ */
 static int
 spawn_child_high(int fd)
 {
-	return fd >= 3 ? fd : fcntl(fd, F_DUPFD, 3);
+	return fd > 3 ? fd : fcntl(fd, F_DUPFD, 4);
 }
 
 /* fd 0 and 1: CONN; fd 2: LOGFD (children_log_socket); wait = yes: 3. */
