@@ -4,6 +4,7 @@
 
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <libutil.h>
 #include <limits.h>
@@ -512,12 +513,28 @@ main_serve(const struct main_options *o, struct config *cfg, struct pidfh *pfh,
 	return rc == 0 ? 0 : 1;
 }
 
+/*
+ * Started with fd 0, 1 or 2 closed, the first descriptors made would take
+ * those numbers (the signal pipe, the pidfile), and daemon(3) would then
+ * put /dev/null over them: signals unheard, the pidfile empty.  /dev/null
+ * holds each closed one first (the lowest free number is the one).
+ */
+static void
+main_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF &&
+		    open("/dev/null", O_RDWR) != fd)
+			exit(1);
+}
+
 int
 main(int argc, char *argv[], char *envp[])
 {
 	struct main_options o = {0};
 	char msg[1024];
 
+	main_std_fds();
 	upgrade_init(argc, argv); /* before setproctitle reuses argv */
 	setproctitle_init(argc, argv, envp);
 	main_parse_options(argc, argv, &o);

@@ -5,6 +5,8 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/futex.h>
 #include <linux/close_range.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -285,11 +287,15 @@ spawn_child_close_rest(int first)
 		close(fd);
 }
 
-/* FD moved to 3 or above (where 0, 1 and 2 cannot overwrite it). */
+/*
+ * FD moved above 3, where the dup2 onto 0 to 3 cannot overwrite it, and
+ * where dup2(fd, 3) is never a no-op: that would leave a socket systemd
+ * passed on fd 3 close-on-exec (activate.c), lost to a wait = yes handler.
+ */
 static int
 spawn_child_high(int fd)
 {
-	return fd >= 3 ? fd : fcntl(fd, F_DUPFD, 3);
+	return fd > 3 ? fd : fcntl(fd, F_DUPFD, 4);
 }
 
 /* fd 0 and 1: CONN; fd 2: LOGFD (children_log_socket); wait = yes: 3. */
@@ -412,13 +418,50 @@ spawn_child_main(void *arg)
 #define SPAWN_STACK_RESET(p, n) ((void)(p), (void)(n))
 #endif
 
+/* How long the master waits for the child's exec between looks at it. */
+#define SPAWN_EXEC_LOOK_NS (10 * 1000 * 1000)
+
+/* A child stopped before its exec is killed: see spawn_wait_exec. */
+static void __attribute__((no_sanitize_address))
+spawn_kill_if_stopped(pid_t pid)
+{
+	siginfo_t si = {0};
+
+	if (syscall(SYS_waitid, P_PID, pid, &si, WSTOPPED | WNOHANG | WNOWAIT,
+	            NULL) == 0 &&
+	    si.si_pid == pid)
+		(void)syscall(SYS_kill, pid, SIGKILL);
+}
+
 /*
- * vfork's sharing (CLONE_VM | CLONE_VFORK): the child borrows the
- * master's memory until it execs, so the master's size does not matter
- * (fork copies page tables: slower as the master grows), and the master
- * waits meanwhile.  Unlike vfork it also starts on the master's
- * descriptor table (see spawn_child_own_table), and runs on a stack of
- * its own, here in this frame, which lives until the child has execed.
+ * Wait as vfork would, until the child has execed or exited: the kernel
+ * then clears *TID and wakes us (CLONE_CHILD_CLEARTID).  But from its
+ * setresuid on, the child is its user's to signal, and a SIGSTOP from
+ * them would hold vfork's wait, and so the whole master, for as long as
+ * they please: a child found stopped before its exec is killed instead.
+ * Only raw system calls and no instrumented locals: the child runs on
+ * this memory, sanitizer state and errno included, meanwhile.
+ */
+static void __attribute__((no_sanitize_address))
+spawn_wait_exec(pid_t pid, pid_t *tid)
+{
+	const struct timespec look = {0, SPAWN_EXEC_LOOK_NS};
+	pid_t t;
+
+	while ((t = __atomic_load_n(tid, __ATOMIC_ACQUIRE)) != 0)
+		if (syscall(SYS_futex, tid, FUTEX_WAIT, t, &look, NULL, 0) ==
+		        -1 &&
+		    __atomic_load_n(tid, __ATOMIC_ACQUIRE) != 0)
+			spawn_kill_if_stopped(pid);
+}
+
+/*
+ * vfork's sharing (CLONE_VM, and a wait until the exec, spawn_wait_exec):
+ * the child borrows the master's memory until it execs, so the master's
+ * size does not matter (fork copies page tables: slower as the master
+ * grows).  Unlike vfork it also starts on the master's descriptor table
+ * (see spawn_child_own_table), and runs on a stack of its own, here in
+ * this frame, which lives until the child has execed.
  */
 static pid_t __attribute__((noinline))
 spawn_vfork(struct service *svc, int conn, int logfd, char **envp)
@@ -426,7 +469,7 @@ spawn_vfork(struct service *svc, int conn, int logfd, char **envp)
 	_Alignas(16) char stack[SPAWN_CHILD_STACK];
 	struct spawn_child_args args = {svc, conn, logfd, envp};
 	sigset_t all, old;
-	pid_t pid;
+	pid_t pid, tid = -1; /* the kernel sets it to 0 at exec or exit */
 	int saved;
 
 	if (spawn_signal_count == -1)
@@ -436,8 +479,11 @@ spawn_vfork(struct service *svc, int conn, int logfd, char **envp)
 	sigprocmask(SIG_SETMASK, &all, &old);
 	spawn_child_failed = false;
 	pid = clone(spawn_child_main, stack + sizeof(stack),
-	            CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &args);
+	            CLONE_VM | CLONE_FILES | CLONE_CHILD_CLEARTID | SIGCHLD,
+	            &args, NULL, NULL, &tid);
 	saved = errno;
+	if (pid != -1)
+		spawn_wait_exec(pid, &tid);
 	SPAWN_STACK_RESET(stack, sizeof(stack));
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	errno = saved;

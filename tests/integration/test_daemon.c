@@ -4,6 +4,7 @@
 
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -532,4 +533,64 @@ Test(daemon, pidfile_refuses_a_second_instance)
 	cr_assert_eq(kill((pid_t)pid, SIGTERM), 0);
 	cr_assert(h_wait_gone((pid_t)pid, 10000), "daemon ignored SIGTERM");
 	cr_assert_eq(access(pidpath, F_OK), -1, "pidfile left behind");
+}
+
+/* The PID of the process holding the socket of INODE, from /proc; or 0. */
+static long
+holder_of_inode(unsigned long inode)
+{
+	char want[64], path[320], link[64];
+	DIR *procs = opendir("/proc");
+	struct dirent *p;
+	long found = 0;
+
+	snprintf(want, sizeof(want), "socket:[%lu]", inode);
+	while (found == 0 && procs != NULL && (p = readdir(procs)) != NULL) {
+		long pid = strtol(p->d_name, NULL, 10);
+		for (int fd = 0; pid > 0 && fd < 64 && found == 0; fd++) {
+			snprintf(path, sizeof(path), "/proc/%ld/fd/%d", pid,
+			         fd);
+			ssize_t n = readlink(path, link, sizeof(link) - 1);
+			if (n > 0 && (link[n] = '\0', strcmp(link, want) == 0))
+				found = pid;
+		}
+	}
+	if (procs != NULL)
+		closedir(procs);
+	return found;
+}
+
+/*
+ * Started with fds 0 to 2 closed, the daemon still writes its PID and
+ * hears SIGTERM: daemon(3)'s /dev/null must not land on its own pipes.
+ */
+Test(daemon, closed_standard_descriptors_at_start)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port();
+	char cmd[1024], pidpath[128];
+	int status;
+
+	h_mkdir(&d);
+	const char *cfg = h_write_file(&d, "p.conf", h_conf_cat(port), 0644);
+	snprintf(pidpath, sizeof(pidpath), "%s/pid", d.dir);
+	snprintf(cmd, sizeof(cmd),
+	         "%s/src/portierd -S '' -p %s -f %s <&- >&- 2>&-", TOP_BUILDDIR,
+	         pidpath, cfg);
+	free(h_run(cmd, &status));
+	cr_assert_eq(status, 0);
+	unsigned long inode = h_listen_inode(port);
+	long deadline = h_now_ms() + 10000;
+	while (inode == 0 && h_now_ms() < deadline) {
+		poll(NULL, 0, 5);
+		inode = h_listen_inode(port);
+	}
+	long holder = holder_of_inode(inode);
+	cr_assert_gt(holder, 1, "no daemon listens on %u", port);
+	h_track((pid_t)holder);
+	cr_assert_eq(pidfile_wait(pidpath), holder, "no PID in %s", pidpath);
+	cr_assert_eq(kill((pid_t)holder, SIGTERM), 0);
+	cr_assert(h_wait_gone((pid_t)holder, 10000), "daemon ignored SIGTERM");
+	h_untrack((pid_t)holder);
+	h_remove_dir(&d);
 }

@@ -247,6 +247,35 @@ Test(systemd, activation_udp_by_name)
 	activation_udp(h_free_port(), h_free_port(), "--fdname=u");
 }
 
+/*
+ * A passed socket is fd 3 in portierd and FD_CLOEXEC there: a wait = yes
+ * handler must still find it at fd 3 (LISTEN_FDS=1), not only on 0 and 1.
+ */
+Test(systemd, activation_wait_handler_has_fd_3)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port();
+	char listen_arg[64], reply[4096];
+
+	snprintf(listen_arg, sizeof(listen_arg), "127.0.0.1:%u", port);
+	const char *wrap[] = {"systemd-socket-activate", "--datagram", "-l",
+	                      listen_arg, NULL};
+	activate_start(&d, wrap,
+	               h_conf(H_DEFAULTS "service u {\n socket_type = dgram\n"
+	                                 " protocol = udp\n port = %u\n"
+	                                 " bind = \"127.0.0.1\"\n wait = yes\n"
+	                                 " server = \"%s\"\n}\n",
+	                      port, H_HELPER("envdump")),
+	               port, true);
+	ssize_t n = h_udp_exchange("127.0.0.1", port, "again", 5, reply,
+	                           sizeof(reply) - 1, 5000);
+	cr_assert_gt(n, 0, "no report from the second handler");
+	reply[n] = '\0';
+	cr_assert_not_null(strstr(reply, "\nfd 3\n"), "%s", reply);
+	cr_assert_null(strstr(reply, "\nfd 4\n"), "%s", reply);
+	h_stop(&d);
+}
+
 /* A passed socket no service wants is said so and closed. */
 Test(systemd, activation_unmatched_is_closed)
 {
