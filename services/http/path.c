@@ -214,7 +214,8 @@ path_root_fd(const char *root)
 /*
  * The kernel's name for the directory open on FD into REAL (PATH_MAX
  * bytes): one readlink where realpath(3) reads a link per component.
- * False when /proc is not there (a chroot) or the name is not a path.
+ * False when /proc is not there (a chroot), the name is not a path, or it
+ * does not lead back to FD's directory.
  */
 static bool
 path_fd_name(int fd, char *real)
@@ -228,7 +229,14 @@ path_fd_name(int fd, char *real)
 		return false;
 	real[n] = '\0';
 	size_t d = sizeof(deleted) - 1;
-	return !((size_t)n >= d && strcmp(real + n - d, deleted) == 0);
+	if ((size_t)n >= d && strcmp(real + n - d, deleted) == 0)
+		return false;
+	/* Without procfs (a chroot) "/proc/self/fd/N" is whatever link
+	 * someone left there: only a name that leads to this very directory
+	 * is the root's name, or names and descriptor would part. */
+	struct stat named, opened;
+	return stat(real, &named) == 0 && fstat(fd, &opened) == 0 &&
+	       named.st_dev == opened.st_dev && named.st_ino == opened.st_ino;
 }
 
 char *

@@ -3,8 +3,11 @@
  * classic attack) */
 #include <config.h>
 
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -417,4 +420,44 @@ Test(path, root_open_names_the_real_root)
 	cr_assert_eq(http_resolve(root, "/x", NULL, NULL, &r), 404);
 	free(root);
 	tree_remove();
+}
+
+/*
+ * In a chroot without procfs, "/proc/self/fd/N" is a plain link anyone
+ * who could write there left: one naming the docroot's parent made the
+ * parent's files the ones CGI names and checks, while lookups went on
+ * from the docroot's descriptor.  Forged here in a mount namespace.
+ */
+Test(path, root_open_ignores_a_forged_proc_link)
+{
+	char want[PATH_MAX], link[64];
+
+	tree_create();
+	make("d", "/");
+	snprintf(want, sizeof(want), "%s/d", tree);
+	pid_t pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		if (unshare(CLONE_NEWNS) == -1 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1 ||
+		    mount("none", "/proc", "tmpfs", 0, NULL) == -1)
+			_exit(77); /* no namespaces here: nothing to forge */
+		if (mkdir("/proc/self", 0755) == -1 ||
+		    mkdir("/proc/self/fd", 0755) == -1)
+			_exit(2);
+		for (int fd = 0; fd < 64; fd++) {
+			snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+			if (symlink(tree, link) == -1)
+				_exit(2);
+		}
+		char *root = http_root_open(want);
+		_exit(root != NULL && strcmp(root, want) == 0 ? 0 : 1);
+	}
+	int status;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	tree_remove();
+	cr_assert(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77)
+		cr_skip_test("no mount namespace for a forged /proc");
+	cr_assert_eq(WEXITSTATUS(status), 0, "root named %s's parent", want);
 }
