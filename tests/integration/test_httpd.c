@@ -94,7 +94,8 @@ Test(httpd, conditional_and_range_requests)
 	free(curl_url("", "/digits.txt"));
 	char *nm = curl_url(opts, "/digits.txt");
 	cr_assert(strstr(nm, "HTTP/1.1 304 Not Modified"), "%s", nm);
-	cr_assert(strstr(nm, "0123") == NULL);
+	/* No body: the head's ETag and Date may hold any digits. */
+	cr_assert_str_eq(strstr(nm, "\r\n\r\n"), "\r\n\r\n", "%s", nm);
 	free(nm);
 	/* Not modified since now; a date in the future is no date we
 	 * sent, so it is ignored (a client cannot pin a 304). */
@@ -508,9 +509,8 @@ Test(httpd, if_range_and_old_date_forms)
 	char *etag = etag_of(out);
 	snprintf(opts, sizeof(opts), "-i -r 0-3 -H 'If-Range: %s'", etag);
 	char *r = curl_url(opts, "/digits.txt");
-	cr_assert(strstr(r, "HTTP/1.1 206 ") && strstr(r, "\r\n\r\n0123") &&
-	              !strstr(r, "01234"),
-	          "%s", r);
+	cr_assert(strstr(r, "HTTP/1.1 206 ") && strstr(r, "\r\n\r\n"), "%s", r);
+	cr_assert_str_eq(strstr(r, "\r\n\r\n") + 4, "0123", "%s", r);
 	free(r);
 	r = curl_url("-i -r 0-3 -H 'If-Range: \"stale\"'", "/digits.txt");
 	cr_assert(strstr(r, "HTTP/1.1 200 ") && strstr(r, "\r\n\r\n0123456789"),
@@ -578,7 +578,7 @@ Test(httpd, idle_connection_closes_quietly)
 	ssize_t got = h_read_all(fd, reply, sizeof(reply) - 1, 8000);
 	reply[got > 0 ? got : 0] = '\0';
 	cr_assert(strstr(reply, "hello, world\n"), "%s", reply);
-	cr_assert_null(strstr(reply, "408"), "%s", reply);
+	cr_assert_null(strstr(reply, "HTTP/1.1 408"), "%s", reply);
 	/* Closed by the server, not by our read's time limit. */
 	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 	cr_assert_eq(poll(&pfd, 1, 0), 1, "still open after 8 s");
