@@ -314,6 +314,7 @@ conf_load(const char *file, char *err, size_t errlen)
 	if (cfg != NULL)
 		cfg_free(cfg);
 	conf_scan_forget(); /* the option-line index is for this load only */
+	conf_ids_forget();
 	conf_error_end();
 	return config;
 }

@@ -6,7 +6,6 @@
 #include <ctype.h>
 #include <grp.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,11 +38,19 @@ conf_pick(cfg_t *sec, cfg_t *defs, const char *name)
 	return NULL;
 }
 
+/* NAME's option in the section that gives it, or NULL. */
+static cfg_opt_t *
+conf_pick_opt(cfg_t *sec, cfg_t *defs, const char *name)
+{
+	cfg_t *from = conf_pick(sec, defs, name);
+
+	return from ? conf_opt(from, name) : NULL;
+}
+
 static char *
 conf_str(cfg_t *sec, cfg_t *defs, const char *name)
 {
-	cfg_t *from = conf_pick(sec, defs, name);
-	const char *v = from ? cfg_getstr(from, name) : NULL;
+	const char *v = cfg_opt_getnstr(conf_pick_opt(sec, defs, name), 0);
 
 	return v ? strdup(v) : NULL;
 }
@@ -51,17 +58,17 @@ conf_str(cfg_t *sec, cfg_t *defs, const char *name)
 static long
 conf_int(cfg_t *sec, cfg_t *defs, const char *name, long fallback)
 {
-	cfg_t *from = conf_pick(sec, defs, name);
+	cfg_opt_t *opt = conf_pick_opt(sec, defs, name);
 
-	return from ? cfg_getint(from, name) : fallback;
+	return opt ? cfg_opt_getnint(opt, 0) : fallback;
 }
 
 static int
 conf_bool(cfg_t *sec, cfg_t *defs, const char *name, int fallback)
 {
-	cfg_t *from = conf_pick(sec, defs, name);
+	cfg_opt_t *opt = conf_pick_opt(sec, defs, name);
 
-	return from ? (cfg_getbool(from, name) ? 1 : 0) : fallback;
+	return opt ? (cfg_opt_getnbool(opt, 0) ? 1 : 0) : fallback;
 }
 
 static void
@@ -333,7 +340,7 @@ conf_build_metrics(struct service *svc, cfg_t *sec)
 }
 
 static int
-conf_build_groups(struct service *svc, const struct passwd *pw)
+conf_build_groups(struct service *svc)
 {
 	int n = 16;
 
@@ -343,7 +350,7 @@ conf_build_groups(struct service *svc, const struct passwd *pw)
 			return -1;
 		svc->groups = g;
 		int want = n;
-		if (getgrouplist(pw->pw_name, svc->gid, g, &want) != -1) {
+		if (getgrouplist(svc->user, svc->gid, g, &want) != -1) {
 			svc->ngroups = want;
 			return 0;
 		}
@@ -357,34 +364,28 @@ conf_build_groups(struct service *svc, const struct passwd *pw)
 static int
 conf_build_credentials(struct service *svc, cfg_t *sec, cfg_t *defs)
 {
-	struct passwd *pw = NULL;
-
 	svc->user = conf_str(sec, defs, "user");
 	svc->group = conf_str(sec, defs, "group");
 	svc->use_groups = conf_bool(sec, defs, "groups", 0);
 	if (svc->user == NULL && geteuid() == 0 && !svc->is_internal)
 		svc->user = strdup("nobody");
 	if (svc->user != NULL) {
-		if ((pw = getpwnam(svc->user)) == NULL) {
+		if (conf_user_ids(svc->user, &svc->uid, &svc->gid) == -1) {
 			conf_check_error(sec, svc->name, "user",
 			                 "unknown user '%s'", svc->user);
 			return -1;
 		}
 		svc->has_user = true;
-		svc->uid = pw->pw_uid;
-		svc->gid = pw->pw_gid;
 	}
 	if (svc->group != NULL) {
-		struct group *gr = getgrnam(svc->group);
-		if (gr == NULL) {
+		if (conf_group_id(svc->group, &svc->gid) == -1) {
 			conf_check_error(sec, svc->name, "group",
 			                 "unknown group '%s'", svc->group);
 			return -1;
 		}
 		svc->has_group = true;
-		svc->gid = gr->gr_gid;
 	}
-	if (svc->use_groups && pw != NULL && conf_build_groups(svc, pw) == -1) {
+	if (svc->use_groups && svc->has_user && conf_build_groups(svc) == -1) {
 		conf_check_error(sec, svc->name, "groups",
 		                 "cannot read the groups of '%s'", svc->user);
 		return -1;

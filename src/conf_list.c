@@ -2,6 +2,7 @@
 /* conf_list.c -- a list attribute's values: the service's, or defaults' +/- */
 #include <config.h>
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -9,10 +10,54 @@
 #include "conf_list.h"
 #include "conf_scan.h"
 
+/*
+ * cfg_getopt compares NAME with each option of the section in turn, and
+ * building 1,000 services asked it for 80 options each: a sixth of the
+ * load.  Every section of one kind ("service", "defaults") is made from
+ * one option table, so an option's index found once serves them all;
+ * the name at that index is checked before the index is trusted.
+ */
+#define CONF_OPT_MEMO 512
+#define CONF_OPT_NONE UINT_MAX /* the kind has no option of that name */
+
+cfg_opt_t *
+conf_opt(cfg_t *sec, const char *name)
+{
+	static struct {
+		char kind[16], name[48];
+		unsigned idx;
+	} memo[CONF_OPT_MEMO];
+	unsigned h = 2166136261u; /* FNV-1a over the kind and the name */
+
+	if (sec == NULL || strchr(name, '|') != NULL) /* a path: not memoized */
+		return sec ? cfg_getopt(sec, name) : NULL;
+	for (const char *p = sec->name; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	for (const char *p = name; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	h %= CONF_OPT_MEMO;
+	if (strcmp(memo[h].kind, sec->name) == 0 &&
+	    strcmp(memo[h].name, name) == 0) {
+		if (memo[h].idx == CONF_OPT_NONE)
+			return NULL;
+		if (strcmp(sec->opts[memo[h].idx].name, name) == 0)
+			return &sec->opts[memo[h].idx];
+	}
+	cfg_opt_t *opt = cfg_getopt(sec, name);
+	if (strlcpy(memo[h].kind, sec->name, sizeof(memo[h].kind)) <
+	        sizeof(memo[h].kind) &&
+	    strlcpy(memo[h].name, name, sizeof(memo[h].name)) <
+	        sizeof(memo[h].name))
+		memo[h].idx = opt ? (unsigned)(opt - sec->opts) : CONF_OPT_NONE;
+	else
+		memo[h].kind[0] = '\0';
+	return opt;
+}
+
 bool
 conf_is_set(cfg_t *sec, const char *name)
 {
-	cfg_opt_t *opt = sec ? cfg_getopt(sec, name) : NULL;
+	cfg_opt_t *opt = conf_opt(sec, name);
 
 	/* An empty list (only_from = {}) is set, though it has no values. */
 	return opt != NULL &&
@@ -43,8 +88,10 @@ conf_list_is_set(cfg_t *sec, cfg_t *defs, const char *name)
 static char **
 conf_list_apply(char **v, size_t *n, cfg_t *sec, const char *opt, bool add)
 {
-	for (unsigned i = 0; v != NULL && i < cfg_size(sec, opt); i++) {
-		const char *value = cfg_getnstr(sec, opt, i);
+	cfg_opt_t *o = conf_opt(sec, opt);
+
+	for (unsigned i = 0; v != NULL && i < cfg_opt_size(o); i++) {
+		const char *value = cfg_opt_getnstr(o, i);
 		if (add) {
 			char **p = reallocarray(v, *n + 2, sizeof(*v));
 			if (p == NULL)
@@ -105,7 +152,8 @@ conf_list(cfg_t *sec, cfg_t *defs, const char *name, size_t extra)
 {
 	bool own = conf_is_set(sec, name);
 	cfg_t *from = own ? sec : conf_is_set(defs, name) ? defs : NULL;
-	size_t n = from ? cfg_size(from, name) : 0;
+	cfg_opt_t *opt = conf_opt(from, name);
+	size_t n = cfg_opt_size(opt);
 	char **v;
 
 	if (!conf_list_is_set(sec, defs, name) && extra == 0)
@@ -113,7 +161,7 @@ conf_list(cfg_t *sec, cfg_t *defs, const char *name, size_t extra)
 	if ((v = calloc(n + 1, sizeof(*v))) == NULL)
 		return NULL;
 	for (size_t i = 0; i < n; i++)
-		v[i] = strdup(cfg_getnstr(from, name, (unsigned)i));
+		v[i] = strdup(cfg_opt_getnstr(opt, (unsigned)i));
 	/* defaults' own += and -= count only when the service takes them */
 	if (!own)
 		v = conf_list_ops(v, &n, defs, name);

@@ -8,6 +8,8 @@
 
 #include <confuse.h>
 
+/* cfg_getopt(SEC, NAME) for a plain name, fast; NULL for a NULL SEC. */
+cfg_opt_t *conf_opt(cfg_t *sec, const char *name);
 /* Whether SEC (may be NULL) sets NAME, an empty list included. */
 bool conf_is_set(cfg_t *sec, const char *name);
 /* Whether list NAME has a value from SEC or DEFS, by = or by +=. */

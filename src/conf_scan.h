@@ -25,7 +25,7 @@ int conf_scan_unclosed(const char *text, char *section, size_t len,
 int conf_scan_option_line(const char *text, const char *section,
                           const char *option);
 /* The same, read from FILE (for messages); FILE is scanned once into an
- * index kept until it changes or conf_scan_forget(). */
+ * index kept until another file is asked for or conf_scan_forget(). */
 int conf_scan_file_line(const char *file, const char *section,
                         const char *option);
 void conf_scan_forget(void);

@@ -2,8 +2,6 @@
 /* conf_valid.c -- each option's value checked as libConfuse reads it */
 #include <config.h>
 
-#include <grp.h>
-#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -83,7 +81,10 @@ static int
 conf_valid_user(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *v = cfg_opt_getnstr(opt, 0);
-	CONF_CHECK(cfg, getpwnam(v) != NULL, "unknown user '%s'", v);
+	uid_t uid;
+	gid_t gid;
+	CONF_CHECK(cfg, conf_user_ids(v, &uid, &gid) == 0, "unknown user '%s'",
+	           v);
 	return 0;
 }
 
@@ -91,7 +92,8 @@ static int
 conf_valid_group(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *v = cfg_opt_getnstr(opt, 0);
-	CONF_CHECK(cfg, getgrnam(v) != NULL, "unknown group '%s'", v);
+	gid_t gid;
+	CONF_CHECK(cfg, conf_group_id(v, &gid) == 0, "unknown group '%s'", v);
 	return 0;
 }
 

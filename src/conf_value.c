@@ -54,28 +54,71 @@ conf_port(const char *v, const char *proto)
 	return se ? ntohs((uint16_t)se->s_port) : -1;
 }
 
+/*
+ * One load looks up the same few names for every service: the last user
+ * and the last group found are kept until conf_ids_forget(), which
+ * conf_load calls at its end, so a reload sees an edited /etc/passwd.
+ */
+static struct {
+	char user[256], group[256];
+	uid_t uid;
+	gid_t user_gid, gid;
+} conf_ids;
+
+void
+conf_ids_forget(void)
+{
+	memset(&conf_ids, 0, sizeof(conf_ids));
+}
+
+int
+conf_user_ids(const char *name, uid_t *uid, gid_t *gid)
+{
+	if (conf_ids.user[0] == '\0' || strcmp(name, conf_ids.user) != 0) {
+		struct passwd *pw = getpwnam(name);
+		if (pw == NULL)
+			return -1;
+		conf_ids.uid = pw->pw_uid;
+		conf_ids.user_gid = pw->pw_gid;
+		/* A name too long to keep is simply looked up each time. */
+		if (strlcpy(conf_ids.user, name, sizeof(conf_ids.user)) >=
+		    sizeof(conf_ids.user))
+			conf_ids.user[0] = '\0';
+	}
+	*uid = conf_ids.uid;
+	*gid = conf_ids.user_gid;
+	return 0;
+}
+
+int
+conf_group_id(const char *name, gid_t *gid)
+{
+	if (conf_ids.group[0] == '\0' || strcmp(name, conf_ids.group) != 0) {
+		struct group *gr = getgrnam(name);
+		if (gr == NULL)
+			return -1;
+		conf_ids.gid = gr->gr_gid;
+		if (strlcpy(conf_ids.group, name, sizeof(conf_ids.group)) >=
+		    sizeof(conf_ids.group))
+			conf_ids.group[0] = '\0';
+	}
+	*gid = conf_ids.gid;
+	return 0;
+}
+
 /* "user" or "user:group" */
 int
 conf_owner(const char *v, uid_t *uid, gid_t *gid)
 {
 	char name[256];
 	const char *colon = strchr(v, ':');
-	struct passwd *pw;
-	struct group *gr;
 
 	strlcpy(name, v, sizeof(name));
 	if (colon != NULL && (size_t)(colon - v) < sizeof(name))
 		name[colon - v] = '\0';
-	if ((pw = getpwnam(name)) == NULL)
+	if (conf_user_ids(name, uid, gid) == -1)
 		return -1;
-	*uid = pw->pw_uid;
-	*gid = pw->pw_gid;
-	if (colon == NULL)
-		return 0;
-	if ((gr = getgrnam(colon + 1)) == NULL)
-		return -1;
-	*gid = gr->gr_gid;
-	return 0;
+	return colon == NULL ? 0 : conf_group_id(colon + 1, gid);
 }
 
 int

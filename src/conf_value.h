@@ -16,6 +16,10 @@ int conf_protocol(const char *);
 /* A port number or an /etc/services name (for PROTO, or any if NULL). */
 int conf_port(const char *, const char *proto);
 int conf_owner(const char *, uid_t *, gid_t *);
+/* getpwnam/getgrnam that remember the last name until conf_ids_forget(). */
+int conf_user_ids(const char *, uid_t *, gid_t *);
+int conf_group_id(const char *, gid_t *);
+void conf_ids_forget(void);
 int conf_octal(const char *);
 int conf_rlimit(const char *, rlim_t *);
 int conf_time_window(const char *, struct svc_time_window *);

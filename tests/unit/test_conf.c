@@ -786,3 +786,45 @@ Test(conf, refuses_too_many_services, .timeout = 20)
 	fx_refused(text, CONF_MAX_SERVICES + 1, want);
 	free(text);
 }
+
+/* One load remembers the last user and group looked up and where each
+ * option sits in a section; neither may mix one service up with another
+ * or with defaults{}. */
+Test(conf, remembered_lookups_keep_each_service_its_own)
+{
+	struct config *cfg = fx_load(
+	    "defaults { user = nobody  instances = 7 }\n"
+	    "service a { port = 1001  server = \"/bin/cat\" }\n"
+	    "service b { port = 1002  server = \"/bin/cat\"\n"
+	    "  user = root  instances = 3 }\n"
+	    "service c { port = 1003  server = \"/bin/cat\"  group = root }\n"
+	    "service d { port = 1004  server = \"/bin/cat\"  user = root\n"
+	    "  group = nogroup }\n"
+	    "service e { port = 1005  server = \"/bin/cat\" }\n");
+	struct service *s = first(cfg);
+	const struct {
+		const char *name;
+		uid_t uid;
+		gid_t gid;
+		int instances;
+	} want[] = {{"a", 65534, 65534, 7},
+	            {"b", 0, 0, 3},
+	            {"c", 65534, 0, 7},
+	            {"d", 0, 65534, 7},
+	            {"e", 65534, 65534, 7}};
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		cr_assert_not_null(s, "service %s missing", want[i].name);
+		cr_assert_str_eq(s->name, want[i].name);
+		cr_assert_eq(s->uid, want[i].uid, "%s", s->name);
+		cr_assert_eq(s->gid, want[i].gid, "%s", s->name);
+		cr_assert_eq(s->instances, want[i].instances, "%s", s->name);
+		s = TAILQ_NEXT(s, entry);
+	}
+	config_free(cfg);
+	fx_refused(
+	    "service a { port = 1001  server = \"/bin/cat\"  user = root }\n"
+	    "service b { port = 1002  server = \"/bin/cat\"\n"
+	    "  user = no-such-user-here }\n",
+	    3, "unknown user 'no-such-user-here'");
+}
