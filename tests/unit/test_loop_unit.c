@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: ISC */
+/* test_loop_unit.c -- loop.c: what a busy descriptor may not take away */
+#include <config.h>
+
+#include <fcntl.h>
+#include <stdbool.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "loop.h"
+
+/* A pipe whose byte is never read is ready in every round: the loop is
+ * under load and spins on it, as it would on a listener under a flood. */
+static int busy[2], quiet[2];
+static long busy_calls, busy_calls_at_write, quiet_calls;
+
+/* After a while of load, a byte for the quiet pipe; stop when it is seen
+ * or after a bound far beyond any full look. */
+static void
+on_busy(int fd, void *arg)
+{
+	(void)fd;
+	(void)arg;
+	busy_calls++;
+	if (busy_calls == 1000) {
+		cr_assert_eq(write(quiet[1], "q", 1), 1);
+		busy_calls_at_write = busy_calls;
+	}
+	if (busy_calls >= 5000000)
+		loop_stop();
+}
+
+static void
+on_quiet(int fd, void *arg)
+{
+	char c;
+
+	(void)arg;
+	cr_assert_eq(read(fd, &c, 1), 1);
+	quiet_calls++;
+	loop_stop();
+}
+
+static void
+open_pipes(int quiet_fd)
+{
+	cr_assert_eq(loop_init(), 0);
+	cr_assert_eq(pipe2(busy, O_CLOEXEC | O_NONBLOCK), 0);
+	cr_assert_eq(pipe2(quiet, O_CLOEXEC | O_NONBLOCK), 0);
+	if (quiet_fd >= 0) {
+		/* High enough that a dispatch by words must reach its word. */
+		cr_assert_eq(dup2(quiet[0], quiet_fd), quiet_fd);
+		close(quiet[0]);
+		quiet[0] = quiet_fd;
+	}
+	cr_assert_eq(write(busy[1], "b", 1), 1);
+	cr_assert_eq(loop_watch_read(busy[0], on_busy, NULL), 0);
+	cr_assert_eq(loop_watch_read(quiet[0], on_quiet, NULL), 0);
+}
+
+/* While it spins on its hot descriptors, the loop still takes a full look
+ * now and then: a descriptor that was quiet when the load began is seen. */
+Test(loop_unit, a_busy_descriptor_does_not_starve_a_quiet_one)
+{
+	open_pipes(-1);
+	cr_assert_eq(loop_run(), 0);
+	cr_assert_eq(quiet_calls, 1, "quiet pipe never seen in %ld rounds",
+	             busy_calls - busy_calls_at_write);
+	cr_assert_gt(busy_calls_at_write, 0);
+}
+
+Test(loop_unit, a_descriptor_in_a_high_word_is_dispatched)
+{
+	open_pipes(700);
+	cr_assert_eq(loop_run(), 0);
+	cr_assert_eq(quiet_calls, 1, "fd 700 never seen in %ld rounds",
+	             busy_calls - busy_calls_at_write);
+}
