@@ -233,14 +233,34 @@ svc_text_string(const struct service *svc)
 	return text;
 }
 
-static const struct service *
-svc_text_find(const struct config *cfg, const char *name)
+static bool
+svc_text_is(const struct service *svc, const char *name)
 {
+	return !svc->is_disabled && strcmp(svc->name, name) == 0;
+}
+
+/*
+ * The enabled service NAME of CFG, or NULL.  The search starts after
+ * *HINT, the last one found, and wraps: two configs mostly list their
+ * services in one order, so a reload of 1,000 finds each at the first try
+ * instead of walking half the list.
+ */
+static const struct service *
+svc_text_find(const struct config *cfg, const char *name,
+              const struct service **hint)
+{
+	const struct service *start =
+	    *hint ? TAILQ_NEXT(*hint, entry) : TAILQ_FIRST(&cfg->services);
 	const struct service *svc;
 
-	TAILQ_FOREACH(svc, &cfg->services, entry)
-	if (!svc->is_disabled && strcmp(svc->name, name) == 0)
-		return svc;
+	/* From the one after the hint to the end, then from the first to it. */
+	for (svc = start; svc != NULL; svc = TAILQ_NEXT(svc, entry))
+		if (svc_text_is(svc, name))
+			return *hint = svc;
+	for (svc = TAILQ_FIRST(&cfg->services); svc != start;
+	     svc = TAILQ_NEXT(svc, entry))
+		if (svc_text_is(svc, name))
+			return *hint = svc;
 	return NULL;
 }
 
@@ -271,13 +291,13 @@ static void
 svc_text_mark(const struct config *cfg, const struct config *other, char sign,
               char *out, size_t outlen)
 {
-	const struct service *svc, *was;
+	const struct service *svc, *was, *hint = NULL;
 
 	TAILQ_FOREACH(svc, &cfg->services, entry)
 	{
 		if (svc->is_disabled)
 			continue;
-		was = other ? svc_text_find(other, svc->name) : NULL;
+		was = other ? svc_text_find(other, svc->name, &hint) : NULL;
 		if ((sign != '~' && was == NULL) ||
 		    (sign == '~' && was != NULL && svc_text_differ(was, svc)))
 			svc_text_append(out, outlen, sign, svc->name);

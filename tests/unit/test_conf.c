@@ -16,6 +16,7 @@
 #include "conf_error.h"
 #include "conf_fixture.h"
 #include "gate.h"
+#include "svc_text.h"
 
 TestSuite(conf, .init = fx_setup, .fini = fx_teardown);
 
@@ -827,4 +828,30 @@ Test(conf, remembered_lookups_keep_each_service_its_own)
 	    "service b { port = 1002  server = \"/bin/cat\"\n"
 	    "  user = no-such-user-here }\n",
 	    3, "unknown user 'no-such-user-here'");
+}
+
+/* The reload line names what changed whatever the order of the services:
+ * the search for each one's old self starts where the last was found. */
+Test(conf, reload_changes_are_found_in_any_order)
+{
+	struct config *old =
+	    fx_load("service a { port = 1001  server = \"/bin/cat\" }\n"
+	            "service b { port = 1002  server = \"/bin/cat\" }\n"
+	            "service c { port = 1003  server = \"/bin/cat\" }\n"
+	            "service d { port = 1004  server = \"/bin/cat\" }\n");
+	cr_assert_not_null(old, "%s", fx_err);
+	struct config *new =
+	    fx_load("service d { port = 1004  server = \"/bin/cat\" }\n"
+	            "service x { port = 1005  server = \"/bin/cat\" }\n"
+	            "service a { port = 1009  server = \"/bin/cat\" }\n"
+	            "service c { port = 1003  server = \"/bin/cat\" }\n");
+	cr_assert_not_null(new, "%s", fx_err);
+	char out[256];
+
+	svc_text_changes(old, new, out, sizeof(out));
+	cr_assert_str_eq(out, " +x -b ~a (4 services)");
+	svc_text_changes(new, old, out, sizeof(out));
+	cr_assert_str_eq(out, " +b -x ~a (4 services)");
+	config_free(old);
+	config_free(new);
 }
