@@ -20,6 +20,7 @@
 #include "conf_check.h"
 #include "conf_error.h"
 #include "conf_files.h"
+#include "conf_list.h"
 #include "conf_scan.h"
 #include "conf_valid.h"
 #include "conf_value.h"
@@ -315,6 +316,7 @@ conf_load(const char *file, char *err, size_t errlen)
 		cfg_free(cfg);
 	conf_scan_forget(); /* the option-line index is for this load only */
 	conf_ids_forget();
+	conf_opt_forget();
 	conf_error_end();
 	return config;
 }

@@ -20,37 +20,59 @@
 #define CONF_OPT_MEMO 512
 #define CONF_OPT_NONE UINT_MAX /* the kind has no option of that name */
 
-cfg_opt_t *
-conf_opt(cfg_t *sec, const char *name)
+/* On the heap for one load only (conf_opt_forget), so an idle master
+ * does not keep its 35 kB. */
+static struct conf_opt_memo {
+	char kind[16], name[48];
+	unsigned idx;
+} * conf_opt_memo;
+
+void
+conf_opt_forget(void)
 {
-	static struct {
-		char kind[16], name[48];
-		unsigned idx;
-	} memo[CONF_OPT_MEMO];
+	free(conf_opt_memo);
+	conf_opt_memo = NULL;
+}
+
+/* The memo's slot for (SEC's kind, NAME), or NULL with no memory. */
+static struct conf_opt_memo *
+conf_opt_slot(cfg_t *sec, const char *name)
+{
 	unsigned h = 2166136261u; /* FNV-1a over the kind and the name */
 
-	if (sec == NULL || strchr(name, '|') != NULL) /* a path: not memoized */
-		return sec ? cfg_getopt(sec, name) : NULL;
+	if (conf_opt_memo == NULL &&
+	    (conf_opt_memo = calloc(CONF_OPT_MEMO, sizeof(*conf_opt_memo))) ==
+	        NULL)
+		return NULL;
 	for (const char *p = sec->name; *p != '\0'; p++)
 		h = (h ^ (unsigned char)*p) * 16777619u;
 	for (const char *p = name; *p != '\0'; p++)
 		h = (h ^ (unsigned char)*p) * 16777619u;
-	h %= CONF_OPT_MEMO;
-	if (strcmp(memo[h].kind, sec->name) == 0 &&
-	    strcmp(memo[h].name, name) == 0) {
-		if (memo[h].idx == CONF_OPT_NONE)
+	return &conf_opt_memo[h % CONF_OPT_MEMO];
+}
+
+cfg_opt_t *
+conf_opt(cfg_t *sec, const char *name)
+{
+	struct conf_opt_memo *m;
+
+	if (sec == NULL)
+		return NULL;
+	/* A path ("a|b") names an option of a subsection: not memoized. */
+	if (strchr(name, '|') != NULL || (m = conf_opt_slot(sec, name)) == NULL)
+		return cfg_getopt(sec, name);
+	if (strcmp(m->kind, sec->name) == 0 && strcmp(m->name, name) == 0) {
+		if (m->idx == CONF_OPT_NONE)
 			return NULL;
-		if (strcmp(sec->opts[memo[h].idx].name, name) == 0)
-			return &sec->opts[memo[h].idx];
+		if (strcmp(sec->opts[m->idx].name, name) == 0)
+			return &sec->opts[m->idx];
 	}
 	cfg_opt_t *opt = cfg_getopt(sec, name);
-	if (strlcpy(memo[h].kind, sec->name, sizeof(memo[h].kind)) <
-	        sizeof(memo[h].kind) &&
-	    strlcpy(memo[h].name, name, sizeof(memo[h].name)) <
-	        sizeof(memo[h].name))
-		memo[h].idx = opt ? (unsigned)(opt - sec->opts) : CONF_OPT_NONE;
+	if (strlcpy(m->kind, sec->name, sizeof(m->kind)) < sizeof(m->kind) &&
+	    strlcpy(m->name, name, sizeof(m->name)) < sizeof(m->name))
+		m->idx = opt ? (unsigned)(opt - sec->opts) : CONF_OPT_NONE;
 	else
-		memo[h].kind[0] = '\0';
+		m->kind[0] = '\0';
 	return opt;
 }
 

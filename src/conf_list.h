@@ -10,6 +10,8 @@
 
 /* cfg_getopt(SEC, NAME) for a plain name, fast; NULL for a NULL SEC. */
 cfg_opt_t *conf_opt(cfg_t *sec, const char *name);
+/* Free what conf_opt remembers; conf_load calls it at its end. */
+void conf_opt_forget(void);
 /* Whether SEC (may be NULL) sets NAME, an empty list included. */
 bool conf_is_set(cfg_t *sec, const char *name);
 /* Whether list NAME has a value from SEC or DEFS, by = or by +=. */
