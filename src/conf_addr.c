@@ -80,7 +80,7 @@ conf_addr_check(struct config *config, cfg_t *cfg)
 		                 a->svc->name, "port",
 		                 "same address, port and protocol as service "
 		                 "%s (%s:%d)",
-		                 b->svc->name, b->svc->file, b->svc->line);
+		                 b->svc->name, b->svc->file, b->svc->port_line);
 	free(v);
 	return a != NULL ? -1 : 0;
 }

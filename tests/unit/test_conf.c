@@ -339,6 +339,8 @@ Test(conf, long_title_never_borrows_another_services_line)
 	cr_assert_null(strstr(fx_err, "portier.conf:3:"), "%s", fx_err);
 }
 
+/* The earlier service is named at its port's line (2), not at the closing
+ * brace (4) where libConfuse puts its section. */
 Test(conf, refuses_two_services_on_one_address)
 {
 	char want[PATH_MAX + 256];
@@ -350,7 +352,7 @@ Test(conf, refuses_two_services_on_one_address)
 	cr_assert_null(cfg);
 	snprintf(want, sizeof(want),
 	         "%s/portier.conf:6: service b: same "
-	         "address, port and protocol as service a (%s/portier.conf:4)",
+	         "address, port and protocol as service a (%s/portier.conf:2)",
 	         fx_dir, fx_dir);
 	cr_assert_str_eq(fx_err, want);
 	/* The same port over UDP is another address. */
