@@ -63,7 +63,9 @@ struct service {
 	TAILQ_ENTRY(service) entry;
 
 	char *name;
-	char *file; /* where the section starts, for messages */
+	/* For messages: the file, and the line libConfuse gives the section
+	 * (its closing brace). */
+	char *file;
 	int line;
 	int port_line; /* where port (else socket, bind) is: "in use" */
 
