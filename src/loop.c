@@ -278,13 +278,13 @@ loop_dispatch(const fd_set *readable, const fd_set *writable, int nfds)
  * there within that time, and a sleeping master is costly to the client:
  * its connect must wake us, a cross-CPU interrupt (several microseconds
  * on a virtual machine) on the client's side, whose rate then falls
- * although the master has time to spare.  "Under load" means that right
- * after a round's work more work was already waiting: each round that
- * found work is followed by one look that does not sleep (a peek), and
- * only a peek or a spin that finds work (re)starts the spin.  An idle or
- * lightly loaded daemon, whose peeks find nothing, never spins.  (Timing
- * the sleep cannot tell load: at 1,000 services a select that finds work
- * at once takes longer than a spin.)
+ * although the master has time to spare.  "Under load" means work came
+ * within a spin's time of sleeping, or was already waiting right after a
+ * round's work: each round that found work is followed by one look that
+ * does not sleep (a peek).  The peek is what tells load at 1,000
+ * services, where a select that finds work at once still takes longer
+ * than a spin.  An idle or lightly loaded daemon, whose sleeps are long
+ * and whose peeks find nothing, never spins.
  *
  * Peeks and spins look only at the hot descriptors: those found ready, or
  * newly watched, since the last full look.  With 1,000 services a full
@@ -369,8 +369,9 @@ loop_run(void)
 		is_peek = n > 0;
 		if (n == 0)
 			continue;
-		if (is_quick) /* work was waiting: under load */
-			spin_until = loop_now_us() + LOOP_SPIN_US;
+		uint64_t after = loop_now_us();
+		if (is_quick || after - now < LOOP_SPIN_US) /* under load */
+			spin_until = after + LOOP_SPIN_US;
 		loop_dispatch(&readable, &writable, nfds);
 	}
 	return 0;
