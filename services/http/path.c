@@ -212,50 +212,24 @@ path_root_fd(const char *root)
 }
 
 /*
- * The kernel's name for the directory open on FD into REAL (PATH_MAX
- * bytes): one readlink where realpath(3) reads a link per component.
- * False when /proc is not there (a chroot), the name is not a path, or it
- * does not lead back to FD's directory.
+ * The docroot's real name, and its descriptor opened by that name: every
+ * later lookup starts from the descriptor.  realpath costs one readlink
+ * per component, answered from the dentry cache; asking the kernel for
+ * the name of an open descriptor (/proc/self/fd/N) made procfs build
+ * inodes for a process that had never looked there, which cost a one-shot
+ * request more than the walk.
  */
-static bool
-path_fd_name(int fd, char *real)
-{
-	static const char deleted[] = " (deleted)";
-	char link[64];
-
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	ssize_t n = readlink(link, real, PATH_MAX - 1);
-	if (n <= 0 || real[0] != '/')
-		return false;
-	real[n] = '\0';
-	size_t d = sizeof(deleted) - 1;
-	if ((size_t)n >= d && strcmp(real + n - d, deleted) == 0)
-		return false;
-	/* Without procfs (a chroot) "/proc/self/fd/N" is whatever link
-	 * someone left there: only a name that leads to this very directory
-	 * is the root's name, or names and descriptor would part. */
-	struct stat named, opened;
-	return stat(real, &named) == 0 && fstat(fd, &opened) == 0 &&
-	       named.st_dev == opened.st_dev && named.st_ino == opened.st_ino;
-}
-
 char *
 http_root_open(const char *dir)
 {
 	char real[PATH_MAX];
-	int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
-	if (fd == -1 || !path_fd_name(fd, real)) {
-		if (fd != -1)
-			close(fd);
-		fd = -1;
-		if (realpath(dir, real) == NULL)
-			return NULL;
-	}
+	if (realpath(dir, real) == NULL)
+		return NULL;
 	if (strcmp(real, "/") == 0)
 		real[0] = '\0'; /* so root + "/path" stays one slash */
 	char *root = strdup(real);
-	if (root == NULL || (fd != -1 && path_root_keep(root, fd) == -1)) {
+	if (root == NULL || path_root_fd(root) == -1) {
 		free(root);
 		return NULL;
 	}

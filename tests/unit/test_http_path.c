@@ -390,7 +390,7 @@ Test(path, normal_form_limits_with_buffers_by_need)
 	}
 }
 
-/* -r's real path, as realpath(3) gives it, and "" for "/". */
+/* -r's real path, as realpath(3) gives it, and "" for "/"; a directory. */
 Test(path, root_open_names_the_real_root)
 {
 	char p[PATH_MAX * 2];
@@ -413,12 +413,10 @@ Test(path, root_open_names_the_real_root)
 	snprintf(p, sizeof(p), "%s/missing", tree);
 	cr_assert_null(http_root_open(p));
 	cr_assert_eq(errno, ENOENT);
-	/* A file, as before: taken, and nothing is found below it. */
+	/* A file is no docroot: refused, not a site of 404s. */
 	snprintf(p, sizeof(p), "%s/d/f.txt", tree);
-	root = http_root_open(p);
-	cr_assert_str_eq(root, p);
-	cr_assert_eq(http_resolve(root, "/x", NULL, NULL, &r), 404);
-	free(root);
+	cr_assert_null(http_root_open(p));
+	cr_assert_eq(errno, ENOTDIR);
 	tree_remove();
 }
 
@@ -426,7 +424,8 @@ Test(path, root_open_names_the_real_root)
  * In a chroot without procfs, "/proc/self/fd/N" is a plain link anyone
  * who could write there left: one naming the docroot's parent made the
  * parent's files the ones CGI names and checks, while lookups went on
- * from the docroot's descriptor.  Forged here in a mount namespace.
+ * from the docroot's descriptor.  Forged here in a mount namespace.  The
+ * name now comes from realpath alone; this keeps it from /proc for good.
  */
 Test(path, root_open_ignores_a_forged_proc_link)
 {
