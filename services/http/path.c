@@ -212,6 +212,39 @@ path_root_fd(const char *root)
 }
 
 /*
+ * Open REAL, a name realpath gave, following no symlink: a component
+ * swapped for one since (by whoever owns a parent) would leave the
+ * descriptor on another directory than the name, and CGI, checked and
+ * run by name, apart from what is served.
+ */
+static int
+path_open_real(const char *real)
+{
+	const char *name = *real ? real : "/";
+	int fd;
+#ifdef SYS_openat2
+	struct open_how how = {
+	    .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+	    .resolve = RESOLVE_NO_SYMLINKS,
+	};
+	fd = (int)syscall(SYS_openat2, AT_FDCWD, name, &how, sizeof(how));
+	if (fd != -1 || errno != ENOSYS)
+		return fd;
+#endif
+	/* Without openat2: the name must still lead to what was opened. */
+	struct stat named, opened;
+	fd = open(name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd != -1 &&
+	    (stat(name, &named) == -1 || fstat(fd, &opened) == -1 ||
+	     named.st_dev != opened.st_dev || named.st_ino != opened.st_ino)) {
+		close(fd);
+		errno = ELOOP;
+		fd = -1;
+	}
+	return fd;
+}
+
+/*
  * The docroot's real name, and its descriptor opened by that name: every
  * later lookup starts from the descriptor.  realpath costs one readlink
  * per component, answered from the dentry cache; asking the kernel for
@@ -229,7 +262,8 @@ http_root_open(const char *dir)
 	if (strcmp(real, "/") == 0)
 		real[0] = '\0'; /* so root + "/path" stays one slash */
 	char *root = strdup(real);
-	if (root == NULL || path_root_fd(root) == -1) {
+	int fd = root == NULL ? -1 : path_open_real(root);
+	if (fd == -1 || path_root_keep(root, fd) == -1) {
 		free(root);
 		return NULL;
 	}

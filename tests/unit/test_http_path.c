@@ -6,6 +6,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <signal.h>
 #include <errno.h>
 #include <sched.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -418,6 +420,61 @@ Test(path, root_open_names_the_real_root)
 	cr_assert_null(http_root_open(p));
 	cr_assert_eq(errno, ENOTDIR);
 	tree_remove();
+}
+
+/*
+ * realpath names the docroot, then the name is opened: a local user who
+ * owns the docroot's directory swaps it for a symlink in between.  The
+ * name said "www" while every lookup went on from the symlink's target
+ * "out", and CGI (checked and run by name) parted from what was served.
+ * The swap is raced here, bounded in count and time.
+ */
+Test(path, root_open_keeps_name_and_descriptor_together)
+{
+	char www[PATH_MAX * 2], swap[PATH_MAX * 2], out[PATH_MAX * 2];
+	struct stat o, got;
+	int parted = 0, named = 0;
+
+	tree_create();
+	make("www", "/");
+	make("out", "/");
+	make("swap", "out");
+	snprintf(www, sizeof(www), "%s/www", tree);
+	snprintf(swap, sizeof(swap), "%s/swap", tree);
+	snprintf(out, sizeof(out), "%s/out", tree);
+	cr_assert_eq(stat(out, &o), 0);
+	pid_t pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		for (int i = 0; i < 5000000 && getppid() != 1; i++)
+			renameat2(AT_FDCWD, www, AT_FDCWD, swap,
+			          RENAME_EXCHANGE);
+		_exit(0);
+	}
+	time_t end = time(NULL) + 3;
+	for (int i = 0; i < 20000 && time(NULL) < end; i++) {
+		free(http_root_open(tree)); /* a fresh open for the next */
+		char *root = http_root_open(www);
+		if (root == NULL || strcmp(root, out) == 0) {
+			free(root);
+			continue;
+		}
+		named++;
+		int fd = http_open_beneath(root, root, O_PATH | O_DIRECTORY);
+		cr_assert_neq(fd, -1);
+		cr_assert_eq(fstat(fd, &got), 0);
+		parted += got.st_dev == o.st_dev && got.st_ino == o.st_ino;
+		close(fd);
+		free(root);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	tree_remove();
+	cr_assert_gt(named, 0);
+	cr_assert_eq(parted, 0,
+	             "%d of %d roots named by one path, opened on "
+	             "another",
+	             parted, named);
 }
 
 /*
