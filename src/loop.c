@@ -221,17 +221,24 @@ loop_run_timers(void)
 #define LOOP_WORD_BITS (8 * (int)sizeof(unsigned long))
 #define LOOP_WORDS (sizeof(fd_set) / sizeof(unsigned long))
 
+/* Word I of SET (memcpy: fd_set's member has no portable name). */
+static unsigned long
+loop_word(const fd_set *set, size_t i)
+{
+	unsigned long w;
+
+	memcpy(&w, (const char *)set + i * sizeof(w), sizeof(w));
+	return w;
+}
+
 /* DST = A and B. */
 static void
 loop_fd_and(fd_set *dst, const fd_set *a, const fd_set *b)
 {
-	unsigned long x[LOOP_WORDS], y[LOOP_WORDS];
-
-	memcpy(x, a, sizeof(x));
-	memcpy(y, b, sizeof(y));
-	for (size_t i = 0; i < LOOP_WORDS; i++)
-		x[i] &= y[i];
-	memcpy(dst, x, sizeof(x));
+	for (size_t i = 0; i < LOOP_WORDS; i++) {
+		unsigned long w = loop_word(a, i) & loop_word(b, i);
+		memcpy((char *)dst + i * sizeof(w), &w, sizeof(w));
+	}
 }
 
 /* Call the watchers of FD, ready to read (R) and/or write (W); it is hot
@@ -256,18 +263,15 @@ loop_call(int fd, bool r, bool w)
 static void
 loop_dispatch(const fd_set *readable, const fd_set *writable, int nfds)
 {
-	unsigned long r[LOOP_WORDS], w[LOOP_WORDS];
-
-	memcpy(r, readable, sizeof(r));
-	memcpy(w, writable, sizeof(w));
-	for (int i = 0; i * LOOP_WORD_BITS < nfds; i++) {
-		unsigned long ready = r[i] | w[i];
-		while (ready != 0) {
+	for (size_t i = 0; (int)i * LOOP_WORD_BITS < nfds; i++) {
+		unsigned long r = loop_word(readable, i),
+		              w = loop_word(writable, i);
+		for (unsigned long ready = r | w; ready != 0;
+		     ready &= ready - 1) {
 			int bit = __builtin_ctzl(ready);
 			unsigned long mask = 1UL << bit;
-			ready &= ready - 1;
-			loop_call(i * LOOP_WORD_BITS + bit, r[i] & mask,
-			          w[i] & mask);
+			loop_call((int)i * LOOP_WORD_BITS + bit, r & mask,
+			          w & mask);
 		}
 	}
 }
