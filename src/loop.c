@@ -24,7 +24,7 @@ static struct loop_watch watches[FD_SETSIZE];
 static fd_set read_set, write_set;
 static int max_fd = -1;
 /* The descriptors a spin looks at (see loop_run): ready or newly watched
- * since the last full look. */
+ * since the last full look; always within read_set and write_set. */
 static fd_set hot_read, hot_write;
 static int hot_max = -1;
 static bool is_stopping;
@@ -219,7 +219,6 @@ loop_run_timers(void)
  * not test a thousand bits.
  */
 #define LOOP_WORD_BITS (8 * (int)sizeof(unsigned long))
-#define LOOP_WORDS (sizeof(fd_set) / sizeof(unsigned long))
 
 /* Word I of SET (memcpy: fd_set's member has no portable name). */
 static unsigned long
@@ -231,32 +230,23 @@ loop_word(const fd_set *set, size_t i)
 	return w;
 }
 
-/* DST = A and B. */
-static void
-loop_fd_and(fd_set *dst, const fd_set *a, const fd_set *b)
-{
-	for (size_t i = 0; i < LOOP_WORDS; i++) {
-		unsigned long w = loop_word(a, i) & loop_word(b, i);
-		memcpy((char *)dst + i * sizeof(w), &w, sizeof(w));
-	}
-}
-
 /* Call the watchers of FD, ready to read (R) and/or write (W); it is hot
- * until the next full look. */
+ * until the next full look.  A callback may unwatch any fd, this one
+ * included: each is re-checked first, and only a watched fd is made hot,
+ * so the hot sets stay within the watched ones. */
 static void
 loop_call(int fd, bool r, bool w)
 {
 	if (fd > hot_max)
 		hot_max = fd;
-	if (r)
+	if (r && watches[fd].read_fn) {
 		FD_SET(fd, &hot_read);
-	if (w)
-		FD_SET(fd, &hot_write);
-	/* A callback may unwatch any fd: re-check before each call. */
-	if (r && watches[fd].read_fn)
 		watches[fd].read_fn(fd, watches[fd].read_arg);
-	if (w && watches[fd].write_fn)
+	}
+	if (w && watches[fd].write_fn) {
+		FD_SET(fd, &hot_write);
 		watches[fd].write_fn(fd, watches[fd].write_arg);
+	}
 }
 
 /* Call the watchers of the descriptors below NFDS that select set. */
@@ -331,8 +321,8 @@ static int
 loop_pick(fd_set *readable, fd_set *writable, bool is_full)
 {
 	if (!is_full) {
-		loop_fd_and(readable, &read_set, &hot_read);
-		loop_fd_and(writable, &write_set, &hot_write);
+		*readable = hot_read;
+		*writable = hot_write;
 		return (hot_max < max_fd ? hot_max : max_fd) + 1;
 	}
 	*readable = read_set;
