@@ -71,19 +71,31 @@ conf_ids_forget(void)
 	memset(&conf_ids, 0, sizeof(conf_ids));
 }
 
+/* Whether SLOT holds NAME from an earlier lookup of this load. */
+static bool
+conf_ids_known(const char *slot, const char *name)
+{
+	return slot[0] != '\0' && strcmp(slot, name) == 0;
+}
+
+/* Keep NAME in SLOT; a name too long to keep is looked up each time. */
+static void
+conf_ids_keep(char *slot, size_t size, const char *name)
+{
+	if (strlcpy(slot, name, size) >= size)
+		slot[0] = '\0';
+}
+
 int
 conf_user_ids(const char *name, uid_t *uid, gid_t *gid)
 {
-	if (conf_ids.user[0] == '\0' || strcmp(name, conf_ids.user) != 0) {
+	if (!conf_ids_known(conf_ids.user, name)) {
 		struct passwd *pw = getpwnam(name);
 		if (pw == NULL)
 			return -1;
 		conf_ids.uid = pw->pw_uid;
 		conf_ids.user_gid = pw->pw_gid;
-		/* A name too long to keep is simply looked up each time. */
-		if (strlcpy(conf_ids.user, name, sizeof(conf_ids.user)) >=
-		    sizeof(conf_ids.user))
-			conf_ids.user[0] = '\0';
+		conf_ids_keep(conf_ids.user, sizeof(conf_ids.user), name);
 	}
 	*uid = conf_ids.uid;
 	*gid = conf_ids.user_gid;
@@ -93,14 +105,12 @@ conf_user_ids(const char *name, uid_t *uid, gid_t *gid)
 int
 conf_group_id(const char *name, gid_t *gid)
 {
-	if (conf_ids.group[0] == '\0' || strcmp(name, conf_ids.group) != 0) {
+	if (!conf_ids_known(conf_ids.group, name)) {
 		struct group *gr = getgrnam(name);
 		if (gr == NULL)
 			return -1;
 		conf_ids.gid = gr->gr_gid;
-		if (strlcpy(conf_ids.group, name, sizeof(conf_ids.group)) >=
-		    sizeof(conf_ids.group))
-			conf_ids.group[0] = '\0';
+		conf_ids_keep(conf_ids.group, sizeof(conf_ids.group), name);
 	}
 	*gid = conf_ids.gid;
 	return 0;
