@@ -2,6 +2,7 @@
 /* test_loop_unit.c -- loop.c: what a busy descriptor may not take away */
 #include <config.h>
 
+#include <sys/socket.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <unistd.h>
@@ -76,4 +77,77 @@ Test(loop_unit, a_descriptor_in_a_high_word_is_dispatched)
 	cr_assert_eq(loop_run(), 0);
 	cr_assert_eq(quiet_calls, 1, "fd 700 never seen in %ld rounds",
 	             busy_calls - busy_calls_at_write);
+}
+
+/* Victims ready to read and write in the same rounds as the busy pipe:
+ * one is closed by another descriptor's callback, one closes itself from
+ * its read callback, one drops its write watch and keeps reading.  A
+ * spin selects only the hot descriptors, so a closed one left hot would
+ * fail select (EBADF) and end the loop with -1. */
+enum { VICTIMS = 3 };
+static int victim[VICTIMS][2];
+static long victim_reads[VICTIMS], victim_writes[VICTIMS], rounds;
+
+static void
+victim_drop(int i)
+{
+	loop_unwatch_read(victim[i][0]);
+	loop_unwatch_write(victim[i][0]);
+	close(victim[i][0]);
+	victim[i][0] = -1;
+}
+
+static void
+on_spin_busy(int fd, void *arg)
+{
+	(void)fd;
+	(void)arg;
+	if (++rounds == 10 && victim[0][0] != -1)
+		victim_drop(0); /* ready later in this very dispatch */
+	if (rounds >= 20000)
+		loop_stop();
+}
+
+static void
+on_victim_read(int fd, void *arg)
+{
+	int i = (int)(long)arg;
+
+	(void)fd;
+	victim_reads[i]++;
+	if (i == 1 && rounds >= 10)
+		victim_drop(1); /* its write watch goes too */
+	else if (i == 2 && rounds >= 10)
+		loop_unwatch_write(victim[2][0]);
+}
+
+static void
+on_victim_write(int fd, void *arg)
+{
+	(void)fd;
+	victim_writes[(int)(long)arg]++;
+}
+
+Test(loop_unit, a_descriptor_unwatched_during_dispatch_is_not_selected)
+{
+	cr_assert_eq(loop_init(), 0);
+	cr_assert_eq(pipe2(busy, O_CLOEXEC | O_NONBLOCK), 0);
+	cr_assert_eq(write(busy[1], "b", 1), 1);
+	cr_assert_eq(loop_watch_read(busy[0], on_spin_busy, NULL), 0);
+	for (long i = 0; i < VICTIMS; i++) {
+		/* A socket with a byte waiting is readable and writable. */
+		cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0,
+		                        victim[i]),
+		             0);
+		cr_assert_eq(write(victim[i][1], "v", 1), 1);
+		cr_assert_eq(
+		    loop_watch_read(victim[i][0], on_victim_read, (void *)i),
+		    0);
+		cr_assert_eq(
+		    loop_watch_write(victim[i][0], on_victim_write, (void *)i),
+		    0);
+	}
+	cr_assert_eq(loop_run(), 0, "select failed after %ld rounds", rounds);
+	cr_assert_eq(rounds, 20000);
+	cr_assert_gt(victim_reads[2], victim_writes[2], "reads go on alone");
 }
