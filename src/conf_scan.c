@@ -296,8 +296,10 @@ conf_scan_index(const char *text)
 		e->line = line;
 		conf_scan_cache.n++;
 	}
-	qsort(conf_scan_cache.entries, conf_scan_cache.n,
-	      sizeof(*conf_scan_cache.entries), conf_scan_entry_cmp);
+	/* No option at all leaves ENTRIES null, which qsort may not take. */
+	if (conf_scan_cache.n > 0)
+		qsort(conf_scan_cache.entries, conf_scan_cache.n,
+		      sizeof(*conf_scan_cache.entries), conf_scan_entry_cmp);
 	return 0;
 }
 

@@ -271,6 +271,16 @@ Test(conf, refuses_bad_or_unknown_port)
 	    "/etc/services");
 }
 
+/* A section with no option in it: the index of option lines is empty, and
+ * an empty index is not handed to qsort as a null array (the sanitizer
+ * build stopped the daemon there on a reload). */
+Test(conf, a_section_without_options_is_refused_by_its_title_line)
+{
+	fx_refused("\nservice mystery {\n}\n", 2,
+	           "service mystery: no port, and 'mystery' is not a tcp "
+	           "service in /etc/services");
+}
+
 Test(conf, refuses_duplicate_service_names)
 {
 	char want[PATH_MAX + 128];
