@@ -481,11 +481,12 @@ Test(udploop, reload_caps_the_running_handler)
  */
 Test(udploop, bad_port_lists_are_refused)
 {
-	const char *runs[] = {
-	    "PORTIER_UDP_PORTS=7,,9 %s/services/echo </dev/null 2>&1",
-	    "PORTIER_UDP_PORTS=7 %s/services/chargen -u 0 </dev/null 2>&1",
-	    "%s/services/daytime -u 70000 </dev/null 2>&1",
-	    "PORTIER_UDP_PORTS=9-7 %s/services/discard </dev/null 2>&1",
+	/* Environment, then the handler and its arguments (in the build). */
+	const char *runs[][2] = {
+	    {"PORTIER_UDP_PORTS=7,,9", "echo"},
+	    {"PORTIER_UDP_PORTS=7", "chargen -u 0"},
+	    {"", "daytime -u 70000"},
+	    {"PORTIER_UDP_PORTS=9-7", "discard"},
 	};
 	const char *says[] = {
 	    "PORTIER_UDP_PORTS: not a port list: 7,,9\n",
@@ -497,7 +498,8 @@ Test(udploop, bad_port_lists_are_refused)
 	int status;
 
 	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
-		snprintf(cmd, sizeof(cmd), runs[i], TOP_BUILDDIR);
+		snprintf(cmd, sizeof(cmd), "%s %s/services/%s </dev/null 2>&1",
+		         runs[i][0], TOP_BUILDDIR, runs[i][1]);
 		char *out = h_run(cmd, &status);
 		cr_assert_eq(status, 100, "%s", cmd);
 		cr_assert_str_eq(out, says[i]);
