@@ -504,6 +504,8 @@ main_serve(const struct main_options *o, struct config *cfg, struct pidfh *pfh,
 	if (is_upgrade)
 		upgrade_restore_finish(&main_daemon.started);
 	main_update_title();
+	/* The parse tree is freed, start-up is over: give their pages back. */
+	trim_now();
 	log_info("ready");
 	main_notify("READY=1");
 	int rc = loop_run();
@@ -562,7 +564,5 @@ main(int argc, char *argv[], char *envp[])
 		pidfile_remove(pfh);
 		errx(1, "%s", msg);
 	}
-	/* The parse tree is freed: hand its pages back before serving. */
-	trim_now();
 	return main_serve(&o, cfg, pfh, is_upgrade);
 }
