@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: ISC */
-/* trim.h -- give the heap's free pages back after a load or a busy spell */
+/* trim.h -- give back free heap, and the code pages only a load used */
 #ifndef PORTIER_TRIM_H
 #define PORTIER_TRIM_H
 
-/* Return free heap pages to the kernel now (after a config load). */
+/* After a config load: free heap pages back to the kernel, and the
+ * mappings of code and constants dropped (they come back when touched). */
 void trim_now(void);
 /* A connection ended: trim once things have been quiet for a moment. */
 void trim_soon(void);
