@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
-/* trim.c -- give back the heap and the code pages a load or a busy spell used */
+/* trim.c -- give back the heap and the code pages a load or a busy spell used
+ */
 #include <config.h>
 
 #ifdef HAVE_DL_ITERATE_PHDR
@@ -55,7 +56,9 @@ trim_object(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	uintptr_t vdso = getauxval(AT_SYSINFO_EHDR);
 	uintptr_t page = *(const uintptr_t *)arg;
-	struct { uintptr_t start, end; } drop[8];
+	struct {
+		uintptr_t start, end;
+	} drop[8];
 	size_t n = 0;
 
 	(void)size;

@@ -16,12 +16,13 @@
 
 /* 1 MB of constants, in the binary's read-only segment. */
 static const unsigned char table[TABLE_PAGES * PAGE] = {
-	[0] = 1, [TABLE_PAGES * PAGE - 1] = 2,
+    [0] = 1,
+    [TABLE_PAGES * PAGE - 1] = 2,
 };
 /* Written after start: a copied-on-write page of the data segment. */
 static int counter = 5;
 /* Pointers the loader relocated, then made read-only (relro). */
-static const char *const names[] = { "first", "second" };
+static const char *const names[] = {"first", "second"};
 
 /* How many of the table's pages this process has mapped now. */
 static int
