@@ -6,7 +6,9 @@
 #include <sys/auxv.h>
 #include <sys/mman.h>
 
+#include <fcntl.h>
 #include <link.h>
+#include <stdbool.h>
 #endif
 #ifdef HAVE_MALLOC_TRIM
 #include <malloc.h>
@@ -41,20 +43,81 @@ trim_heap(void)
 }
 
 #ifdef HAVE_DL_ITERATE_PHDR
+/* /proc/self/pagemap's bits for one page (the kernel's pagemap.rst). */
+#define TRIM_PM_PRESENT (UINT64_C(1) << 63)
+#define TRIM_PM_SWAPPED (UINT64_C(1) << 62)
+#define TRIM_PM_FILE (UINT64_C(1) << 61)
+/* Pagemap entries read at once: 4 kB of stack, 2 MB of address space. */
+#define TRIM_PM_BATCH 512
+
+/* What trim_object needs: the page size, /proc/self/pagemap open. */
+struct trim_walk {
+	uintptr_t page;
+	int pagemap;
+};
+
+/*
+ * A page of a read-only segment that is this process's own copy, not the
+ * file's: written by the loader's text relocations, a debugger's
+ * breakpoint, a uprobe.  MADV_DONTNEED would throw the writes away.
+ */
+static bool
+trim_page_is_own(uint64_t entry)
+{
+	return (entry & TRIM_PM_SWAPPED) ||
+	       ((entry & TRIM_PM_PRESENT) && !(entry & TRIM_PM_FILE));
+}
+
+static void
+trim_drop(uintptr_t start, uintptr_t end)
+{
+	if (end > start)
+		(void)madvise((void *)start, end - start, MADV_DONTNEED);
+}
+
+/*
+ * Drop [START, END) but the pages this process holds its own copy of;
+ * where the pagemap cannot be read, keep the rest.
+ */
+static void
+trim_range(const struct trim_walk *w, uintptr_t start, uintptr_t end)
+{
+	uint64_t entry[TRIM_PM_BATCH];
+	uintptr_t run = start, at = start;
+
+	while (at < end) {
+		size_t n = (end - at) / w->page;
+
+		if (n > TRIM_PM_BATCH)
+			n = TRIM_PM_BATCH;
+		if (pread(w->pagemap, entry, n * sizeof(entry[0]),
+		          (off_t)(at / w->page * sizeof(entry[0]))) !=
+		    (ssize_t)(n * sizeof(entry[0])))
+			break;
+		for (size_t i = 0; i < n; i++, at += w->page)
+			if (trim_page_is_own(entry[i])) {
+				trim_drop(run, at);
+				run = at + w->page;
+			}
+	}
+	trim_drop(run, at);
+}
+
 /*
  * Drop this process's mappings of one object's read-only segments (code
- * and constants).  Those pages are never copied-on-write (the relro part
- * sits in the writable segment), so nothing is lost: the pages stay in
- * the page cache and come back on first touch.  Ends are rounded inward:
- * a page shared with another segment is kept.  The vDSO is not a file.
- * The ranges are read before any is dropped: the program headers sit in
- * the first segment, and reading them again would map it back.
+ * and constants).  Those pages are the file's (the relro part sits in
+ * the writable segment), so nothing is lost: they stay in the page cache
+ * and come back on first touch; a page written anyway is kept
+ * (trim_page_is_own).  Ends are rounded inward: a page shared with
+ * another segment is kept.  The vDSO is not a file.  The ranges are read
+ * before any is dropped: the program headers sit in the first segment,
+ * and reading them again would map it back.
  */
 static int
 trim_object(struct dl_phdr_info *info, size_t size, void *arg)
 {
+	const struct trim_walk *w = arg;
 	uintptr_t vdso = getauxval(AT_SYSINFO_EHDR);
-	uintptr_t page = *(const uintptr_t *)arg;
 	struct {
 		uintptr_t start, end;
 	} drop[8]; /* ELF objects have two to four read-only segments */
@@ -70,8 +133,8 @@ trim_object(struct dl_phdr_info *info, size_t size, void *arg)
 			continue;
 		if (start <= vdso && vdso < end)
 			return 0;
-		start = (start + page - 1) & ~(page - 1);
-		end &= ~(page - 1);
+		start = (start + w->page - 1) & ~(w->page - 1);
+		end &= ~(w->page - 1);
 		if (!(ph->p_flags & PF_W) && end > start &&
 		    n < sizeof(drop) / sizeof(drop[0])) {
 			drop[n].start = start;
@@ -79,8 +142,7 @@ trim_object(struct dl_phdr_info *info, size_t size, void *arg)
 		}
 	}
 	for (size_t i = 0; i < n; i++)
-		(void)madvise((void *)drop[i].start,
-		              drop[i].end - drop[i].start, MADV_DONTNEED);
+		trim_range(w, drop[i].start, drop[i].end);
 	return 0;
 }
 #endif
@@ -97,9 +159,14 @@ trim_now(void)
 {
 	trim_heap();
 #ifdef HAVE_DL_ITERATE_PHDR
-	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	/* Without the pagemap, written pages cannot be told apart: keep all. */
+	struct trim_walk w = {(uintptr_t)sysconf(_SC_PAGESIZE),
+	                      open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC)};
 
-	(void)dl_iterate_phdr(trim_object, &page);
+	if (w.pagemap == -1)
+		return;
+	(void)dl_iterate_phdr(trim_object, &w);
+	close(w.pagemap);
 #endif
 }
 

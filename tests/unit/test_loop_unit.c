@@ -3,8 +3,10 @@
 #include <config.h>
 
 #include <sys/socket.h>
+#include <execinfo.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -150,4 +152,45 @@ Test(loop_unit, a_descriptor_unwatched_during_dispatch_is_not_selected)
 	cr_assert_eq(loop_run(), 0, "select failed after %ld rounds", rounds);
 	cr_assert_eq(rounds, 20000);
 	cr_assert_gt(victim_reads[2], victim_writes[2], "reads go on alone");
+}
+
+/* Return addresses seen from inside a loop callback. */
+static void *trace[64];
+static int trace_depth;
+
+static void
+on_timer_trace(void *arg)
+{
+	(void)arg;
+	trace_depth = backtrace(trace, 64);
+	loop_stop();
+}
+
+/* Runs the loop; a stack trace from a callback must come back out here. */
+static __attribute__((noinline)) void
+trace_through_loop(void)
+{
+	static struct loop_timer timer;
+
+	loop_timer_set(&timer, 0, on_timer_trace, NULL);
+	cr_assert_eq(loop_run(), 0);
+	__asm__ volatile(""); /* not a tail call: its frame stays */
+}
+
+/*
+ * A crash in the master is read from a stack trace (a core of a stripped
+ * binary, systemd-coredump): it needs the unwind tables of the daemon's
+ * own code to get from a callback through loop_run to its caller.
+ */
+Test(loop, a_stack_trace_walks_out_of_the_loop)
+{
+	uintptr_t from = (uintptr_t)trace_through_loop;
+	bool found = false;
+
+	cr_assert_eq(loop_init(), 0);
+	trace_through_loop();
+	for (int i = 0; i < trace_depth; i++)
+		found |= (uintptr_t)trace[i] > from &&
+		         (uintptr_t)trace[i] < from + 256;
+	cr_assert(found, "the trace stops after %d frames", trace_depth);
 }

@@ -2,6 +2,8 @@
 /* test_trim_unit.c -- trim.c: read-only pages go, written ones stay */
 #include <config.h>
 
+#include <sys/mman.h>
+
 #include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
@@ -65,4 +67,22 @@ Test(trim, written_and_relocated_pages_are_kept)
 	cr_assert_str_eq(names[0], "first");
 	cr_assert_str_eq(names[1], "second");
 	cr_assert_eq(strlen(names[1]), 6);
+}
+
+/*
+ * A page of the table this process wrote its own copy of, as the loader
+ * does for an object's text relocations, a debugger for a breakpoint, the
+ * kernel for a uprobe: dropping it would take the file's bytes back.
+ */
+Test(trim, privately_written_read_only_pages_are_kept)
+{
+	uintptr_t at = ((uintptr_t)table + PAGE - 1) / PAGE * PAGE + 9 * PAGE;
+	volatile unsigned char *p = (volatile unsigned char *)at;
+
+	cr_assert_eq(mprotect((void *)at, PAGE, PROT_READ | PROT_WRITE), 0);
+	p[1] = 7;
+	cr_assert_eq(mprotect((void *)at, PAGE, PROT_READ), 0);
+	trim_now();
+	cr_assert_eq(p[1], 7, "the written byte is back to %d", p[1]);
+	cr_assert_eq(table[0], 1);
 }
