@@ -30,6 +30,72 @@ memory_maps(pid_t pid, const char *needle)
 }
 
 /*
+ * Of libc's code mapping in process PID, how many kB are resident (RSS)
+ * and how large it is (SIZE).
+ */
+static void
+memory_libc_code(pid_t pid, long *rss, long *size)
+{
+	char path[64], line[512];
+	bool in_libc = false;
+	FILE *f;
+
+	*rss = *size = -1;
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
+	f = fopen(path, "r");
+	cr_assert_not_null(f, "%s", path);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char perms[8];
+		if (sscanf(line, "%*x-%*x %7s", perms) == 1 &&
+		    strchr(line, '/') != NULL)
+			in_libc = strcmp(perms, "r-xp") == 0 &&
+			          strstr(line, "/libc.so") != NULL;
+		else if (in_libc && strncmp(line, "Size:", 5) == 0)
+			*size = strtol(line + 5, NULL, 10);
+		else if (in_libc && strncmp(line, "Rss:", 4) == 0)
+			*rss = strtol(line + 4, NULL, 10);
+	}
+	fclose(f);
+	cr_assert(*rss >= 0 && *size > 0, "no libc code mapping in %s", path);
+}
+
+/*
+ * A config load runs code the loop never does (libConfuse, the checks,
+ * user lookups), and the kernel maps it 64 kB at a time: once ready, and
+ * again after a reload, the master has given that back (trim.c): about
+ * half of libc's code is mapped in it, against nine tenths without.
+ */
+Test(memory, master_gives_back_the_code_a_load_used)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port(), other = h_free_port();
+	size_t n = 0;
+	long rss, size;
+	char *reply;
+
+	h_start(&d, h_conf_cat(port));
+	memory_libc_code(d.pid, &rss, &size);
+	cr_assert_lt(rss, size * 3 / 4, "ready: %ld of %ld kB mapped", rss,
+	             size);
+	/* A second service: the reload builds and starts something new. */
+	h_reload(&d,
+	         h_conf(H_DEFAULTS
+	                "service cat {\n port = %u\n"
+	                " bind = \"127.0.0.1\"\n server = \"/bin/cat\"\n}\n"
+	                "service cat2 {\n port = %u\n"
+	                " bind = \"127.0.0.1\"\n server = \"/bin/cat\"\n}\n",
+	                port, other),
+	         "reloaded");
+	memory_libc_code(d.pid, &rss, &size);
+	cr_assert_lt(rss, size * 3 / 4, "reloaded: %ld of %ld kB", rss, size);
+	reply = h_roundtrip("127.0.0.1", other, "code\n", 5, &n);
+	cr_assert_eq(n, 5);
+	cr_assert_arr_eq(reply, "code\n", 5);
+	free(reply);
+	h_stop(&d);
+}
+
+/*
  * Built with the static archives (the default where they link), the
  * master maps none of libconfuse, libbsd or libmd: each would be pages
  * of its own, private to a daemon that is alone on the machine.  libc
