@@ -9,12 +9,12 @@
 #include <fcntl.h>
 #include <link.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <unistd.h>
 #endif
 #ifdef HAVE_MALLOC_TRIM
 #include <malloc.h>
 #endif
-#include <stdint.h>
-#include <unistd.h>
 
 #include "loop.h"
 #include "trim.h"
@@ -50,10 +50,12 @@ trim_heap(void)
 /* Pagemap entries read at once: 4 kB of stack, 2 MB of address space. */
 #define TRIM_PM_BATCH 512
 
-/* What trim_object needs: the page size, /proc/self/pagemap open. */
+/* What trim_object needs: the page size, /proc/self/pagemap open, and
+ * where the vDSO is (not a file: never dropped). */
 struct trim_walk {
 	uintptr_t page;
 	int pagemap;
+	uintptr_t vdso;
 };
 
 /*
@@ -109,15 +111,14 @@ trim_range(const struct trim_walk *w, uintptr_t start, uintptr_t end)
  * the writable segment), so nothing is lost: they stay in the page cache
  * and come back on first touch; a page written anyway is kept
  * (trim_page_is_own).  Ends are rounded inward: a page shared with
- * another segment is kept.  The vDSO is not a file.  The ranges are read
- * before any is dropped: the program headers sit in the first segment,
- * and reading them again would map it back.
+ * another segment is kept.  The ranges are read before any is dropped:
+ * the program headers sit in the first segment, and reading them again
+ * would map it back.
  */
 static int
 trim_object(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	const struct trim_walk *w = arg;
-	uintptr_t vdso = getauxval(AT_SYSINFO_EHDR);
 	struct {
 		uintptr_t start, end;
 	} drop[8]; /* ELF objects have two to four read-only segments */
@@ -131,7 +132,7 @@ trim_object(struct dl_phdr_info *info, size_t size, void *arg)
 
 		if (ph->p_type != PT_LOAD)
 			continue;
-		if (start <= vdso && vdso < end)
+		if (start <= w->vdso && w->vdso < end)
 			return 0;
 		start = (start + w->page - 1) & ~(w->page - 1);
 		end &= ~(w->page - 1);
@@ -161,7 +162,8 @@ trim_now(void)
 #ifdef HAVE_DL_ITERATE_PHDR
 	/* Without the pagemap, written pages cannot be told apart: keep all. */
 	struct trim_walk w = {(uintptr_t)sysconf(_SC_PAGESIZE),
-	                      open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC)};
+	                      open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC),
+	                      getauxval(AT_SYSINFO_EHDR)};
 
 	if (w.pagemap == -1)
 		return;
