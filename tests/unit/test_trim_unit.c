@@ -145,3 +145,21 @@ Test(trim, a_library_s_code_is_dropped_too)
 	cr_assert_lt(left, (int)n / 2, "%d of libc's %zu pages still mapped",
 	             left, n);
 }
+
+/*
+ * Where the kernel can (trim_maps_single_pages), a page touched after a
+ * trim comes back alone, not with the 64 kB around it: the loop then
+ * holds only the code it runs.
+ */
+Test(trim, a_page_touched_after_a_trim_comes_back_alone)
+{
+	if (!trim_maps_single_pages())
+		cr_skip_test(
+		    "this kernel maps 64 kB windows (before Linux 6.7)");
+	const volatile unsigned char *p = table;
+
+	trim_now();
+	cr_assert_eq(p[TABLE_PAGES / 2 * PAGE], 0);
+	int back = table_pages_mapped();
+	cr_assert_eq(back, 1, "%d pages came back", back);
+}
