@@ -3,12 +3,14 @@
 #include <config.h>
 
 #include <sys/socket.h>
+#include <errno.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "log.h"
 #include "loop.h"
 #include "starve.h"
+#include "trim.h"
 
 /*
  * Out of descriptors (EMFILE, ENFILE) or another error that a readable
@@ -47,6 +49,14 @@ starve_begin(const struct service *svc, const char *what, int err)
 
 	if (starve_is_on)
 		return;
+	/* First the descriptor kept only to save memory: with it closed,
+	 * the next client may well be served, so no pause. */
+	if ((err == EMFILE || err == ENFILE) && trim_give_back_descriptor()) {
+		log_warnx("service %s: %s: %s: code trimming gave its "
+		          "descriptor back",
+		          svc->name, what, strerror(err));
+		return;
+	}
 	log_warnx("service %s: %s: %s: admitting no client for %.1f s",
 	          svc->name, what, strerror(err), (double)ms / 1000.0);
 	starve_rounds++;

@@ -59,7 +59,7 @@ trim_heap(void)
 #define UFFD_USER_MODE_ONLY 1
 #endif
 
-/* -2: not tried yet; -1: this kernel cannot. */
+/* -2: not tried yet; -1: this kernel cannot, or given back. */
 static int trim_uffd = -2;
 
 /*
@@ -90,6 +90,23 @@ trim_maps_single_pages(void)
 	return trim_uffd >= 0;
 }
 
+/*
+ * The userfaultfd only saves memory; a master out of descriptors needs
+ * it for a client (an exec'd handler takes two): without it the master
+ * would refuse every one while keeping its code small.  Closing it
+ * undoes the registrations: pages come back 64 kB at a time again.
+ */
+bool
+trim_give_back_descriptor(void)
+{
+	bool had = trim_uffd >= 0;
+
+	if (had)
+		close(trim_uffd);
+	trim_uffd = -1;
+	return had;
+}
+
 /* From now on, map [START, END) back a page at a time where we can. */
 static void
 trim_fault_single_pages(uintptr_t start, uintptr_t end)
@@ -103,6 +120,12 @@ trim_fault_single_pages(uintptr_t start, uintptr_t end)
 #else
 bool
 trim_maps_single_pages(void)
+{
+	return false;
+}
+
+bool
+trim_give_back_descriptor(void)
 {
 	return false;
 }

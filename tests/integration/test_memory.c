@@ -2,9 +2,13 @@
 /* test_memory.c -- what the running master maps: its libraries, shared libc */
 #include <config.h>
 
+#include <sys/resource.h>
+#include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
@@ -139,4 +143,71 @@ Test(memory, master_maps_only_libc)
 	cr_assert(memory_maps(d.pid, "libc.so"));
 	h_stop(&d);
 #endif
+}
+
+/* Of PID's descriptors, how many are below LIMIT (*UFFD: one is a
+ * userfaultfd). */
+static int
+memory_fds_below(pid_t pid, int limit, bool *uffd)
+{
+	char path[64], link[64], target[64];
+	struct dirent *e;
+	DIR *dir;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	cr_assert_not_null(dir = opendir(path), "%s", path);
+	*uffd = false;
+	while ((e = readdir(dir)) != NULL) {
+		if (e->d_name[0] == '.' || atoi(e->d_name) >= limit)
+			continue;
+		n++;
+		snprintf(link, sizeof(link), "%s/%s", path, e->d_name);
+		ssize_t len = readlink(link, target, sizeof(target) - 1);
+		target[len > 0 ? len : 0] = '\0';
+		*uffd |= strstr(target, "userfaultfd") != NULL;
+	}
+	closedir(dir);
+	return n;
+}
+
+/*
+ * The userfaultfd trim.c keeps open is a descriptor like any other.  A
+ * master at its RLIMIT_NOFILE must give it up to the clients, not keep
+ * memory small while every handler fails to start: an exec'd one needs
+ * two (its connection and its stderr socket), and the limit here leaves
+ * one besides the userfaultfd.
+ */
+Test(memory, the_trim_s_descriptor_gives_way_to_clients)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port();
+	struct rlimit old, low;
+	int limit = 1, served = 0;
+	bool uffd;
+
+	h_start(&d, h_conf_cat(port));
+	memory_fds_below(d.pid, INT_MAX, &uffd);
+	if (!uffd)
+		cr_skip_test("the master keeps no userfaultfd here");
+	/* The highest limit with a single descriptor free below it. */
+	while (limit < 4096 &&
+	       limit + 1 - memory_fds_below(d.pid, limit + 1, &uffd) <= 1)
+		limit++;
+	cr_assert(prlimit(d.pid, RLIMIT_NOFILE, NULL, &old) == 0);
+	low = (struct rlimit){(rlim_t)limit, old.rlim_max};
+	cr_assert(prlimit(d.pid, RLIMIT_NOFILE, &low, NULL) == 0);
+	/* The first client may be lost: out of descriptors is how the
+	 * master learns it needs the userfaultfd's. */
+	for (int i = 0; i < 5 && served == 0; i++) {
+		size_t n = 0;
+		char *reply = h_roundtrip("127.0.0.1", port, "fd\n", 3, &n);
+		served = n == 3 && memcmp(reply, "fd\n", 3) == 0;
+		free(reply);
+	}
+	cr_assert(served, "no client served with limit %d", limit);
+	memory_fds_below(d.pid, INT_MAX, &uffd);
+	cr_assert_not(uffd, "the userfaultfd is still open");
+	cr_assert(prlimit(d.pid, RLIMIT_NOFILE, &old, NULL) == 0);
+	h_stop(&d);
 }
