@@ -66,10 +66,12 @@ static int trim_uffd = -2;
  * Whether read-only pages come back a page at a time after a trim, not
  * 64 kB around each page touched.  A userfaultfd registration in
  * asynchronous write-protect mode (Linux 6.7) turns the kernel's
- * fault-around off for a range and changes nothing else: code is never
+ * fault-around off for a range, and the code runs as before: it is never
  * written, and a write anyway (a debugger's breakpoint) the kernel lets
- * through itself, with no message to read.  The descriptor stays open:
- * closing it would undo the registrations.
+ * through itself, with no message to read.  What it does cost: a fault
+ * for each page touched (once), and a mapping split where a registered
+ * range ends inside one.  The descriptor stays open: closing it would
+ * undo the registrations.
  */
 bool
 trim_maps_single_pages(void)
