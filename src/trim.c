@@ -120,6 +120,14 @@ trim_fault_single_pages(uintptr_t start, uintptr_t end)
 		(void)ioctl(trim_uffd, UFFDIO_REGISTER, &reg);
 }
 #else
+/* inline: unused, and so unremarked, where there is nothing to trim */
+static inline void
+trim_fault_single_pages(uintptr_t start, uintptr_t end)
+{
+	(void)start;
+	(void)end;
+}
+
 bool
 trim_maps_single_pages(void)
 {
@@ -234,9 +242,7 @@ trim_object(struct dl_phdr_info *info, size_t size, void *arg)
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
-#ifdef TRIM_UFFD
 		trim_fault_single_pages(drop[i].start, drop[i].end);
-#endif
 		trim_range(w, drop[i].start, drop[i].end);
 	}
 	return 0;
