@@ -31,6 +31,10 @@ static char control_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static ino_t control_ino;
 static bool control_is_watched;
 static struct control_slot slots[CTL_CLIENTS_MAX];
+/* Out of descriptors, accept(2) fails and the listener stays readable:
+ * it is looked at again after CONTROL_RETRY_MS, not at once. */
+#define CONTROL_RETRY_MS 100
+static struct loop_timer control_retry;
 
 static void control_on_accept(int fd, void *arg);
 static void control_on_read(int fd, void *arg);
@@ -44,7 +48,8 @@ control_watch_listener(void)
 
 	for (int i = 0; i < CTL_CLIENTS_MAX; i++)
 		has_room |= !slots[i].is_used;
-	if (has_room && !control_is_watched && control_lfd != -1)
+	if (has_room && !control_is_watched && control_lfd != -1 &&
+	    !control_retry.is_armed)
 		control_is_watched =
 		    loop_watch_read(control_lfd, control_on_accept, NULL) == 0;
 	else if (!has_room && control_is_watched) {
@@ -188,6 +193,25 @@ control_on_read(int fd, void *arg)
 }
 
 static void
+control_on_retry(void *arg)
+{
+	(void)arg;
+	control_watch_listener();
+}
+
+/* accept(2) failed but for a client gone or none there (EMFILE, say). */
+static void
+control_pause(int err)
+{
+	log_debug("control socket: accept: %s: retrying in %d ms",
+	          strerror(err), CONTROL_RETRY_MS);
+	loop_unwatch_read(control_lfd);
+	control_is_watched = false;
+	loop_timer_set(&control_retry, CONTROL_RETRY_MS, control_on_retry,
+	               NULL);
+}
+
+static void
 control_on_accept(int fd, void *arg)
 {
 	(void)arg;
@@ -197,8 +221,12 @@ control_on_accept(int fd, void *arg)
 			continue;
 		int conn =
 		    accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (conn == -1)
+		if (conn == -1) {
+			if (errno != EAGAIN && errno != EINTR &&
+			    errno != ECONNABORTED)
+				control_pause(errno);
 			return;
+		}
 		ctl_conn_init(&s->conn, conn, loop_now_ms());
 		if (loop_watch_read(conn, control_on_read, s) == -1) {
 			ctl_conn_close(&s->conn);
@@ -284,6 +312,7 @@ control_forget(void)
 	if (control_is_watched)
 		loop_unwatch_read(control_lfd);
 	control_is_watched = false;
+	loop_timer_cancel(&control_retry);
 	if (control_lfd != -1)
 		close(control_lfd);
 	control_lfd = -1;

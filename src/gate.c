@@ -189,14 +189,14 @@ gate_refuse(struct service *svc, int conn, const struct sockaddr *peer,
 }
 
 /* spawn_exec failed with ERR: out of descriptors, or a back-off count.
- */
-static void
+ * True if a descriptor was freed instead (starve.c): try again. */
+static bool
 gate_spawn_failed(struct service *svc, int err)
 {
 	if (err == EMFILE || err == ENFILE)
-		starve_begin(svc, "spawn", err);
-	else
-		(void)backoff_failed(svc, "fork failed");
+		return starve_begin(svc, "spawn", err);
+	(void)backoff_failed(svc, "fork failed");
+	return false;
 }
 
 /* Start SVC's handler on CONN; the gate keeps no copy of CONN. */
@@ -213,11 +213,13 @@ gate_exec(struct service *svc, struct listener *l, int conn,
 		tally_metrics(svc)->failed++;
 		return;
 	}
-	if ((pid = spawn_exec(svc, l, conn, ends)) == -1) {
-		int err = errno;
+	/* A descriptor freed for want of one is this client's: at most once,
+	 * as there is only trim.c's to give back. */
+	while ((pid = spawn_exec(svc, l, conn, ends)) == -1) {
+		if (gate_spawn_failed(svc, errno))
+			continue;
 		children_discard(c);
 		tally_metrics(svc)->failed++;
-		gate_spawn_failed(svc, err);
 		return;
 	}
 	metrics_observe_spawn(tally_metrics(svc), gate_now_us() - began);
@@ -355,7 +357,7 @@ gate_on_accept(int fd, void *arg)
 		if (conn == -1) {
 			if (errno != EAGAIN && errno != EINTR &&
 			    errno != ECONNABORTED)
-				starve_begin(svc, "accept", errno);
+				(void)starve_begin(svc, "accept", errno);
 			return;
 		}
 		starve_accepted();
@@ -395,7 +397,7 @@ gate_ready_refused(struct service *svc, struct listener *l)
 		if (conn == -1) {
 			if (errno != EAGAIN && errno != EINTR &&
 			    errno != ECONNABORTED)
-				starve_begin(svc, "accept", errno);
+				(void)starve_begin(svc, "accept", errno);
 			return true;
 		}
 	}

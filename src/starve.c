@@ -40,7 +40,7 @@ starve_over(void *arg)
 	starve_on_change();
 }
 
-void
+bool
 starve_begin(const struct service *svc, const char *what, int err)
 {
 	int shift =
@@ -48,14 +48,14 @@ starve_begin(const struct service *svc, const char *what, int err)
 	uint64_t ms = (uint64_t)STARVE_FIRST_MS << shift;
 
 	if (starve_is_on)
-		return;
+		return false;
 	/* First the descriptor kept only to save memory: with it closed,
-	 * the next client may well be served, so no pause. */
+	 * this client or the next may well be served, so no pause. */
 	if ((err == EMFILE || err == ENFILE) && trim_give_back_descriptor()) {
 		log_warnx("service %s: %s: %s: code trimming gave its "
 		          "descriptor back",
 		          svc->name, what, strerror(err));
-		return;
+		return true;
 	}
 	log_warnx("service %s: %s: %s: admitting no client for %.1f s",
 	          svc->name, what, strerror(err), (double)ms / 1000.0);
@@ -63,6 +63,7 @@ starve_begin(const struct service *svc, const char *what, int err)
 	starve_is_on = true;
 	loop_timer_set(&starve_timer, ms, starve_over, NULL);
 	starve_on_change();
+	return false;
 }
 
 void

@@ -11,8 +11,10 @@
 typedef void starve_changed_fn(void);
 void starve_init(starve_changed_fn *on_change);
 
-/* ERR (an errno) stopped SVC's WHAT: pause admitting; one line a pause. */
-void starve_begin(const struct service *svc, const char *what, int err);
+/* ERR (an errno) stopped SVC's WHAT: pause admitting; one line a pause.
+ * True when no pause began because a descriptor was freed instead (the
+ * caller may try again at once). */
+bool starve_begin(const struct service *svc, const char *what, int err);
 /* A client was accepted: the next pause starts short again. */
 void starve_accepted(void);
 /* True while SVC must wait: it needs a descriptor to admit a client. */

@@ -306,6 +306,46 @@ Test(harden, descriptor_exhaustion_pauses_then_recovers)
 	h_stop(&d);
 }
 
+/*
+ * The control socket's listener, too, stays readable while accept(2)
+ * fails for want of a descriptor: a portierctl waiting then must not
+ * make the master spin, and is answered once descriptors are free.
+ */
+Test(harden, control_socket_waits_out_descriptor_exhaustion)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port();
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	int fds[EXHAUST_CLIENTS];
+	char buf[4];
+
+	h_start(&d,
+	        h_conf(H_DEFAULTS "service echo {\n port = %u\n"
+	                          " bind = \"127.0.0.1\"\n type = internal\n"
+	                          " internal_max = 1000\n backlog = 200\n}\n",
+	               port));
+	struct rlimit rl = {.rlim_cur = 32, .rlim_max = 32};
+	cr_assert_eq(prlimit(d.pid, RLIMIT_NOFILE, &rl, NULL), 0);
+	for (int i = 0; i < EXHAUST_CLIENTS; i++)
+		cr_assert_neq(fds[i] = h_connect("127.0.0.1", port), -1);
+	/* A pause: no descriptor is left, the userfaultfd's included. */
+	cr_assert(h_log_wait(&d, "admitting no client", 5000));
+	int ctl = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", d.ctl);
+	cr_assert_eq(connect(ctl, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	cr_assert_eq(h_write_all(ctl, "status\n", 7), 0);
+	long ticks = h_cpu_ticks(d.pid);
+	watch_for(2000);
+	ticks = h_cpu_ticks(d.pid) - ticks;
+	cr_assert_leq(ticks, 40, "%ld ticks of CPU in 2 s", ticks);
+	for (int i = 0; i < EXHAUST_CLIENTS; i++)
+		close(fds[i]);
+	cr_assert_eq(h_read_all(ctl, buf, 3, 10000), 3, "no answer");
+	cr_assert_arr_eq(buf, "OK\n", 3);
+	close(ctl);
+	h_stop(&d);
+}
+
 /* The names (abstract ones with a leading '@') of PID's UNIX sockets. */
 static int
 unix_names_of(pid_t pid, char names[][108], int max)

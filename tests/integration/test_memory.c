@@ -275,3 +275,39 @@ Test(memory, the_trim_s_descriptor_gives_way_to_clients)
 	cr_assert(prlimit(d.pid, RLIMIT_NOFILE, &old, NULL) == 0);
 	h_stop(&d);
 }
+
+/*
+ * The client whose handler found no descriptor free is the one the
+ * userfaultfd's goes to: the master gives it back and starts that
+ * handler again at once, rather than reset the client and serve the
+ * next one.
+ */
+Test(memory, the_trim_s_descriptor_goes_to_the_client_that_lacked_it)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port();
+	struct rlimit old, low;
+	int limit = 1;
+	size_t n = 0;
+	bool uffd;
+
+	h_start(&d, h_conf_cat(port));
+	memory_fds_below(d.pid, INT_MAX, &uffd);
+	if (!uffd)
+		cr_skip_test("the master keeps no userfaultfd here");
+	while (limit < 4096 &&
+	       limit + 1 - memory_fds_below(d.pid, limit + 1, &uffd) <= 1)
+		limit++;
+	cr_assert(prlimit(d.pid, RLIMIT_NOFILE, NULL, &old) == 0);
+	low = (struct rlimit){(rlim_t)limit, old.rlim_max};
+	cr_assert(prlimit(d.pid, RLIMIT_NOFILE, &low, NULL) == 0);
+	char *reply = h_roundtrip("127.0.0.1", port, "first\n", 6, &n);
+	cr_assert_eq(n, 6, "the first client got %zu bytes (limit %d)", n,
+	             limit);
+	cr_assert_arr_eq(reply, "first\n", 6);
+	free(reply);
+	cr_assert(h_log_contains(&d, "gave its descriptor back"));
+	cr_assert_not(h_log_contains(&d, "admitting no client"));
+	cr_assert(prlimit(d.pid, RLIMIT_NOFILE, &old, NULL) == 0);
+	h_stop(&d);
+}

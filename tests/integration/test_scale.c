@@ -3,6 +3,7 @@
  */
 #include <config.h>
 
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,5 +156,28 @@ Test(scale, handler_among_thousand_listeners_holds_only_its_own)
 	cr_assert_eq(h_count_fds(d.pid), fds, "master's descriptors changed");
 	scale_echo(scale_ports[0], "first\n");
 	scale_echo(scale_ports[SCALE_SERVICES / 2], "middle\n");
+	h_stop(&d);
+}
+
+/*
+ * An upgrade first runs the new binary's -C beside the daemon, which
+ * must tell the daemon's 1,000 ports from ports in use within the time
+ * the upgrade gives it (UPGRADE_CHECK_MS, 10 s); then every socket is
+ * the new image's to serve on.
+ */
+Test(scale, thousand_services_upgrade)
+{
+	struct h_daemon d = {0};
+	char cmd[PATH_MAX * 2];
+	int status;
+
+	scale_start(&d);
+	snprintf(cmd, sizeof(cmd), "%s/src/portierctl -t 60 -s %s upgrade 2>&1",
+	         TOP_BUILDDIR, d.ctl);
+	char *out = h_run(cmd, &status);
+	cr_assert_eq(status, 0, "upgrade: %s", out);
+	free(out);
+	scale_echo(scale_ports[0], "first\n");
+	scale_echo(scale_ports[SCALE_SERVICES - 1], "last\n");
 	h_stop(&d);
 }
