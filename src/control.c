@@ -2,6 +2,7 @@
 /* control.c -- the control socket: portierctl's requests, in the loop */
 #include <config.h>
 
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -35,6 +36,10 @@ static struct control_slot slots[CTL_CLIENTS_MAX];
  * it is looked at again after CONTROL_RETRY_MS, not at once. */
 #define CONTROL_RETRY_MS 100
 static struct loop_timer control_retry;
+/* Kept for an admin's client: clients of services can take every other
+ * descriptor the loop can watch (below FD_SETSIZE, or up to the limit),
+ * and portierctl must still reach the daemon to see or stop that. */
+static int control_spare = -1;
 
 static void control_on_accept(int fd, void *arg);
 static void control_on_read(int fd, void *arg);
@@ -58,6 +63,15 @@ control_watch_listener(void)
 	}
 }
 
+/* Take the spare back: the lowest free number, which a client of ours
+ * has just given back if no other was free. */
+static void
+control_spare_take(void)
+{
+	if (control_spare == -1)
+		control_spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
 static void
 control_release(struct control_slot *s)
 {
@@ -66,6 +80,7 @@ control_release(struct control_slot *s)
 	loop_timer_cancel(&s->timer);
 	ctl_conn_close(&s->conn);
 	s->is_used = false;
+	control_spare_take();
 	control_watch_listener();
 }
 
@@ -211,6 +226,26 @@ control_pause(int err)
 	               NULL);
 }
 
+/* accept(2), on the spare's descriptor when no other the loop can watch
+ * is free. */
+static int
+control_accept(int lfd)
+{
+	int conn = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	bool is_starved = conn == -1 ? errno == EMFILE || errno == ENFILE
+	                             : conn >= FD_SETSIZE;
+
+	if (!is_starved || control_spare == -1)
+		return conn;
+	close(control_spare);
+	control_spare = -1;
+	if (conn == -1)
+		return accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	int low = fcntl(conn, F_DUPFD_CLOEXEC, 0);
+	close(conn);
+	return low;
+}
+
 static void
 control_on_accept(int fd, void *arg)
 {
@@ -219,8 +254,7 @@ control_on_accept(int fd, void *arg)
 		struct control_slot *s = &slots[i];
 		if (s->is_used)
 			continue;
-		int conn =
-		    accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int conn = control_accept(fd);
 		if (conn == -1) {
 			if (errno != EAGAIN && errno != EINTR &&
 			    errno != ECONNABORTED)
@@ -230,6 +264,7 @@ control_on_accept(int fd, void *arg)
 		ctl_conn_init(&s->conn, conn, loop_now_ms());
 		if (loop_watch_read(conn, control_on_read, s) == -1) {
 			ctl_conn_close(&s->conn);
+			control_spare_take();
 			return;
 		}
 		s->is_used = true;
@@ -299,6 +334,7 @@ control_open(const char *path, const struct control_hooks *h, char *err,
 	if ((control_lfd = control_bind(&sun, err, errlen)) == -1)
 		return -1;
 	strlcpy(control_path, path, sizeof(control_path));
+	control_spare_take();
 	control_watch_listener();
 	return 0;
 }
@@ -316,6 +352,9 @@ control_forget(void)
 	if (control_lfd != -1)
 		close(control_lfd);
 	control_lfd = -1;
+	if (control_spare != -1)
+		close(control_spare);
+	control_spare = -1;
 }
 
 void

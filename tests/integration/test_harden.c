@@ -4,6 +4,7 @@
 
 #include <sys/inotify.h>
 #include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -343,6 +344,96 @@ Test(harden, control_socket_waits_out_descriptor_exhaustion)
 	cr_assert_eq(h_read_all(ctl, buf, 3, 10000), 3, "no answer");
 	cr_assert_arr_eq(buf, "OK\n", 3);
 	close(ctl);
+	h_stop(&d);
+}
+
+/* Send "status" on D's control socket; the first 3 bytes of the answer
+ * into BUF, or how many came. */
+static ssize_t
+control_status(struct h_daemon *d, char *buf)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	int ctl = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ssize_t n = -1;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", d->ctl);
+	if (ctl != -1 &&
+	    connect(ctl, (struct sockaddr *)&sun, sizeof(sun)) == 0 &&
+	    h_write_all(ctl, "status\n", 7) == 0)
+		n = h_read_all(ctl, buf, 3, 5000);
+	if (ctl != -1)
+		close(ctl);
+	return n;
+}
+
+/*
+ * Clients of a service can take every descriptor the master has: the
+ * admin must still be answered while they hold them, twice in a row (to
+ * see what goes on, or to stop it), not once they let go.
+ */
+Test(harden, control_socket_answers_while_clients_hold_every_descriptor)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port();
+	int fds[EXHAUST_CLIENTS];
+	char buf[4];
+
+	h_start(&d,
+	        h_conf(H_DEFAULTS "service echo {\n port = %u\n"
+	                          " bind = \"127.0.0.1\"\n type = internal\n"
+	                          " internal_max = 1000\n backlog = 200\n}\n",
+	               port));
+	struct rlimit rl = {.rlim_cur = 32, .rlim_max = 32};
+	cr_assert_eq(prlimit(d.pid, RLIMIT_NOFILE, &rl, NULL), 0);
+	for (int i = 0; i < EXHAUST_CLIENTS; i++)
+		cr_assert_neq(fds[i] = h_connect("127.0.0.1", port), -1);
+	cr_assert(h_log_wait(&d, "admitting no client", 5000));
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(control_status(&d, buf), 3, "no answer (%d)", i);
+		cr_assert_arr_eq(buf, "OK\n", 3);
+	}
+	for (int i = 0; i < EXHAUST_CLIENTS; i++)
+		close(fds[i]);
+	h_stop(&d);
+}
+
+/* As many clients as select(2) has room for: the master's own
+ * descriptors past FD_SETSIZE are no use to the admin's client. */
+#define SETSIZE_CLIENTS (FD_SETSIZE + 64)
+
+Test(harden, control_socket_answers_past_fd_setsize)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port();
+	static int fds[SETSIZE_CLIENTS];
+	struct rlimit rl;
+	char buf[4];
+
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_cur < SETSIZE_CLIENTS + 64) {
+		rl.rlim_cur = rl.rlim_max;
+		if (rl.rlim_cur < SETSIZE_CLIENTS + 64 ||
+		    setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			cr_skip_test("too few descriptors for the test");
+	}
+	h_start(&d,
+	        h_conf(H_DEFAULTS "service echo {\n port = %u\n"
+	                          " bind = \"127.0.0.1\"\n type = internal\n"
+	                          " internal_max = %d\n backlog = 2000\n}\n",
+	               port, SETSIZE_CLIENTS));
+	rl = (struct rlimit){.rlim_cur = 4 * FD_SETSIZE,
+	                     .rlim_max = 4 * FD_SETSIZE};
+	cr_assert_eq(prlimit(d.pid, RLIMIT_NOFILE, &rl, NULL), 0);
+	for (int i = 0; i < SETSIZE_CLIENTS; i++)
+		cr_assert_neq(fds[i] = h_connect("127.0.0.1", port), -1);
+	/* The first past FD_SETSIZE: every one below is taken. */
+	cr_assert(h_log_wait(&d, "connection refused", 5000));
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(control_status(&d, buf), 3, "no answer (%d)", i);
+		cr_assert_arr_eq(buf, "OK\n", 3);
+	}
+	for (int i = 0; i < SETSIZE_CLIENTS; i++)
+		close(fds[i]);
 	h_stop(&d);
 }
 
