@@ -106,11 +106,18 @@ children_new(void)
 	return calloc(1, sizeof(*c));
 }
 
+/* Kept for the next handler while others run.  With none running the
+ * spares go: a busy spell's most at once would otherwise hold its heap
+ * for good, past the trim after it (trim.c). */
 void
 children_discard(struct child *c)
 {
 	*(struct child **)c = child_free_list;
 	child_free_list = c;
+	while (child_count == 0 && (c = child_free_list) != NULL) {
+		child_free_list = *(struct child **)c;
+		free(c);
+	}
 }
 
 void

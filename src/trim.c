@@ -24,6 +24,7 @@
 #include <malloc.h>
 #endif
 
+#include "log.h"
 #include "loop.h"
 #include "trim.h"
 
@@ -280,6 +281,7 @@ trim_on_timer(void *arg)
 {
 	(void)arg;
 	trim_heap();
+	log_debug("heap given back after a busy spell");
 }
 
 void
