@@ -437,6 +437,77 @@ Test(harden, control_socket_answers_past_fd_setsize)
 	h_stop(&d);
 }
 
+/* A connection to D's control socket, or -1. */
+static int
+control_connect(struct h_daemon *d)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	int ctl = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", d->ctl);
+	if (ctl != -1 &&
+	    connect(ctl, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		close(ctl);
+		ctl = -1;
+	}
+	return ctl;
+}
+
+/*
+ * A second admin client while the first holds the spare's number gets
+ * a descriptor past FD_SETSIZE, which is refused: the spare must not be
+ * taken back up there, where it is no use to the next admin for good.
+ */
+Test(harden, control_spare_stays_below_fd_setsize)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port();
+	static int fds[SETSIZE_CLIENTS];
+	struct rlimit rl;
+	char buf[4];
+
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_cur < SETSIZE_CLIENTS + 64) {
+		rl.rlim_cur = rl.rlim_max;
+		if (rl.rlim_cur < SETSIZE_CLIENTS + 64 ||
+		    setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			cr_skip_test("too few descriptors for the test");
+	}
+	h_start(&d,
+	        h_conf(H_DEFAULTS "service echo {\n port = %u\n"
+	                          " bind = \"127.0.0.1\"\n type = internal\n"
+	                          " internal_max = %d\n backlog = 2000\n}\n",
+	               port, SETSIZE_CLIENTS));
+	rl = (struct rlimit){.rlim_cur = 4 * FD_SETSIZE,
+	                     .rlim_max = 4 * FD_SETSIZE};
+	cr_assert_eq(prlimit(d.pid, RLIMIT_NOFILE, &rl, NULL), 0);
+	for (int i = 0; i < SETSIZE_CLIENTS - 1; i++)
+		cr_assert_neq(fds[i] = h_connect("127.0.0.1", port), -1);
+	cr_assert(h_log_wait(&d, "connection refused", 5000));
+	/* A takes the spare's number and says nothing; B is refused. */
+	int first = control_connect(&d);
+	cr_assert_neq(first, -1);
+	cr_assert_neq(control_status(&d, buf), 3, "B was answered");
+	close(first);
+	/* Once A is gone an admin is answered (on A's number, whoever has
+	 * it), and then a client of the service comes. */
+	ssize_t n = -1;
+	for (int i = 0; i < 100 && n != 3; i++)
+		n = control_status(&d, buf);
+	cr_assert_eq(n, 3, "no answer once A is gone");
+	int last = SETSIZE_CLIENTS - 1;
+	cr_assert_neq(fds[last] = h_connect("127.0.0.1", port), -1);
+	cr_assert_eq(h_write_all(fds[last], "x\n", 2), 0);
+	(void)h_read_all(fds[last], buf, 2, 2000);
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(control_status(&d, buf), 3, "no answer (%d)", i);
+		cr_assert_arr_eq(buf, "OK\n", 3);
+	}
+	for (int i = 0; i < SETSIZE_CLIENTS; i++)
+		close(fds[i]);
+	h_stop(&d);
+}
+
 /* The names (abstract ones with a leading '@') of PID's UNIX sockets. */
 static int
 unix_names_of(pid_t pid, char names[][108], int max)
