@@ -148,15 +148,21 @@ control_do_stop(struct control_slot *s)
 }
 
 /* The answer comes later, maybe from the next image: hand the client
- * over and free its slot. */
+ * over and free its slot.  With no descriptor for the copy (the client
+ * may sit on the spare's), say so rather than hang up. */
 static void
 control_do_upgrade(struct control_slot *s)
 {
 	int conn = fcntl(s->conn.fd, F_DUPFD_CLOEXEC, 3);
+	char msg[128];
 
+	if (conn == -1) {
+		snprintf(msg, sizeof(msg), "upgrade: %s", strerror(errno));
+		control_answer(s, false, msg, NULL);
+		return;
+	}
 	control_release(s);
-	if (conn != -1)
-		hooks->upgrade(conn);
+	hooks->upgrade(conn);
 }
 
 static void

@@ -397,6 +397,44 @@ Test(harden, control_socket_answers_while_clients_hold_every_descriptor)
 	h_stop(&d);
 }
 
+/*
+ * An upgrade asked for while clients hold every descriptor cannot hand
+ * the admin's connection on: the admin is told why, not hung up on.
+ */
+Test(harden, control_upgrade_out_of_descriptors_is_answered)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port();
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	static const char want[] = "ERR upgrade: Too many open files\n.\n";
+	int fds[EXHAUST_CLIENTS];
+	char buf[64];
+
+	h_start(&d,
+	        h_conf(H_DEFAULTS "service echo {\n port = %u\n"
+	                          " bind = \"127.0.0.1\"\n type = internal\n"
+	                          " internal_max = 1000\n backlog = 200\n}\n",
+	               port));
+	struct rlimit rl = {.rlim_cur = 32, .rlim_max = 32};
+	cr_assert_eq(prlimit(d.pid, RLIMIT_NOFILE, &rl, NULL), 0);
+	for (int i = 0; i < EXHAUST_CLIENTS; i++)
+		cr_assert_neq(fds[i] = h_connect("127.0.0.1", port), -1);
+	cr_assert(h_log_wait(&d, "admitting no client", 5000));
+	int ctl = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", d.ctl);
+	cr_assert_eq(connect(ctl, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	cr_assert_eq(h_write_all(ctl, "upgrade\n", 8), 0);
+	ssize_t n = h_read_all(ctl, buf, sizeof(buf), 5000);
+	cr_assert_eq(n, (ssize_t)sizeof(want) - 1, "%zd bytes", n);
+	cr_assert_arr_eq(buf, want, sizeof(want) - 1);
+	close(ctl);
+	cr_assert_eq(control_status(&d, buf), 3, "no answer after");
+	cr_assert_arr_eq(buf, "OK\n", 3);
+	for (int i = 0; i < EXHAUST_CLIENTS; i++)
+		close(fds[i]);
+	h_stop(&d);
+}
+
 /* As many clients as select(2) has room for: the master's own
  * descriptors past FD_SETSIZE are no use to the admin's client. */
 #define SETSIZE_CLIENTS (FD_SETSIZE + 64)
