@@ -337,47 +337,9 @@ memory_fds_below(pid_t pid, int limit, bool *uffd)
  * master at its RLIMIT_NOFILE must give it up to the clients, not keep
  * memory small while every handler fails to start: an exec'd one needs
  * two (its connection and its stderr socket), and the limit here leaves
- * one besides the userfaultfd.
- */
-Test(memory, the_trim_s_descriptor_gives_way_to_clients)
-{
-	struct h_daemon d = {0};
-	uint16_t port = h_free_port();
-	struct rlimit old, low;
-	int limit = 1, served = 0;
-	bool uffd;
-
-	h_start(&d, h_conf_cat(port));
-	memory_fds_below(d.pid, INT_MAX, &uffd);
-	if (!uffd)
-		cr_skip_test("the master keeps no userfaultfd here");
-	/* The highest limit with a single descriptor free below it. */
-	while (limit < 4096 &&
-	       limit + 1 - memory_fds_below(d.pid, limit + 1, &uffd) <= 1)
-		limit++;
-	cr_assert(prlimit(d.pid, RLIMIT_NOFILE, NULL, &old) == 0);
-	low = (struct rlimit){(rlim_t)limit, old.rlim_max};
-	cr_assert(prlimit(d.pid, RLIMIT_NOFILE, &low, NULL) == 0);
-	/* The first client may be lost: out of descriptors is how the
-	 * master learns it needs the userfaultfd's. */
-	for (int i = 0; i < 5 && served == 0; i++) {
-		size_t n = 0;
-		char *reply = h_roundtrip("127.0.0.1", port, "fd\n", 3, &n);
-		served = n == 3 && memcmp(reply, "fd\n", 3) == 0;
-		free(reply);
-	}
-	cr_assert(served, "no client served with limit %d", limit);
-	memory_fds_below(d.pid, INT_MAX, &uffd);
-	cr_assert_not(uffd, "the userfaultfd is still open");
-	cr_assert(prlimit(d.pid, RLIMIT_NOFILE, &old, NULL) == 0);
-	h_stop(&d);
-}
-
-/*
- * The client whose handler found no descriptor free is the one the
- * userfaultfd's goes to: the master gives it back and starts that
- * handler again at once, rather than reset the client and serve the
- * next one.
+ * one besides the userfaultfd.  It goes to the client whose handler
+ * found none free: the master gives it back and starts that handler
+ * again at once, rather than reset the client and pause.
  */
 Test(memory, the_trim_s_descriptor_goes_to_the_client_that_lacked_it)
 {
@@ -392,6 +354,7 @@ Test(memory, the_trim_s_descriptor_goes_to_the_client_that_lacked_it)
 	memory_fds_below(d.pid, INT_MAX, &uffd);
 	if (!uffd)
 		cr_skip_test("the master keeps no userfaultfd here");
+	/* The highest limit with a single descriptor free below it. */
 	while (limit < 4096 &&
 	       limit + 1 - memory_fds_below(d.pid, limit + 1, &uffd) <= 1)
 		limit++;
@@ -403,6 +366,8 @@ Test(memory, the_trim_s_descriptor_goes_to_the_client_that_lacked_it)
 	             limit);
 	cr_assert_arr_eq(reply, "first\n", 6);
 	free(reply);
+	memory_fds_below(d.pid, INT_MAX, &uffd);
+	cr_assert_not(uffd, "the userfaultfd is still open");
 	cr_assert(h_log_contains(&d, "gave its descriptor back"));
 	cr_assert_not(h_log_contains(&d, "admitting no client"));
 	cr_assert(prlimit(d.pid, RLIMIT_NOFILE, &old, NULL) == 0);
