@@ -22,7 +22,7 @@
 #define STARVE_MAX_SHIFT 4
 
 static bool starve_is_on;
-static int starve_rounds; /* pauses with no accept between */
+static int starve_rounds; /* pauses with no client served between */
 static struct loop_timer starve_timer;
 static starve_changed_fn *starve_on_change;
 
@@ -67,7 +67,7 @@ starve_begin(const struct service *svc, const char *what, int err)
 }
 
 void
-starve_accepted(void)
+starve_served(void)
 {
 	starve_rounds = 0;
 }

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <dirent.h>
 #include <netinet/in.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -316,6 +317,79 @@ Test(harden, descriptor_exhaustion_pauses_then_recovers)
 	}
 	cr_assert_eq(n, 3, "never served again");
 	cr_assert_arr_eq(buf, "ok\n", 3);
+	h_stop(&d);
+}
+
+/* How many descriptors process PID has open, and the highest into HIGH.
+ * From the directory: readlink(2) fails on some (trim.c's userfaultfd). */
+static int
+open_descriptors(pid_t pid, int *high)
+{
+	char path[64];
+	struct dirent *e;
+	int count = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/fd", (long)pid);
+	DIR *dir = opendir(path);
+	cr_assert_not_null(dir);
+	*high = -1;
+	while ((e = readdir(dir)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		count++;
+		if (atoi(e->d_name) > *high)
+			*high = atoi(e->d_name);
+	}
+	closedir(dir);
+	return count;
+}
+
+#define PAUSE_HELD 24
+
+/*
+ * With one descriptor free, accept(2) works and the handler's spawn
+ * fails: every pause must double, as when accept(2) itself fails, and
+ * not start short again because the client was accepted.
+ */
+Test(harden, pauses_grow_while_only_the_accept_works)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port(), held_port = h_free_port();
+	int high, held[PAUSE_HELD], fds[8];
+
+	h_start(&d, h_conf(H_DEFAULTS "service cat {\n port = %u\n"
+	                              " bind = \"127.0.0.1\"\n"
+	                              " server = \"/bin/cat\"\n}\n"
+	                              "service echo {\n port = %u\n"
+	                              " bind = \"127.0.0.1\"\n"
+	                              " type = internal\n}\n",
+	                   port, held_port));
+	/* Clients of the internal echo fill the gaps in the master's table,
+	 * and then the limit is where the table ends: none free. */
+	int count = open_descriptors(d.pid, &high);
+	for (int i = 0; i < PAUSE_HELD; i++)
+		cr_assert_neq(held[i] = h_connect("127.0.0.1", held_port), -1);
+	for (long end = h_now_ms() + 5000;
+	     open_descriptors(d.pid, &high) < count + PAUSE_HELD &&
+	     h_now_ms() < end;)
+		watch_for(1);
+	count = open_descriptors(d.pid, &high);
+	cr_assert_eq(count, high + 1, "%d open, up to %d", count, high);
+	struct rlimit rl = {.rlim_cur = (rlim_t)count,
+	                    .rlim_max = (rlim_t)count};
+	cr_assert_eq(prlimit(d.pid, RLIMIT_NOFILE, &rl, NULL), 0);
+	/* The first client has trim's descriptor given back, takes it, and
+	 * is reset for want of one to spawn with, which leaves one free;
+	 * then each takes that one and is reset, one a pause, as the rest
+	 * wait in the backlog. */
+	for (int i = 0; i < 8; i++)
+		cr_assert_neq(fds[i] = h_connect("127.0.0.1", port), -1);
+	cr_assert(h_log_wait(&d, "admitting no client for 0.4 s", 5000),
+	          "the pause never grew");
+	for (int i = 0; i < 8; i++)
+		close(fds[i]);
+	for (int i = 0; i < PAUSE_HELD; i++)
+		close(held[i]);
 	h_stop(&d);
 }
 
