@@ -440,6 +440,59 @@ Test(harden, control_upgrade_out_of_descriptors_is_answered)
 	h_stop(&d);
 }
 
+/* The lowest descriptor number PID has free (below FD_SETSIZE). */
+static int
+lowest_free_fd(pid_t pid)
+{
+	char path[64], target[64];
+	int fd = 0;
+
+	for (; fd < FD_SETSIZE; fd++) {
+		snprintf(path, sizeof(path), "/proc/%ld/fd/%d", (long)pid, fd);
+		if (readlink(path, target, sizeof(target)) == -1)
+			break;
+	}
+	return fd;
+}
+
+/*
+ * An upgrade whose state finds a descriptor for the memfd but none for
+ * the stream that writes it must not exec with an empty state: the new
+ * image would bind beside the listeners it was not told of and exit.
+ * The limit is lowered while the upgrade drains an open connection, the
+ * check done, so that one number is left.
+ */
+Test(harden, upgrade_with_no_descriptor_for_its_state_serves_on)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port();
+	static const char want[] = "ERR state: Too many open files\n.\n";
+	int client;
+	char buf[64];
+
+	echo_flooded(&d, port, FD_SETSIZE, &client, 1);
+	int ctl = control_connect(&d);
+	cr_assert_neq(ctl, -1);
+	cr_assert_eq(h_write_all(ctl, "upgrade\n", 8), 0);
+	cr_assert(h_log_wait(&d, "pause: upgrade", 15000));
+	rlim_t one_left = (rlim_t)lowest_free_fd(d.pid) + 1;
+	struct rlimit rl = {.rlim_cur = one_left, .rlim_max = FD_SETSIZE};
+	cr_assert_eq(prlimit(d.pid, RLIMIT_NOFILE, &rl, NULL), 0);
+	ssize_t n = h_read_all(ctl, buf, sizeof(buf), 10000);
+	cr_assert_eq(n, (ssize_t)sizeof(want) - 1, "%zd bytes", n);
+	cr_assert_arr_eq(buf, want, sizeof(want) - 1);
+	close(ctl);
+	cr_assert(h_alive(d.pid), "the master is gone");
+	cr_assert_eq(h_write_all(client, "a\n", 2), 0);
+	cr_assert_eq(h_read_all(client, buf, 2, 5000), 2);
+	close(client);
+	rl.rlim_cur = FD_SETSIZE;
+	cr_assert_eq(prlimit(d.pid, RLIMIT_NOFILE, &rl, NULL), 0);
+	cr_assert_eq(control_status(&d, buf), 3, "no answer after");
+	cr_assert_arr_eq(buf, "OK\n", 3);
+	h_stop(&d);
+}
+
 /* As many clients as select(2) has room for: the master's own
  * descriptors past FD_SETSIZE are no use to the admin's client. */
 #define SETSIZE_CLIENTS (FD_SETSIZE + 64)
