@@ -238,11 +238,28 @@ control_pause(int err)
 	               NULL);
 }
 
+/* Would a client accepted now get a number the loop can watch? */
+static bool
+control_has_room(int lfd)
+{
+	int probe = fcntl(lfd, F_DUPFD_CLOEXEC, 0);
+
+	if (probe != -1)
+		close(probe);
+	return probe != -1 && probe < FD_SETSIZE;
+}
+
 /* accept(2), on the spare's descriptor when no other the loop can watch
- * is free. */
+ * is free.  With the spare out (another admin has it) and no such room,
+ * the client is left in the backlog, to wait as under EMFILE, rather
+ * than accepted past FD_SETSIZE only to be hung up on. */
 static int
 control_accept(int lfd)
 {
+	if (control_spare == -1 && !control_has_room(lfd)) {
+		errno = EMFILE;
+		return -1;
+	}
 	int conn = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	bool is_starved = conn == -1 ? errno == EMFILE || errno == ENFILE
 	                             : conn >= FD_SETSIZE;
