@@ -64,14 +64,16 @@ control_watch_listener(void)
 }
 
 /* Take the spare back: the lowest free number, which a client of ours
- * has just given back if no other was free.  One past FD_SETSIZE (a
- * second admin's, refused) is no use to a client: kept, it would stay
- * up there for good, and the next admin would find no room. */
+ * has just given back if no other was free.  One past FD_SETSIZE is no
+ * use to a client: kept, it would stay up there for good, and the next
+ * admin would find no room.  It is a copy of the listener, not a file
+ * opened: a /dev with no null in it (a bare chroot or container) must
+ * not leave the admin without one. */
 static void
 control_spare_take(void)
 {
 	if (control_spare == -1)
-		control_spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		control_spare = fcntl(control_lfd, F_DUPFD_CLOEXEC, 0);
 	if (control_spare >= FD_SETSIZE) {
 		close(control_spare);
 		control_spare = -1;

@@ -393,6 +393,22 @@ Test(harden, control_socket_waits_out_descriptor_exhaustion)
 	h_stop(&d);
 }
 
+/* D started, its descriptors all taken by clients of a service: status
+ * is answered twice in a row all the same. */
+static void
+control_answers_out_of_descriptors(struct h_daemon *d)
+{
+	uint16_t port = h_free_port();
+	int fds[EXHAUST_CLIENTS];
+
+	echo_flooded(d, port, 32, fds, EXHAUST_CLIENTS);
+	cr_assert(h_log_wait(d, "admitting no client", 5000));
+	control_answers_twice(d);
+	for (int i = 0; i < EXHAUST_CLIENTS; i++)
+		close(fds[i]);
+	h_stop(d);
+}
+
 /*
  * Clients of a service can take every descriptor the master has: the
  * admin must still be answered while they hold them, twice in a row (to
@@ -401,15 +417,30 @@ Test(harden, control_socket_waits_out_descriptor_exhaustion)
 Test(harden, control_socket_answers_while_clients_hold_every_descriptor)
 {
 	struct h_daemon d = {0};
-	uint16_t port = h_free_port();
-	int fds[EXHAUST_CLIENTS];
 
-	echo_flooded(&d, port, 32, fds, EXHAUST_CLIENTS);
-	cr_assert(h_log_wait(&d, "admitting no client", 5000));
-	control_answers_twice(&d);
-	for (int i = 0; i < EXHAUST_CLIENTS; i++)
-		close(fds[i]);
-	h_stop(&d);
+	control_answers_out_of_descriptors(&d);
+}
+
+/*
+ * The spare is no file opened: with no /dev/null to open (a /dev of its
+ * own, empty, as in a bare chroot or container), the admin must still
+ * be answered while clients hold every descriptor.
+ */
+Test(harden, control_spare_needs_no_dev_null)
+{
+	/* unshare(1) makes the mounts private: the empty /dev is its own. */
+	static const char *const no_dev[] = {
+	    "unshare",
+	    "-m",
+	    "sh",
+	    "-c",
+	    "mount -t tmpfs none /dev && exec \"$0\" \"$@\"",
+	    NULL};
+	struct h_daemon d = {.wrapper = no_dev};
+
+	if (system("unshare -m mount -t tmpfs none /dev 2>/dev/null") != 0)
+		cr_skip_test("no mount namespace for an empty /dev");
+	control_answers_out_of_descriptors(&d);
 }
 
 /*
