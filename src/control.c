@@ -64,14 +64,16 @@ control_watch_listener(void)
 }
 
 /* Take the spare back: the lowest free number, which a client of ours
- * has just given back if no other was free.  One past FD_SETSIZE (a
- * second admin's, refused) is no use to a client: kept, it would stay
- * up there for good, and the next admin would find no room. */
+ * has just given back if no other was free.  One past FD_SETSIZE is no
+ * use to a client: kept, it would stay up there for good, and the next
+ * admin would find no room.  It is a copy of the listener, not a file
+ * opened: a /dev with no null in it (a bare chroot or container) must
+ * not leave the admin without one. */
 static void
 control_spare_take(void)
 {
 	if (control_spare == -1)
-		control_spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		control_spare = fcntl(control_lfd, F_DUPFD_CLOEXEC, 0);
 	if (control_spare >= FD_SETSIZE) {
 		close(control_spare);
 		control_spare = -1;
@@ -238,11 +240,28 @@ control_pause(int err)
 	               NULL);
 }
 
+/* Would a client accepted now get a number the loop can watch? */
+static bool
+control_has_room(int lfd)
+{
+	int probe = fcntl(lfd, F_DUPFD_CLOEXEC, 0);
+
+	if (probe != -1)
+		close(probe);
+	return probe != -1 && probe < FD_SETSIZE;
+}
+
 /* accept(2), on the spare's descriptor when no other the loop can watch
- * is free. */
+ * is free.  With the spare out (another admin has it) and no such room,
+ * the client is left in the backlog, to wait as under EMFILE, rather
+ * than accepted past FD_SETSIZE only to be hung up on. */
 static int
 control_accept(int lfd)
 {
+	if (control_spare == -1 && !control_has_room(lfd)) {
+		errno = EMFILE;
+		return -1;
+	}
 	int conn = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	bool is_starved = conn == -1 ? errno == EMFILE || errno == ENFILE
 	                             : conn >= FD_SETSIZE;

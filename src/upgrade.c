@@ -190,8 +190,21 @@ upgrade_write_state(bool inherit)
 	const struct service *svc;
 	const struct listener *l;
 	int fd = inherit ? memfd_create("portier-upgrade", 0) : -1;
-	FILE *fp = fd != -1 ? fdopen(dup(fd), "w") : NULL;
+	int copy = fd != -1 ? dup(fd) : -1;
+	FILE *fp = copy != -1 ? fdopen(copy, "w") : NULL;
 
+	/* No room for the text (out of descriptors, say): an empty state
+	 * would have the next image bind beside the listeners it was not
+	 * told of, fail, and exit.  The old image serves on. */
+	if (inherit && fp == NULL) {
+		int err = errno;
+		if (copy != -1)
+			close(copy);
+		if (fd != -1)
+			close(fd);
+		errno = err;
+		return -1;
+	}
 	TAILQ_FOREACH(svc, &svc_running()->services, entry)
 	TAILQ_FOREACH(l, &svc->listeners, entry)
 	{
@@ -228,8 +241,11 @@ upgrade_exec(void)
 	}
 	/* Still here: the old image serves on. */
 	char msg[PATH_MAX + 64];
-	snprintf(msg, sizeof(msg), "exec %s: %s", upgrade_binary,
-	         strerror(errno));
+	if (fd == -1)
+		snprintf(msg, sizeof(msg), "state: %s", strerror(errno));
+	else
+		snprintf(msg, sizeof(msg), "exec %s: %s", upgrade_binary,
+		         strerror(errno));
 	unsetenv(UPGRADE_ENV);
 	if (fd != -1)
 		close(fd);
