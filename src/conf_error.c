@@ -76,7 +76,9 @@ conf_errorf(const char *file, int line, const char *fmt, ...)
 	if (ld->has_error)
 		return;
 	ld->has_error = true;
-	int n = snprintf(ld->err, ld->errlen, "%s:%d: ", file, line);
+	/* Line 0: the whole file (cannot read it, say), no line of it. */
+	int n = line > 0 ? snprintf(ld->err, ld->errlen, "%s:%d: ", file, line)
+	                 : snprintf(ld->err, ld->errlen, "%s: ", file);
 	if (n < 0 || (size_t)n >= ld->errlen)
 		return;
 	va_start(ap, fmt);

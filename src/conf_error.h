@@ -24,7 +24,8 @@ void conf_error_set_file(const char *file);
 const char *conf_error_file(void);
 bool conf_error_happened(void);
 
-/* "FILE:LINE: message"; the first one wins, later ones are dropped. */
+/* "FILE:LINE: message", or "FILE: message" for LINE 0 (the whole file);
+ * the first one wins, later ones are dropped. */
 void conf_errorf(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
