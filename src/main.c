@@ -186,7 +186,7 @@ main_on_stop(int signo)
 static int
 main_reload(char *msg, size_t msglen)
 {
-	char changes[512];
+	char changes[512], why[1024];
 	struct config *cfg;
 	int rc = -1;
 
@@ -198,8 +198,15 @@ main_reload(char *msg, size_t msglen)
 	/* "+added -removed ~changed (N services)", compared as -P prints */
 	if ((cfg = conf_load(config_file, msg, msglen)) != NULL) {
 		svc_text_changes(svc_running(), cfg, changes, sizeof(changes));
-		if (svc_merge(cfg, msg, msglen) == 0) {
+		int failed = svc_merge(cfg, why, sizeof(why));
+		if (failed == -1)
+			snprintf(msg, msglen, "%s", why);
+		else if (failed == 0)
 			snprintf(msg, msglen, "%s", changes + 1);
+		else /* like a start: the rest serve, the admin is told */
+			snprintf(msg, msglen, "%s; %d not started: %s",
+			         changes + 1, failed, why);
+		if (failed != -1) {
 			main_update_title();
 			rc = 0;
 		}

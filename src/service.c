@@ -201,6 +201,8 @@ int
 svc_merge(struct config *cfg, char *err, size_t errlen)
 {
 	struct service *svc, *old, *hint = NULL;
+	char other[1024];
+	int failed = 0;
 
 	/* Rules are resolved (host names) before anything changes: a name
 	 * that no longer resolves keeps the old configuration, and never
@@ -232,12 +234,17 @@ svc_merge(struct config *cfg, char *err, size_t errlen)
 	{
 		if (svc->is_disabled || svc->is_open)
 			continue;
-		if (svc_open(svc, err, errlen) == -1) {
-			svc_locate(svc, err, errlen);
-			log_warnx("%s: not started, the others are", err);
+		/* The first failure's words are the caller's; later ones
+		 * are only logged. */
+		char *why = failed == 0 ? err : other;
+		size_t whylen = failed == 0 ? errlen : sizeof(other);
+		if (svc_open(svc, why, whylen) == -1) {
+			svc_locate(svc, why, whylen);
+			log_warnx("%s: not started, the others are", why);
+			failed++;
 		}
 	}
-	return 0;
+	return failed;
 }
 
 void

@@ -207,8 +207,9 @@ void svc_init(const struct svc_hooks *);
 int svc_start(struct config *cfg, char *err, size_t errlen);
 /* What -C adds to conf_load: prepare every service, as a start would. */
 int svc_check(struct config *cfg, char *err, size_t errlen);
-/* Merge a freshly loaded CFG into the running table (SIGHUP); on -1
- * (ERR says why) CFG is freed and the old table stays. */
+/* Merge a freshly loaded CFG into the running table (SIGHUP): how many
+ * of its services could not listen (the others serve; ERR says why the
+ * first did not), or -1 (ERR says why): CFG is freed, the old table stays. */
 int svc_merge(struct config *cfg, char *err, size_t errlen);
 /* Close every listener (SIGTERM); handlers keep running. */
 void svc_close_listeners(void);

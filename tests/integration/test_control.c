@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -146,6 +148,24 @@ Test(control, reload_says_what_changed_or_where_it_failed)
 	cr_assert_eq(status, 0, "%s", out);
 	cr_assert_str_eq(out, "-more (2 services)\n");
 	free(out);
+	/* A new service whose port is taken: the rest serve, and the admin
+	 * is told which did not start and why, as the log says. */
+	int taken = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in sin = {.sin_family = AF_INET,
+	                          .sin_port = htons(more),
+	                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	cr_assert_eq(bind(taken, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	cr_assert_eq(listen(taken, 1), 0);
+	h_write_file(&d, "portier.conf", conf_two(cat, fail, extra), 0644);
+	out = ctl(&d, "reload", &status);
+	cr_assert_eq(status, 0, "%s", out);
+	expect(out, "+more (3 services); 1 not started: ");
+	expect(out, "/portier.conf:");
+	expect(out, "service more: ");
+	expect(out, "Address already in use\n");
+	free(out);
+	cr_assert(served("127.0.0.1", cat));
+	close(taken);
 	h_stop(&d);
 }
 
