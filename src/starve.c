@@ -20,9 +20,14 @@
  */
 #define STARVE_FIRST_MS 100
 #define STARVE_MAX_SHIFT 4
+/* A pause that begins this long after the last one ended starts short:
+ * the shortage was over, served client or not (only refused ones may
+ * have come).  Under a shortage, the next begins as the last ends. */
+#define STARVE_QUIET_MS (STARVE_FIRST_MS << STARVE_MAX_SHIFT)
 
 static bool starve_is_on;
 static int starve_rounds; /* pauses with no client served between */
+static uint64_t starve_ended_ms;
 static struct loop_timer starve_timer;
 static starve_changed_fn *starve_on_change;
 
@@ -37,18 +42,21 @@ starve_over(void *arg)
 {
 	(void)arg;
 	starve_is_on = false;
+	starve_ended_ms = loop_now_ms();
 	starve_on_change();
 }
 
 bool
 starve_begin(const struct service *svc, const char *what, int err)
 {
+	if (starve_is_on)
+		return false;
+	if (loop_now_ms() - starve_ended_ms > STARVE_QUIET_MS)
+		starve_rounds = 0;
 	int shift =
 	    starve_rounds < STARVE_MAX_SHIFT ? starve_rounds : STARVE_MAX_SHIFT;
 	uint64_t ms = (uint64_t)STARVE_FIRST_MS << shift;
 
-	if (starve_is_on)
-		return false;
 	/* First the descriptor kept only to save memory: with it closed,
 	 * this client or the next may well be served, so no pause. */
 	if ((err == EMFILE || err == ENFILE) && trim_give_back_descriptor()) {

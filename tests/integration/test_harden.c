@@ -344,7 +344,48 @@ open_descriptors(pid_t pid, int *high)
 	return count;
 }
 
+/* The lowest descriptor number PID has free (below FD_SETSIZE). */
+static int
+lowest_free_fd(pid_t pid)
+{
+	char path[64], target[64];
+	int fd = 0;
+
+	for (; fd < FD_SETSIZE; fd++) {
+		snprintf(path, sizeof(path), "/proc/%ld/fd/%d", (long)pid, fd);
+		if (readlink(path, target, sizeof(target)) == -1)
+			break;
+	}
+	return fd;
+}
+
 #define PAUSE_HELD 24
+/* What the hard limit leaves above where the table ended. */
+#define TABLE_ROOM 64
+
+/*
+ * PAUSE_HELD clients of D's internal echo on HELD_PORT, into HELD, fill
+ * the gaps in the master's table, and then the limit is where the table
+ * ends: none free.  Returns that limit.
+ */
+static rlim_t
+table_filled(struct h_daemon *d, uint16_t held_port, int *held)
+{
+	int high, count = open_descriptors(d->pid, &high);
+
+	for (int i = 0; i < PAUSE_HELD; i++)
+		cr_assert_neq(held[i] = h_connect("127.0.0.1", held_port), -1);
+	for (long end = h_now_ms() + 5000;
+	     open_descriptors(d->pid, &high) < count + PAUSE_HELD &&
+	     h_now_ms() < end;)
+		watch_for(1);
+	count = open_descriptors(d->pid, &high);
+	cr_assert_eq(count, high + 1, "%d open, up to %d", count, high);
+	struct rlimit rl = {.rlim_cur = (rlim_t)count,
+	                    .rlim_max = (rlim_t)count + TABLE_ROOM};
+	cr_assert_eq(prlimit(d->pid, RLIMIT_NOFILE, &rl, NULL), 0);
+	return (rlim_t)count;
+}
 
 /*
  * With one descriptor free, accept(2) works and the handler's spawn
@@ -355,7 +396,7 @@ Test(harden, pauses_grow_while_only_the_accept_works)
 {
 	struct h_daemon d = {0};
 	uint16_t port = h_free_port(), held_port = h_free_port();
-	int high, held[PAUSE_HELD], fds[8];
+	int held[PAUSE_HELD], fds[8];
 
 	h_start(&d, h_conf(H_DEFAULTS "service cat {\n port = %u\n"
 	                              " bind = \"127.0.0.1\"\n"
@@ -364,20 +405,7 @@ Test(harden, pauses_grow_while_only_the_accept_works)
 	                              " bind = \"127.0.0.1\"\n"
 	                              " type = internal\n}\n",
 	                   port, held_port));
-	/* Clients of the internal echo fill the gaps in the master's table,
-	 * and then the limit is where the table ends: none free. */
-	int count = open_descriptors(d.pid, &high);
-	for (int i = 0; i < PAUSE_HELD; i++)
-		cr_assert_neq(held[i] = h_connect("127.0.0.1", held_port), -1);
-	for (long end = h_now_ms() + 5000;
-	     open_descriptors(d.pid, &high) < count + PAUSE_HELD &&
-	     h_now_ms() < end;)
-		watch_for(1);
-	count = open_descriptors(d.pid, &high);
-	cr_assert_eq(count, high + 1, "%d open, up to %d", count, high);
-	struct rlimit rl = {.rlim_cur = (rlim_t)count,
-	                    .rlim_max = (rlim_t)count};
-	cr_assert_eq(prlimit(d.pid, RLIMIT_NOFILE, &rl, NULL), 0);
+	table_filled(&d, held_port, held);
 	/* The first client has trim's descriptor given back, takes it, and
 	 * is reset for want of one to spawn with, which leaves one free;
 	 * then each takes that one and is reset, one a pause, as the rest
@@ -390,6 +418,70 @@ Test(harden, pauses_grow_while_only_the_accept_works)
 		close(fds[i]);
 	for (int i = 0; i < PAUSE_HELD; i++)
 		close(held[i]);
+	h_stop(&d);
+}
+
+/* Refused clients that come while a shortage ends, then nothing else. */
+#define QUIET_REFUSED 20
+
+/*
+ * A shortage over, the pause must start short again even when no client
+ * was served meanwhile (only refused ones came: a scanner only_from turns
+ * away): a later, unrelated shortage must not stop every service for the
+ * 0.8 s the last one had grown to, but 0.1 s.
+ */
+Test(harden, pauses_start_short_again_once_a_shortage_is_over)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port(), held_port = h_free_port(),
+	         closed_port = h_free_port();
+	int held[PAUSE_HELD + 1], refused[QUIET_REFUSED];
+	char buf[4];
+
+	h_start(&d, h_conf(H_DEFAULTS "service cat {\n port = %u\n"
+	                              " bind = \"127.0.0.1\"\n"
+	                              " server = \"/bin/cat\"\n}\n"
+	                              "service echo {\n port = %u\n"
+	                              " bind = \"127.0.0.1\"\n"
+	                              " type = internal\n}\n"
+	                              "service closed {\n port = %u\n"
+	                              " bind = \"127.0.0.1\"\n"
+	                              " only_from = {\"10.0.0.0/8\"}\n"
+	                              " server = \"/bin/cat\"\n}\n",
+	                   port, held_port, closed_port));
+	/* None free; then one more client of the echo takes the descriptor
+	 * trim.c gives back, so that accept(2) itself fails. */
+	rlim_t count = table_filled(&d, held_port, held);
+	cr_assert_neq(held[PAUSE_HELD] = h_connect("127.0.0.1", held_port), -1);
+	cr_assert_eq(h_write_all(held[PAUSE_HELD], "a", 1), 0);
+	cr_assert_eq(h_read_all(held[PAUSE_HELD], buf, 1, 5000), 1);
+	/* Refused clients wait out pauses that grow, until the shortage
+	 * ends; then they are all refused, and nothing else comes. */
+	for (int i = 0; i < QUIET_REFUSED; i++)
+		cr_assert_neq(refused[i] = h_connect("127.0.0.1", closed_port),
+		              -1);
+	cr_assert(h_log_wait(&d, "admitting no client for 0.4 s", 5000));
+	for (int i = 0; i <= PAUSE_HELD; i++)
+		close(held[i]);
+	cr_assert(h_log_wait_count(&d, "closed: FAIL", QUIET_REFUSED, 10000));
+	for (int i = 0; i < QUIET_REFUSED; i++)
+		close(refused[i]);
+	watch_for(2000); /* quiet: longer than the longest pause */
+	/* A shortage again, and a client of another service. */
+	int pauses = h_log_count(&d, "admitting no client");
+	int short_pauses = h_log_count(&d, "admitting no client for 0.1 s");
+	struct rlimit rl = {.rlim_cur = (rlim_t)lowest_free_fd(d.pid),
+	                    .rlim_max = count + TABLE_ROOM};
+	cr_assert_eq(prlimit(d.pid, RLIMIT_NOFILE, &rl, NULL), 0);
+	int client = h_connect("127.0.0.1", port);
+	cr_assert_neq(client, -1);
+	cr_assert(
+	    h_log_wait_count(&d, "admitting no client", pauses + 1, 5000));
+	cr_assert_eq(h_log_count(&d, "admitting no client for 0.1 s"),
+	             short_pauses + 1, "the pause did not start short");
+	rl.rlim_cur = rl.rlim_max;
+	cr_assert_eq(prlimit(d.pid, RLIMIT_NOFILE, &rl, NULL), 0);
+	close(client);
 	h_stop(&d);
 }
 
@@ -543,21 +635,6 @@ Test(harden, control_upgrade_out_of_descriptors_is_answered)
 	for (int i = 0; i < EXHAUST_CLIENTS; i++)
 		close(fds[i]);
 	h_stop(&d);
-}
-
-/* The lowest descriptor number PID has free (below FD_SETSIZE). */
-static int
-lowest_free_fd(pid_t pid)
-{
-	char path[64], target[64];
-	int fd = 0;
-
-	for (; fd < FD_SETSIZE; fd++) {
-		snprintf(path, sizeof(path), "/proc/%ld/fd/%d", (long)pid, fd);
-		if (readlink(path, target, sizeof(target)) == -1)
-			break;
-	}
-	return fd;
 }
 
 /*
