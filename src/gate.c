@@ -288,8 +288,8 @@ gate_admit(struct service *svc, struct listener *l, int conn,
 	          gate_peer_text(ends->peer, ends->peerlen));
 	banner_send(svc, conn, true);
 	if (svc->is_internal) {
-		internal_accept(svc, conn, ends->peer, ends->peerlen);
-		starve_served();
+		if (internal_accept(svc, conn, ends->peer, ends->peerlen))
+			starve_served();
 		if (internal_is_full(svc))
 			gate_update(svc); /* internal_max: the rest wait */
 		return;
