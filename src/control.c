@@ -66,12 +66,15 @@ control_watch_listener(void)
 /* Take the spare back: the lowest free number, which a client of ours
  * has just given back if no other was free.  One past FD_SETSIZE is no
  * use to a client: kept, it would stay up there for good, and the next
- * admin would find no room.  It is a copy of the listener, not a file
- * opened: a /dev with no null in it (a bare chroot or container) must
- * not leave the admin without one. */
+ * admin would find no room.  /dev/null is a file of its own, so closing
+ * it frees a slot of the system's table too (ENFILE); where there is no
+ * /dev/null (a bare chroot or container), a copy of the listener at
+ * least holds a number. */
 static void
 control_spare_take(void)
 {
+	if (control_spare == -1)
+		control_spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (control_spare == -1)
 		control_spare = fcntl(control_lfd, F_DUPFD_CLOEXEC, 0);
 	if (control_spare >= FD_SETSIZE) {
