@@ -2,9 +2,11 @@
 /* test_loop.c -- the loop under load: queues drained, limits kept, no spin */
 #include <config.h>
 
+#include <sys/wait.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -152,5 +154,50 @@ Test(loop, idle_after_load_takes_no_cpu)
 	ticks = h_cpu_ticks(d.pid) - ticks;
 	cr_assert_leq(ticks, sysconf_hz / 20, "%ld ticks of CPU in 1 s idle",
 	              ticks);
+	h_stop(&d);
+}
+
+/*
+ * Under load the loop looks only at the busy service's descriptors, and
+ * sleeps on them too (loop.c): a quiet service must still be served,
+ * and so must a signal.  A process of ours keeps the daytime service
+ * busy (bounded in time) while the echo service is asked 20 times, one
+ * at a time, and the daemon reloads.
+ */
+Test(loop, a_quiet_service_and_a_signal_are_served_under_load)
+{
+	struct h_daemon d = {0};
+	uint16_t busy = h_free_port(), quiet = h_free_port();
+	size_t n = 0;
+
+	h_start(&d, h_conf(H_DEFAULTS
+	                   "service daytime {\n port = %u\n"
+	                   " bind = \"127.0.0.1\"\n type = internal\n}\n"
+	                   "service echo {\n port = %u\n"
+	                   " bind = \"127.0.0.1\"\n type = internal\n}\n",
+	                   busy, quiet));
+	pid_t load = fork();
+	cr_assert_neq(load, -1);
+	if (load == 0) {
+		char buf[64];
+		for (long end = h_now_ms() + 10000; h_now_ms() < end;) {
+			int fd = h_connect("127.0.0.1", busy);
+			if (fd != -1)
+				(void)h_read_all(fd, buf, sizeof(buf), 1000);
+			if (fd != -1)
+				close(fd);
+		}
+		_exit(0);
+	}
+	for (int i = 0; i < 20; i++) {
+		char *reply = h_roundtrip("127.0.0.1", quiet, "q\n", 2, &n);
+		cr_assert_eq(n, 2, "client %d: no echo", i);
+		cr_assert_arr_eq(reply, "q\n", 2);
+		free(reply);
+	}
+	kill(d.pid, SIGHUP);
+	cr_assert(h_log_wait(&d, "reloaded", 5000));
+	kill(load, SIGKILL);
+	waitpid(load, NULL, 0);
 	h_stop(&d);
 }
