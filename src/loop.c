@@ -305,20 +305,18 @@ loop_dispatch(const fd_set *readable, const fd_set *writable, int nfds)
  * than a spin.  An idle or lightly loaded daemon, whose sleeps are long
  * and whose peeks find nothing, never spins.
  *
- * Under load, peeks, spins and sleeps too look only at the hot
- * descriptors: those found ready, or newly watched, since the last full
- * look, and the signal pipe.  With 1,000 services a full select polls
- * 1,000 listeners (and a sleeping one queues on each: a third of the
- * master's CPU per connection), while the work under load sits on a
- * handful.  A full look still comes at least every LOOP_FULL_US, so
- * under load a quiet service waits that long at worst: 5 ms rather than
- * 2 ms is 3 to 4 % less CPU per connection at 1,000 services (a full look
- * every 70 connections of the bench's internal echo, not every 30).
- * Once work stops coming for LOOP_FULL_US (an idle or lightly loaded
- * daemon), every sleep is a full look again, and nothing waits.
+ * Peeks and spins look only at the hot descriptors: those found ready, or
+ * newly watched, since the last full look, and the signal pipe.  With
+ * 1,000 services a full select polls 1,000 listeners (and a sleeping one
+ * queues on each: a third of the master's CPU per connection), while the
+ * work under load sits on a handful.  A full look still comes at least
+ * every LOOP_FULL_US, so under load a quiet service waits that long at
+ * worst, and every sleep is a full look: a descriptor that was not hot
+ * when the last full look found nothing (the busy listener itself, a
+ * client's connection just watched) must not wait for the next one.
  */
 #define LOOP_SPIN_US 50
-#define LOOP_FULL_US 5000
+#define LOOP_FULL_US 2000
 
 static uint64_t
 loop_now_us(void)
@@ -330,21 +328,18 @@ loop_now_us(void)
 }
 
 /* The wait for select: none for a peek or a spin, else until the next
- * timer, or CAP_US at most (a look at the hot descriptors only must not
- * keep the others waiting past the next full look); CAP_US < 0: none. */
+ * timer. */
 static struct timeval *
-loop_wait(struct timeval *tv, long wait_ms, bool is_quick, long cap_us)
+loop_wait(struct timeval *tv, long wait_ms, bool is_quick)
 {
-	long us = wait_ms < 0 ? -1 : wait_ms * 1000;
-
-	if (is_quick)
-		us = 0;
-	if (cap_us >= 0 && (us < 0 || us > cap_us))
-		us = cap_us;
-	if (us < 0)
+	if (is_quick || wait_ms == 0) {
+		tv->tv_sec = tv->tv_usec = 0;
+		return tv;
+	}
+	if (wait_ms < 0)
 		return NULL;
-	tv->tv_sec = us / 1000000;
-	tv->tv_usec = us % 1000000;
+	tv->tv_sec = wait_ms / 1000;
+	tv->tv_usec = (wait_ms % 1000) * 1000;
 	return tv;
 }
 
@@ -377,7 +372,7 @@ loop_run(void)
 {
 	fd_set readable, writable;
 	struct timeval tv;
-	uint64_t spin_until = 0, last_full = 0, busy_until = 0;
+	uint64_t spin_until = 0, last_full = 0;
 	bool is_peek = false;
 
 	is_stopping = false;
@@ -387,15 +382,12 @@ loop_run(void)
 			break;
 		uint64_t now = loop_now_us();
 		bool is_quick = is_peek || now < spin_until;
-		bool is_full = now - last_full >= LOOP_FULL_US ||
-		               (!is_quick && now >= busy_until);
+		bool is_full = !is_quick || now - last_full >= LOOP_FULL_US;
 		if (is_full)
 			last_full = now;
-		long cap_us =
-		    is_full ? -1 : (long)(last_full + LOOP_FULL_US - now);
 		int nfds = loop_pick(&readable, &writable, is_full);
 		int n = select(nfds, &readable, &writable, NULL,
-		               loop_wait(&tv, wait_ms, is_quick, cap_us));
+		               loop_wait(&tv, wait_ms, is_quick));
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -406,10 +398,8 @@ loop_run(void)
 		if (n == 0)
 			continue;
 		uint64_t after = loop_now_us();
-		if (is_quick || after - now < LOOP_SPIN_US) { /* under load */
+		if (is_quick || after - now < LOOP_SPIN_US) /* under load */
 			spin_until = after + LOOP_SPIN_US;
-			busy_until = after + LOOP_FULL_US;
-		}
 		loop_dispatch(&readable, &writable, nfds);
 	}
 	return 0;
