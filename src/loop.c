@@ -68,6 +68,14 @@ loop_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/*
+ * A signal caught and not yet run: its byte is in the pipe.  One byte a
+ * signal at most, however many come: under a storm the pipe held 64 kB
+ * of SIGCHLD (one read a round takes 64 bytes), and a SIGTERM behind it
+ * waited a thousand rounds, or was dropped when the pipe was full.
+ */
+static volatile sig_atomic_t signal_is_pending[NSIG];
+
 static void
 loop_signal_handler(int signo)
 {
@@ -75,7 +83,11 @@ loop_signal_handler(int signo)
 	int saved = errno;
 
 	/* Async-signal-safe: one byte to the self-pipe, nothing else. */
-	(void)write(signal_pipe[1], &c, 1);
+	if (!signal_is_pending[signo]) {
+		signal_is_pending[signo] = 1;
+		if (write(signal_pipe[1], &c, 1) != 1)
+			signal_is_pending[signo] = 0;
+	}
 	errno = saved;
 }
 
@@ -84,20 +96,20 @@ loop_signal_handler(int signo)
  * empty never ends, and nothing else is served; what is left is read in
  * the next round.  Each signal's function runs once for however many of
  * it came (a signal pending twice is delivered once anyway), in the
- * order they first came.
+ * order they first came.  It is no longer pending before its function
+ * runs: one that comes meanwhile writes a byte for the next round.
  */
 static void
 loop_signal_read(int fd, void *arg)
 {
 	unsigned char buf[64];
-	bool seen[NSIG] = {false};
 	ssize_t n = read(fd, buf, sizeof(buf));
 
 	(void)arg;
 	for (ssize_t i = 0; i < n; i++) {
-		if (buf[i] >= NSIG || seen[buf[i]])
+		if (buf[i] >= NSIG || !signal_is_pending[buf[i]])
 			continue;
-		seen[buf[i]] = true;
+		signal_is_pending[buf[i]] = 0;
 		if (signal_fns[buf[i]])
 			signal_fns[buf[i]](buf[i]);
 	}

@@ -413,6 +413,21 @@ h_have_ipv6(void)
 	return ok;
 }
 
+pid_t
+h_signal_storm(pid_t pid, int signo, long ms)
+{
+	pid_t storm = fork();
+
+	cr_assert_neq(storm, -1);
+	if (storm == 0) {
+		for (long end = h_now_ms() + ms; h_now_ms() < end;)
+			if (kill(pid, signo) == -1)
+				_exit(0);
+		_exit(0);
+	}
+	return storm;
+}
+
 /* Criterion .fini: never leave a daemon behind, even after a failure. */
 void
 h_cleanup(void)

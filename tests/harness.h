@@ -88,6 +88,9 @@ char *h_roundtrip(const char *host, uint16_t port, const void *in, size_t inlen,
 long h_now_ms(void);
 /* Wait up to TIMEOUT_MS for PID to be gone (or a zombie). */
 bool h_wait_gone(pid_t, int timeout_ms);
+/* A process of ours sending SIGNO to PID without pause for up to MS
+ * (or until PID is gone); the caller SIGKILLs and reaps it. */
+pid_t h_signal_storm(pid_t pid, int signo, long ms);
 /* Service "cat": /bin/cat, wait = no, on 127.0.0.1:PORT (h_conf's buffer). */
 const char *h_conf_cat(uint16_t port);
 /* printf into a static buffer: the config text of one test. */

@@ -2,7 +2,10 @@
 /* test_loop.c -- the loop under load: queues drained, limits kept, no spin */
 #include <config.h>
 
+#include <sys/ioctl.h>
 #include <sys/wait.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -211,6 +214,27 @@ loop_now_us(void)
 	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
 }
 
+static const char *
+loop_conf_echo(uint16_t port)
+{
+	return h_conf(H_DEFAULTS "service echo {\n port = %u\n"
+	                         " bind = \"127.0.0.1\"\n type = internal\n}\n",
+	              port);
+}
+
+/* One client of the internal echo on PORT: connect, "q\n", its echo. */
+static void
+loop_echo_trip(uint16_t port)
+{
+	char got[2];
+	int fd = h_connect("127.0.0.1", port);
+
+	cr_assert_neq(fd, -1);
+	cr_assert_eq(h_write_all(fd, "q\n", 2), 0);
+	cr_assert_eq(h_read_all(fd, got, 2, 5000), 2, "no echo");
+	close(fd);
+}
+
 /*
  * One client at a time, a millisecond apart (light load), must not wait
  * for the next full look of the loop.  A full look that came while the
@@ -225,22 +249,73 @@ Test(loop, a_steady_client_does_not_wait_for_the_full_look)
 	uint16_t port = h_free_port();
 	int slow = 0;
 
-	h_start(&d, h_conf(H_DEFAULTS "service echo {\n port = %u\n"
-	                              " bind = \"127.0.0.1\"\n"
-	                              " type = internal\n}\n",
-	                   port));
+	h_start(&d, loop_conf_echo(port));
 	for (int i = 0; i < 1000; i++) {
-		char got[2];
 		long start = loop_now_us();
-		int fd = h_connect("127.0.0.1", port);
-		cr_assert_neq(fd, -1);
-		cr_assert_eq(h_write_all(fd, "q\n", 2), 0);
-		cr_assert_eq(h_read_all(fd, got, 2, 5000), 2, "trip %d", i);
-		close(fd);
+		loop_echo_trip(port);
 		if (loop_now_us() - start > 3000)
 			slow++;
 		poll(NULL, 0, 1); /* the pace of the load, not a wait */
 	}
 	cr_assert_leq(slow, 20, "%d trips of 1,000 took over 3 ms", slow);
+	h_stop(&d);
+}
+
+/* The self-pipe of the daemon PID, opened here to look at: the pipe it
+ * holds at two descriptors past stderr (loop.c's signal_pipe). */
+static int
+loop_open_signal_pipe(pid_t pid)
+{
+	char dir[64], path[320], link[64], first[64] = "";
+	struct dirent *e;
+	int fd = -1;
+
+	snprintf(dir, sizeof(dir), "/proc/%ld/fd", (long)pid);
+	DIR *d = opendir(dir);
+	cr_assert_not_null(d);
+	while (fd == -1 && (e = readdir(d)) != NULL) {
+		if (atoi(e->d_name) <= 2) /* stdout and stderr: the log */
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		ssize_t n = readlink(path, link, sizeof(link) - 1);
+		if (n <= 0 || strncmp(link, "pipe:", 5) != 0)
+			continue;
+		link[n] = '\0';
+		if (strcmp(link, first) == 0)
+			fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		else if (first[0] == '\0')
+			strcpy(first, link);
+	}
+	closedir(d);
+	cr_assert_neq(fd, -1, "no self-pipe in %s", dir);
+	return fd;
+}
+
+/*
+ * A storm of one signal must not queue in the self-pipe: one byte a
+ * signal until the loop has run it.  With a byte per delivery and one
+ * read of 64 a round, the pipe held up to 64 kB of SIGCHLD under a storm
+ * and a load (a SIGTERM behind them waits a thousand rounds, and is lost
+ * when the pipe is full).  Looked at once per echo, for 3 s.
+ */
+Test(loop, a_signal_storm_does_not_queue_in_the_self_pipe)
+{
+	struct h_daemon d = {0};
+	uint16_t port = h_free_port();
+	int most = 0;
+
+	h_start(&d, loop_conf_echo(port));
+	int pipe_fd = loop_open_signal_pipe(d.pid);
+	pid_t storm = h_signal_storm(d.pid, SIGCHLD, 20000);
+	for (long end = h_now_ms() + 3000; h_now_ms() < end;) {
+		int queued = 0;
+		loop_echo_trip(port);
+		if (ioctl(pipe_fd, FIONREAD, &queued) == 0 && queued > most)
+			most = queued;
+	}
+	kill(storm, SIGKILL);
+	waitpid(storm, NULL, 0);
+	close(pipe_fd);
+	cr_assert_leq(most, 64, "%d bytes queued in the self-pipe", most);
 	h_stop(&d);
 }

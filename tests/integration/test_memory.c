@@ -321,14 +321,7 @@ Test(memory, a_signal_storm_neither_stops_the_loop_nor_grows_its_stack)
 	memory_cat_rounds(port, 20, 1); /* one at a time: the master idles */
 	cr_assert(memory_trimmed_when_idle(&d, 1));
 	long before = memory_anon(d.pid, "[stack]");
-	pid_t storm = fork();
-	cr_assert_neq(storm, -1);
-	if (storm == 0) {
-		for (long end = h_now_ms() + 20000; h_now_ms() < end;)
-			if (kill(d.pid, SIGCHLD) == -1)
-				_exit(0);
-		_exit(0);
-	}
+	pid_t storm = h_signal_storm(d.pid, SIGCHLD, 20000);
 	memory_cat_rounds(port, 40, 16);
 	kill(storm, SIGKILL);
 	waitpid(storm, NULL, 0);
