@@ -161,9 +161,9 @@ Test(loop, idle_after_load_takes_no_cpu)
 }
 
 /*
- * Under load the loop looks only at the busy service's descriptors, and
- * sleeps on them too (loop.c): a quiet service must still be served,
- * and so must a signal.  A process of ours keeps the daytime service
+ * Under load the loop's peeks and spins look only at the busy service's
+ * descriptors and the signal pipe (loop.c): a quiet service must still
+ * be served, and so must a signal.  A process of ours keeps the daytime service
  * busy (bounded in time) while the echo service is asked 20 times, one
  * at a time, and the daemon reloads.
  */
