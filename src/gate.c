@@ -222,6 +222,7 @@ gate_exec(struct service *svc, struct listener *l, int conn,
 		tally_metrics(svc)->failed++;
 		return;
 	}
+	starve_served();
 	metrics_observe_spawn(tally_metrics(svc), gate_now_us() - began);
 	children_insert(c, pid, svc, ends->peer, ends->peerlen);
 	if (!svc->is_wait)
@@ -287,7 +288,8 @@ gate_admit(struct service *svc, struct listener *l, int conn,
 	          gate_peer_text(ends->peer, ends->peerlen));
 	banner_send(svc, conn, true);
 	if (svc->is_internal) {
-		internal_accept(svc, conn, ends->peer, ends->peerlen);
+		if (internal_accept(svc, conn, ends->peer, ends->peerlen))
+			starve_served();
 		if (internal_is_full(svc))
 			gate_update(svc); /* internal_max: the rest wait */
 		return;

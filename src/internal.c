@@ -340,7 +340,7 @@ internal_log_refusal(const struct service *svc)
 	unsaid = 0;
 }
 
-void
+bool
 internal_accept(struct service *svc, int conn, const struct sockaddr *peer,
                 socklen_t peerlen)
 {
@@ -349,15 +349,15 @@ internal_accept(struct service *svc, int conn, const struct sockaddr *peer,
 
 	if (st == NULL) {
 		close(conn);
-		return;
+		return false;
 	}
 	if (st->kind == CLASSIC_DAYTIME || st->kind == CLASSIC_TIME) {
 		internal_answer_once(st, conn, peer, peerlen);
-		return;
+		return true;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		close(conn);
-		return;
+		return false;
 	}
 	c->st = st;
 	c->fd = conn;
@@ -378,7 +378,7 @@ internal_accept(struct service *svc, int conn, const struct sockaddr *peer,
 		loop_unwatch_write(conn);
 		close(conn);
 		free(c);
-		return;
+		return false;
 	}
 	LIST_INSERT_HEAD(&st->conns, c, entry);
 	internal_touch(c);
@@ -394,6 +394,7 @@ internal_accept(struct service *svc, int conn, const struct sockaddr *peer,
 	 * read them now, not after one more wait (it may close C). */
 	if (!writes_first)
 		internal_on_read(conn, c);
+	return true;
 }
 
 /*

@@ -26,8 +26,9 @@ struct internal_hooks {
 };
 
 void internal_init(const struct internal_hooks *);
-/* Take over an accepted stream connection; closes CONN when done. */
-void internal_accept(struct service *, int conn, const struct sockaddr *peer,
+/* Take over an accepted stream connection; closes CONN when done.  False
+ * if it could not be served (no room: closed at once). */
+bool internal_accept(struct service *, int conn, const struct sockaddr *peer,
                      socklen_t peerlen);
 /* Answer what is waiting on a dgram listener, without blocking. */
 void internal_datagram(struct service *, struct listener *);

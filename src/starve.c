@@ -21,14 +21,12 @@
 #define STARVE_FIRST_MS 100
 #define STARVE_MAX_SHIFT 4
 /* A pause that begins this long after the last one ended starts short:
- * the shortage was over.  Under a shortage the next begins as the last
- * ends, whether accept(2) itself fails or, with one descriptor free, the
- * accept works and the spawn fails: so the pause doubles in both, and
- * nothing on the per-connection path has to say a client got through. */
+ * the shortage was over, served client or not (only refused ones may
+ * have come).  Under a shortage, the next begins as the last ends. */
 #define STARVE_QUIET_MS (STARVE_FIRST_MS << STARVE_MAX_SHIFT)
 
 static bool starve_is_on;
-static int starve_rounds; /* pauses in a row, none quiet between */
+static int starve_rounds; /* pauses with no client served between */
 static uint64_t starve_ended_ms;
 static struct loop_timer starve_timer;
 static starve_changed_fn *starve_on_change;
@@ -74,6 +72,12 @@ starve_begin(const struct service *svc, const char *what, int err)
 	loop_timer_set(&starve_timer, ms, starve_over, NULL);
 	starve_on_change();
 	return false;
+}
+
+void
+starve_served(void)
+{
+	starve_rounds = 0;
 }
 
 /* An internal datagram service answers from the socket it has. */

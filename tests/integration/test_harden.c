@@ -485,6 +485,58 @@ Test(harden, pauses_start_short_again_once_a_shortage_is_over)
 	h_stop(&d);
 }
 
+/* Shortages in a row, each with a client served before the next. */
+#define SERVED_ROUNDS 5
+
+/*
+ * A client served between two pauses ends the shortage as far as the
+ * doubling goes: the table was full, a descriptor came free, a client
+ * took it.  Else one client a round (a descriptor freed, a client in
+ * the backlog) keeps every service stopped 1.6 s at a time, though all
+ * are served as fast as descriptors come free.
+ */
+Test(harden, pauses_stay_short_while_clients_are_served_between)
+{
+	struct h_daemon d = {0};
+	uint16_t held_port = h_free_port();
+	int held[PAUSE_HELD + 1], waiting[SERVED_ROUNDS + 1];
+	char buf[4];
+
+	h_start(&d, h_conf(H_DEFAULTS "service echo {\n port = %u\n"
+	                              " bind = \"127.0.0.1\"\n"
+	                              " type = internal\n}\n",
+	                   held_port));
+	/* None free; one more client takes trim.c's descriptor. */
+	table_filled(&d, held_port, held);
+	cr_assert_neq(held[PAUSE_HELD] = h_connect("127.0.0.1", held_port), -1);
+	cr_assert_eq(h_write_all(held[PAUSE_HELD], "a", 1), 0);
+	cr_assert_eq(h_read_all(held[PAUSE_HELD], buf, 1, 5000), 1);
+	int pauses = h_log_count(&d, "admitting no client");
+	/* Each round: a client waits out a pause, a held one leaves, and
+	 * the waiting one is served as the pause ends; the next waits. */
+	cr_assert_neq(waiting[0] = h_connect("127.0.0.1", held_port), -1);
+	for (int i = 0; i < SERVED_ROUNDS; i++) {
+		cr_assert(h_log_wait_count(&d, "admitting no client",
+		                           pauses + i + 1, 5000),
+		          "no pause (%d)", i);
+		close(held[i]);
+		cr_assert_eq(h_write_all(waiting[i], "b", 1), 0);
+		cr_assert_eq(h_read_all(waiting[i], buf, 1, 5000), 1,
+		             "never served (%d)", i);
+		cr_assert_neq(
+		    waiting[i + 1] = h_connect("127.0.0.1", held_port), -1);
+	}
+	cr_assert(h_log_wait_count(&d, "admitting no client",
+	                           pauses + SERVED_ROUNDS + 1, 5000));
+	cr_assert_eq(h_log_count(&d, "admitting no client for 0.4 s"), 0,
+	             "pauses grew while every round served a client");
+	for (int i = 0; i <= SERVED_ROUNDS; i++)
+		close(waiting[i]);
+	for (int i = SERVED_ROUNDS; i <= PAUSE_HELD; i++)
+		close(held[i]);
+	h_stop(&d);
+}
+
 /* A connection to D's control socket, or -1. */
 static int
 control_connect(struct h_daemon *d)
