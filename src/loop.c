@@ -23,10 +23,17 @@ struct loop_watch {
 static struct loop_watch watches[FD_SETSIZE];
 static fd_set read_set, write_set;
 static int max_fd = -1;
-/* The descriptors a spin looks at (see loop_run): ready or newly watched
- * since the last full look; always within read_set and write_set. */
-static fd_set hot_read, hot_write;
-static int hot_max = -1;
+/*
+ * The descriptors a look under load takes in (see loop_run): ready or
+ * newly watched since the last full look (hot), or in the time between
+ * the two before (warm).  A full look that comes while the busy listener
+ * happens to have nothing leaves it out of the new hot set, but not out
+ * of the warm one: without it the sleeps that follow were deaf to the
+ * very service under load.  Both are always within read_set and
+ * write_set.
+ */
+static fd_set hot_read, hot_write, warm_read, warm_write;
+static int hot_max = -1, warm_max = -1;
 static bool is_stopping;
 
 static int signal_pipe[2] = {-1, -1};
@@ -194,6 +201,7 @@ loop_unwatch_read(int fd)
 	watches[fd].read_fn = NULL;
 	FD_CLR(fd, &read_set);
 	FD_CLR(fd, &hot_read);
+	FD_CLR(fd, &warm_read);
 	if (fd == max_fd)
 		loop_shrink_max();
 }
@@ -206,6 +214,7 @@ loop_unwatch_write(int fd)
 	watches[fd].write_fn = NULL;
 	FD_CLR(fd, &write_set);
 	FD_CLR(fd, &hot_write);
+	FD_CLR(fd, &warm_write);
 	if (fd == max_fd)
 		loop_shrink_max();
 }
@@ -317,18 +326,23 @@ loop_dispatch(const fd_set *readable, const fd_set *writable, int nfds)
  * than a spin.  An idle or lightly loaded daemon, whose sleeps are long
  * and whose peeks find nothing, never spins.
  *
- * Peeks and spins look only at the hot descriptors: those found ready, or
- * newly watched, since the last full look, and the signal pipe.  With
- * 1,000 services a full select polls 1,000 listeners (and a sleeping one
- * queues on each: a third of the master's CPU per connection), while the
- * work under load sits on a handful.  A full look still comes at least
- * every LOOP_FULL_US, so under load a quiet service waits that long at
- * worst, and every sleep is a full look: a descriptor that was not hot
- * when the last full look found nothing (the busy listener itself, a
- * client's connection just watched) must not wait for the next one.
+ * Peeks and spins look only at the hot and warm descriptors and the
+ * signal pipe; a full look still comes every LOOP_FULL_US, so under load
+ * a quiet service waits that long at worst.  With many descriptors
+ * (LOOP_MANY_FD and more) the sleeps under load, until LOOP_FULL_US after
+ * the last round of it, do too, and the full look is then a peek: with
+ * 1,000 services a full select polls 1,000 listeners, and a sleeping one
+ * queues on each and off again, a sixth of the master's CPU per
+ * connection of internal echo while the work sits on a handful of
+ * descriptors.  What is left is the full looks' polling: with one every
+ * 2 ms the CPU per connection at 1,000 services was 1.09 times that at
+ * one service, with one every 4 ms 1.02 (tests/bench/scale).  Below
+ * LOOP_MANY_FD a full look costs little, and every sleep is one; so is
+ * every sleep once the load is gone: then nothing waits.
  */
 #define LOOP_SPIN_US 50
-#define LOOP_FULL_US 2000
+#define LOOP_FULL_US 4000
+#define LOOP_MANY_FD 64
 
 static uint64_t
 loop_now_us(void)
@@ -340,33 +354,51 @@ loop_now_us(void)
 }
 
 /* The wait for select: none for a peek or a spin, else until the next
- * timer. */
+ * timer, and CAP_US at most (-1: no cap). */
 static struct timeval *
-loop_wait(struct timeval *tv, long wait_ms, bool is_quick)
+loop_wait(struct timeval *tv, long wait_ms, bool is_quick, long cap_us)
 {
-	if (is_quick || wait_ms == 0) {
-		tv->tv_sec = tv->tv_usec = 0;
-		return tv;
-	}
-	if (wait_ms < 0)
+	long us = wait_ms < 0 ? -1 : wait_ms * 1000;
+
+	if (is_quick)
+		us = 0;
+	if (cap_us >= 0 && (us < 0 || us > cap_us))
+		us = cap_us;
+	if (us < 0)
 		return NULL;
-	tv->tv_sec = wait_ms / 1000;
-	tv->tv_usec = (wait_ms % 1000) * 1000;
+	tv->tv_sec = us / 1000000;
+	tv->tv_usec = us % 1000000;
 	return tv;
 }
 
-/* What this round looks at: the hot descriptors, or (a full look) all,
- * which starts a new hot set.  Returns the nfds for select. */
+/* OUT = A | B, the words that hold descriptors below NFDS. */
+static void
+loop_union(fd_set *out, const fd_set *a, const fd_set *b, int nfds)
+{
+	for (size_t i = 0; (int)i * LOOP_WORD_BITS < nfds; i++) {
+		unsigned long w = loop_word(a, i) | loop_word(b, i);
+		memcpy((char *)out + i * sizeof(w), &w, sizeof(w));
+	}
+}
+
+/* What this round looks at: the hot and warm descriptors, or (a full
+ * look) all; a full look makes the hot set warm and starts a new one.
+ * Returns the nfds for select. */
 static int
 loop_pick(fd_set *readable, fd_set *writable, bool is_full)
 {
 	if (!is_full) {
-		*readable = hot_read;
-		*writable = hot_write;
-		return (hot_max < max_fd ? hot_max : max_fd) + 1;
+		int top = hot_max > warm_max ? hot_max : warm_max;
+		int nfds = (top < max_fd ? top : max_fd) + 1;
+		loop_union(readable, &hot_read, &warm_read, nfds);
+		loop_union(writable, &hot_write, &warm_write, nfds);
+		return nfds;
 	}
 	*readable = read_set;
 	*writable = write_set;
+	warm_read = hot_read;
+	warm_write = hot_write;
+	warm_max = hot_max;
 	FD_ZERO(&hot_read);
 	FD_ZERO(&hot_write);
 	hot_max = -1;
@@ -384,7 +416,7 @@ loop_run(void)
 {
 	fd_set readable, writable;
 	struct timeval tv;
-	uint64_t spin_until = 0, last_full = 0;
+	uint64_t spin_until = 0, busy_until = 0, last_full = 0;
 	bool is_peek = false;
 
 	is_stopping = false;
@@ -394,12 +426,19 @@ loop_run(void)
 			break;
 		uint64_t now = loop_now_us();
 		bool is_quick = is_peek || now < spin_until;
-		bool is_full = !is_quick || now - last_full >= LOOP_FULL_US;
+		bool is_busy = now < busy_until && max_fd >= LOOP_MANY_FD;
+		bool is_full =
+		    now - last_full >= LOOP_FULL_US || (!is_quick && !is_busy);
+		long cap_us = -1;
 		if (is_full)
 			last_full = now;
+		if (is_busy && is_full)
+			is_quick = true;
+		else if (is_busy && !is_quick)
+			cap_us = (long)(last_full + LOOP_FULL_US - now);
 		int nfds = loop_pick(&readable, &writable, is_full);
 		int n = select(nfds, &readable, &writable, NULL,
-		               loop_wait(&tv, wait_ms, is_quick));
+		               loop_wait(&tv, wait_ms, is_quick, cap_us));
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -410,8 +449,10 @@ loop_run(void)
 		if (n == 0)
 			continue;
 		uint64_t after = loop_now_us();
-		if (is_quick || after - now < LOOP_SPIN_US) /* under load */
+		if (is_quick || after - now < LOOP_SPIN_US) { /* under load */
 			spin_until = after + LOOP_SPIN_US;
+			busy_until = after + LOOP_FULL_US;
+		}
 		loop_dispatch(&readable, &writable, nfds);
 	}
 	return 0;

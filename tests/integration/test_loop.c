@@ -161,11 +161,35 @@ Test(loop, idle_after_load_takes_no_cpu)
 }
 
 /*
- * Under load the loop's peeks and spins look only at the busy service's
- * descriptors and the signal pipe (loop.c): a quiet service must still
- * be served, and so must a signal.  A process of ours keeps the daytime service
- * busy (bounded in time) while the echo service is asked 20 times, one
- * at a time, and the daemon reloads.
+ * Idle internal echo services enough to put the daemon past loop.c's
+ * LOOP_MANY_FD, where its sleeps under load too look only at the busy
+ * descriptors: config text for h_conf's "%s".
+ */
+#define LOOP_PADDING 80
+
+static const char *
+loop_padding(void)
+{
+	static char text[LOOP_PADDING * 96];
+	size_t used = 0;
+
+	for (int i = 0; i < LOOP_PADDING; i++)
+		used += (size_t)snprintf(text + used, sizeof(text) - used,
+		                         "service pad%d { bind = \"127.0.0.1\" "
+		                         "type = internal internal = echo "
+		                         "port = %u }\n",
+		                         i, h_free_port());
+	cr_assert_lt(used, sizeof(text));
+	return text;
+}
+
+/*
+ * Under load the loop looks only at the busy service's descriptors and
+ * the signal pipe, past LOOP_MANY_FD descriptors even when it sleeps
+ * (loop.c): a quiet service must still be served, and so must a signal.
+ * A process of ours keeps the daytime service busy (bounded in time)
+ * while the echo service is asked 20 times, one at a time, and the
+ * daemon reloads.
  */
 Test(loop, a_quiet_service_and_a_signal_are_served_under_load)
 {
@@ -177,8 +201,8 @@ Test(loop, a_quiet_service_and_a_signal_are_served_under_load)
 	                   "service daytime {\n port = %u\n"
 	                   " bind = \"127.0.0.1\"\n type = internal\n}\n"
 	                   "service echo {\n port = %u\n"
-	                   " bind = \"127.0.0.1\"\n type = internal\n}\n",
-	                   busy, quiet));
+	                   " bind = \"127.0.0.1\"\n type = internal\n}\n%s",
+	                   busy, quiet, loop_padding()));
 	pid_t load = fork();
 	cr_assert_neq(load, -1);
 	if (load == 0) {
@@ -237,11 +261,14 @@ loop_echo_trip(uint16_t port)
 
 /*
  * One client at a time, a millisecond apart (light load), must not wait
- * for the next full look of the loop.  A full look that came while the
- * busy listener had nothing for it made the hot set only the signal
- * pipe, and the sleeps after it were deaf for up to 5 ms to the very
- * service under load: one trip in twelve took 5 ms, not 0.05.  Counted,
- * not timed: trips past 3 ms, out of 1,000.
+ * for the next full look of the loop, past LOOP_MANY_FD descriptors,
+ * where sleeps under load look only at the busy ones.  A full look that
+ * came while the busy listener had nothing for it made the hot set only
+ * the signal pipe, and the sleeps after it were deaf to the very service
+ * under load until the next full look: one trip in twelve took 5 ms, not
+ * 0.05 (a full look every 5 ms), or one in two took 1.5 to 2 ms (every
+ * 2 ms, and no warm set).  Counted, not timed: trips past 1 ms, out of
+ * 1,000.
  */
 Test(loop, a_steady_client_does_not_wait_for_the_full_look)
 {
@@ -249,15 +276,18 @@ Test(loop, a_steady_client_does_not_wait_for_the_full_look)
 	uint16_t port = h_free_port();
 	int slow = 0;
 
-	h_start(&d, loop_conf_echo(port));
+	h_start(&d, h_conf(H_DEFAULTS "service echo {\n port = %u\n"
+	                              " bind = \"127.0.0.1\"\n"
+	                              " type = internal\n}\n%s",
+	                   port, loop_padding()));
 	for (int i = 0; i < 1000; i++) {
 		long start = loop_now_us();
 		loop_echo_trip(port);
-		if (loop_now_us() - start > 3000)
+		if (loop_now_us() - start > 1000)
 			slow++;
 		poll(NULL, 0, 1); /* the pace of the load, not a wait */
 	}
-	cr_assert_leq(slow, 20, "%d trips of 1,000 took over 3 ms", slow);
+	cr_assert_leq(slow, 50, "%d trips of 1,000 took over 1 ms", slow);
 	h_stop(&d);
 }
 
