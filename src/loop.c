@@ -350,7 +350,9 @@ loop_dispatch(const fd_set *readable, const fd_set *writable, int nfds)
  * 2 ms the CPU per connection at 1,000 services was 1.09 times that at
  * one service, with one every 4 ms 1.02 (tests/bench/scale).  Below
  * LOOP_MANY_FD a full look costs little, and every sleep is one; so is
- * every sleep once the load is gone: then nothing waits.
+ * every sleep once the load is gone, and for LOOP_FULL_US after a full
+ * look found work the narrow looks missed (looked_read): then nothing
+ * waits.
  */
 #define LOOP_SPIN_US 50
 #define LOOP_FULL_US 4000
