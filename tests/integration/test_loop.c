@@ -273,7 +273,8 @@ loop_echo_trip(uint16_t port)
  * under load until the next full look: one trip in twelve took 5 ms, not
  * 0.05 (a full look every 5 ms), or one in two took 1.5 to 2 ms (every
  * 2 ms, and no warm set).  Counted, not timed: trips past 1 ms, out of
- * 1,000.
+ * 1,000, at most 150 (a busy test host shares its cores with other
+ * tests; 1 to 5 here, 480 without the warm set).
  */
 Test(loop, a_steady_client_does_not_wait_for_the_full_look)
 {
@@ -292,7 +293,7 @@ Test(loop, a_steady_client_does_not_wait_for_the_full_look)
 			slow++;
 		poll(NULL, 0, 1); /* the pace of the load, not a wait */
 	}
-	cr_assert_leq(slow, 50, "%d trips of 1,000 took over 1 ms", slow);
+	cr_assert_leq(slow, 150, "%d trips of 1,000 took over 1 ms", slow);
 	h_stop(&d);
 }
 
@@ -305,7 +306,7 @@ Test(loop, a_steady_client_does_not_wait_for_the_full_look)
  * found it kept the loop busy.  One such client got 248 trips a second
  * from 100 services, not 12,000; eight, 2,000 a second from 1,000, not
  * 22,000.  Counted, not timed: trips past 1 ms, out of 400 (80 services,
- * five turns each).
+ * five turns each), at most 100 (373 were before the fix).
  */
 Test(loop, a_client_going_from_service_to_service_is_not_slowed)
 {
@@ -319,7 +320,7 @@ Test(loop, a_client_going_from_service_to_service_is_not_slowed)
 		if (loop_now_us() - start > 1000)
 			slow++;
 	}
-	cr_assert_leq(slow, 40, "%d trips of 400 took over 1 ms", slow);
+	cr_assert_leq(slow, 100, "%d trips of 400 took over 1 ms", slow);
 	h_stop(&d);
 }
 
