@@ -339,23 +339,24 @@ loop_dispatch(const fd_set *readable, const fd_set *writable, int nfds)
  * and whose peeks find nothing, never spins.
  *
  * Peeks and spins look only at the hot and warm descriptors and the
- * signal pipe; a full look still comes every LOOP_FULL_US, so under load
- * a quiet service waits that long at worst.  With many descriptors
- * (LOOP_MANY_FD and more) the sleeps under load, until LOOP_FULL_US after
- * the last round of it, do too, and the full look is then a peek: with
- * 1,000 services a full select polls 1,000 listeners, and a sleeping one
- * queues on each and off again, a sixth of the master's CPU per
- * connection of internal echo while the work sits on a handful of
- * descriptors.  What is left is the full looks' polling: with one every
- * 2 ms the CPU per connection at 1,000 services was 1.09 times that at
- * one service, with one every 4 ms 1.02 (tests/bench/scale).  Below
- * LOOP_MANY_FD a full look costs little, and every sleep is one; so is
- * every sleep once the load is gone, and for LOOP_FULL_US after a full
- * look found work the narrow looks missed (looked_read): then nothing
- * waits.
+ * signal pipe; a full look still comes every LOOP_FULL_US (every
+ * LOOP_FULL_FEW_US below LOOP_MANY_FD), so under load a quiet service
+ * waits that long at worst.  With many descriptors (LOOP_MANY_FD and
+ * more) the sleeps under load, until LOOP_FULL_US after the last round
+ * of it, do too, and the full look is then a peek: with 1,000 services a
+ * full select polls 1,000 listeners, and a sleeping one queues on each
+ * and off again, a sixth of the master's CPU per connection of internal
+ * echo while the work sits on a handful of descriptors.  What is left is
+ * the full looks' polling: with one every 2 ms the CPU per connection at
+ * 1,000 services was 1.09 times that at one service, with one every 4 ms
+ * 1.02 (tests/bench/scale).  Below LOOP_MANY_FD a full look costs
+ * little, and every sleep is one; so is every sleep once the load is
+ * gone, and for LOOP_FULL_US after a full look found work the narrow
+ * looks missed (looked_read): then nothing waits.
  */
 #define LOOP_SPIN_US 50
 #define LOOP_FULL_US 4000
+#define LOOP_FULL_FEW_US 2000
 #define LOOP_MANY_FD 64
 
 static uint64_t
@@ -459,10 +460,12 @@ loop_run(void)
 			break;
 		uint64_t now = loop_now_us();
 		bool is_quick = is_peek || now < spin_until;
-		bool is_busy = now < busy_until && now >= missed_until &&
-		               max_fd >= LOOP_MANY_FD;
+		bool is_many = max_fd >= LOOP_MANY_FD;
+		bool is_busy =
+		    now < busy_until && now >= missed_until && is_many;
+		uint64_t full_every = is_many ? LOOP_FULL_US : LOOP_FULL_FEW_US;
 		bool is_full =
-		    now - last_full >= LOOP_FULL_US || (!is_quick && !is_busy);
+		    now - last_full >= full_every || (!is_quick && !is_busy);
 		long cap_us = -1;
 		bool is_turn = is_full && now - last_turn >= LOOP_FULL_US;
 		if (is_full)
