@@ -34,18 +34,6 @@ static int max_fd = -1;
  */
 static fd_set hot_read, hot_write, warm_read, warm_write;
 static int hot_max = -1, warm_max = -1;
-/*
- * The hot and warm sets as the last full look found them: what the looks
- * under load would have taken in.  A full look that finds ready a
- * descriptor outside them found work those looks miss, and for
- * LOOP_FULL_US sleeps are full looks again: a client going from service
- * to service, each idle since its last turn, made the loop busy and came
- * each time on a listener its sleeps no longer looked at, so that every
- * trip waited for the full look (4 ms) and the full look that found it
- * kept the loop busy (one client, 100 services: 250 trips a second, not
- * 12,000).
- */
-static fd_set looked_read, looked_write;
 static bool is_stopping;
 
 static int signal_pipe[2] = {-1, -1};
@@ -352,7 +340,7 @@ loop_dispatch(const fd_set *readable, const fd_set *writable, int nfds)
  * 1.02 (tests/bench/scale).  Below LOOP_MANY_FD a full look costs
  * little, and every sleep is one; so is every sleep once the load is
  * gone, and for LOOP_FULL_US after a full look found work the narrow
- * looks missed (looked_read): then nothing waits.
+ * looks missed (loop_found_missed): then nothing waits.
  */
 #define LOOP_SPIN_US 50
 #define LOOP_FULL_US 4000
@@ -397,10 +385,9 @@ loop_union(fd_set *out, const fd_set *a, const fd_set *b, int nfds)
 }
 
 /* What this round looks at: the hot and warm descriptors, or (a full
- * look) all; a full look that is also a turn makes the hot set warm and
- * starts a new one.  Returns the nfds for select. */
+ * look) all.  Returns the nfds for select. */
 static int
-loop_pick(fd_set *readable, fd_set *writable, bool is_full, bool is_turn)
+loop_pick(fd_set *readable, fd_set *writable, bool is_full)
 {
 	if (!is_full) {
 		int top = hot_max > warm_max ? hot_max : warm_max;
@@ -411,12 +398,43 @@ loop_pick(fd_set *readable, fd_set *writable, bool is_full, bool is_turn)
 	}
 	*readable = read_set;
 	*writable = write_set;
-	loop_union(&looked_read, &hot_read, &warm_read, max_fd + 1);
-	loop_union(&looked_write, &hot_write, &warm_write, max_fd + 1);
-	/* The sets turn once a LOOP_FULL_US, not at each full sleep: they
-	 * stay what the looks under load would take in. */
-	if (!is_turn)
-		return max_fd + 1;
+	return max_fd + 1;
+}
+
+/*
+ * Whether a full look found ready a descriptor outside the hot and warm
+ * sets, which the looks under load take in: work those looks miss.  For
+ * LOOP_FULL_US sleeps are then full looks again.  A client going from
+ * service to service, each idle since its last turn, made the loop busy
+ * and came each time on a listener its sleeps no longer looked at, so
+ * that every trip waited for the full look (4 ms) and the full look that
+ * found it kept the loop busy (one client, 100 services: 250 trips a
+ * second, not 12,000).
+ */
+static bool
+loop_found_missed(const fd_set *readable, const fd_set *writable, int nfds)
+{
+	for (size_t i = 0; (int)i * LOOP_WORD_BITS < nfds; i++) {
+		unsigned long r = loop_word(&hot_read, i) |
+		                  loop_word(&warm_read, i),
+		              w = loop_word(&hot_write, i) |
+		                  loop_word(&warm_write, i);
+		if ((loop_word(readable, i) & ~r) |
+		    (loop_word(writable, i) & ~w))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The sets turn once a LOOP_FULL_US, at a full look, not at each full
+ * sleep (they would hold only the last 100 us or so, and a load on one
+ * service would count its own connections as missed): the hot set
+ * becomes the warm one, and a new hot set starts.
+ */
+static void
+loop_turn(void)
+{
 	warm_read = hot_read;
 	warm_write = hot_write;
 	warm_max = hot_max;
@@ -429,19 +447,6 @@ loop_pick(fd_set *readable, fd_set *writable, bool is_full, bool is_turn)
 		FD_SET(signal_pipe[0], &hot_read);
 		hot_max = signal_pipe[0];
 	}
-	return max_fd + 1;
-}
-
-/* Whether a full look found ready a descriptor that the looks under
- * load before it did not take in. */
-static bool
-loop_found_missed(const fd_set *readable, const fd_set *writable, int nfds)
-{
-	for (size_t i = 0; (int)i * LOOP_WORD_BITS < nfds; i++)
-		if ((loop_word(readable, i) & ~loop_word(&looked_read, i)) |
-		    (loop_word(writable, i) & ~loop_word(&looked_write, i)))
-			return true;
-	return false;
 }
 
 int
@@ -476,9 +481,16 @@ loop_run(void)
 			is_quick = true;
 		else if (is_busy && !is_quick)
 			cap_us = (long)(last_full + LOOP_FULL_US - now);
-		int nfds = loop_pick(&readable, &writable, is_full, is_turn);
+		int nfds = loop_pick(&readable, &writable, is_full);
 		int n = select(nfds, &readable, &writable, NULL,
 		               loop_wait(&tv, wait_ms, is_quick, cap_us));
+		/* Before the turn: the sets are what the looks under load
+		 * took in. */
+		if (is_full && n > 0 &&
+		    loop_found_missed(&readable, &writable, nfds))
+			missed_until = loop_now_us() + LOOP_FULL_US;
+		if (is_turn)
+			loop_turn();
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -493,8 +505,6 @@ loop_run(void)
 			spin_until = after + LOOP_SPIN_US;
 			busy_until = after + LOOP_FULL_US;
 		}
-		if (is_full && loop_found_missed(&readable, &writable, nfds))
-			missed_until = after + LOOP_FULL_US;
 		loop_dispatch(&readable, &writable, nfds);
 	}
 	return 0;
